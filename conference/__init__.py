@@ -1,0 +1,1 @@
+"""The event: people, sessions, registration, support, lightning talks, planning helpers, app shell."""

@@ -1,0 +1,247 @@
+"""The ``conference`` command: serve, migrate, demo, registrant import/export, plan, invite.
+
+Like ``app.py`` this is a composition root, so ``plan`` may reach the roster planner in
+``interpretation`` and the breakout planner in ``rooms``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .settings import Settings
+
+EXIT_INVALID = 2
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    from .storage.engine import make_engine
+
+    return make_engine(args.database_url or Settings.from_env().database_url)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    overrides: dict[str, Any] = {}
+    if args.database_url:
+        overrides["database_url"] = args.database_url
+    settings = Settings.from_env(**overrides)
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        ws="websockets-sansio",
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from .storage.engine import migrate
+
+    migrate(_engine(args))
+    print("The database schema is up to date.")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from . import demo
+    from .storage.engine import is_empty, migrate
+
+    engine = _engine(args)
+    migrate(engine)
+    if args.if_empty and not is_empty(engine):
+        print("The database already holds a conference; the demo was not loaded.")
+        return 0
+    if not is_empty(engine):
+        print(
+            "The database already holds a conference; use an empty database for the demo.",
+            file=sys.stderr,
+        )
+        return 1
+    conference = demo.load(engine)
+    print(f"Loaded the demo conference {conference.name!r}.")
+    print(
+        "Sign in as the organiser with organiser@example.org; the link appears in the server log."
+    )
+    return 0
+
+
+def _conference(db: Any) -> Any:
+    from sqlmodel import select
+
+    from .storage.tables import Conference
+
+    conference = db.exec(select(Conference).order_by(Conference.id)).first()  # type: ignore[arg-type]
+    if conference is None:
+        raise SystemExit("No conference in this database. Run `conference demo` first.")
+    return conference
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .domain import registrant_csv
+    from .storage import registrant_io
+    from .storage.engine import session
+
+    path = Path(args.file)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        print(f"{path}: cannot read it ({exc.strerror})", file=sys.stderr)
+        return EXIT_INVALID
+    with session(_engine(args)) as db:
+        conference = _conference(db)
+        preview = registrant_csv.parse_bytes(raw, registrant_io.session_lookup(db, conference))
+        if preview.errors:
+            for line in preview.errors:
+                print(line, file=sys.stderr)
+            print("Nothing was imported.", file=sys.stderr)
+            return EXIT_INVALID
+        try:
+            count = registrant_io.import_preview(db, conference, preview)
+        except registrant_io.ImportRejected as exc:
+            for line in exc.errors:
+                print(line, file=sys.stderr)
+            print("Nothing was imported.", file=sys.stderr)
+            return EXIT_INVALID
+    print(f"Imported {count} registrants.")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .storage import registrant_io
+    from .storage.engine import session
+
+    with session(_engine(args)) as db:
+        text = registrant_io.export_csv(db, _conference(db))
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    from .domain import fields
+    from .storage.engine import session
+    from .storage.people import invite
+
+    try:
+        email = fields.email(args.email)
+        name = fields.name(args.name or email.split("@")[0])
+    except fields.FieldError as exc:
+        print(f"email: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    with session(_engine(args)) as db:
+        invite(db, name, email, args.role)
+    print(f"{email} now has the role {args.role}. They sign in with a link sent to that address.")
+    return 0
+
+
+def _planners() -> dict[str, Callable[..., dict[str, Any]]]:
+    from interpretation.planning import roster
+    from rooms.planning import breakouts
+
+    from .planning import lightning, support
+
+    return {
+        "roster": roster.plan,
+        "lightning": lightning.plan,
+        "breakouts": breakouts.plan,
+        "support": support.plan,
+    }
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from .planning.inputs import InvalidInput, load_json
+
+    try:
+        raw = Path(args.input).read_bytes()
+    except OSError as exc:
+        print(f"(document): cannot read {args.input} ({exc.strerror})", file=sys.stderr)
+        return EXIT_INVALID
+    if args.time_limit is not None and args.time_limit <= 0:
+        print("--time-limit: must be positive", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        result = _planners()[args.kind](load_json(raw), time_limit=args.time_limit)
+    except InvalidInput as exc:
+        for line in exc.problems:
+            print(line, file=sys.stderr)
+        return EXIT_INVALID
+    text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="conference", description=__doc__.splitlines()[0])
+    top.add_argument("--database-url", help="overrides CONFERENCE_DATABASE_URL")
+    commands = top.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the site")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+
+    commands.add_parser("migrate", help="apply schema migrations").set_defaults(func=cmd_migrate)
+
+    demo = commands.add_parser("demo", help="load the demo conference")
+    demo.add_argument("--if-empty", action="store_true", help="do nothing if a conference exists")
+    demo.set_defaults(func=cmd_demo)
+
+    imp = commands.add_parser(
+        "import-registrants", help="import registrants from CSV (all or nothing)"
+    )
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_import)
+
+    exp = commands.add_parser("export-registrants", help="export registrants as CSV")
+    exp.add_argument("--out")
+    exp.set_defaults(func=cmd_export)
+
+    invite = commands.add_parser("invite", help="give a person the organiser or interpreter role")
+    invite.add_argument("email")
+    invite.add_argument("--role", choices=["organiser", "interpreter", "speaker"], required=True)
+    invite.add_argument("--name")
+    invite.set_defaults(func=cmd_invite)
+
+    plan = commands.add_parser("plan", help="solve a planning problem (shared/specs/planning.md)")
+    plan.add_argument("kind", choices=["roster", "lightning", "breakouts", "support"])
+    plan.add_argument("input")
+    plan.add_argument("--out")
+    plan.add_argument("--time-limit", type=float, dest="time_limit")
+    plan.set_defaults(func=cmd_plan)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings.from_env()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a user never sees a traceback; the log line names the fault
+        logging.getLogger("conference").debug("command failed", exc_info=exc)
+        print(f"conference {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,79 @@
+"""Settings, read once from environment variables (each documented in docs/operations.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite:///var/conference.db"
+
+
+def _secret_key(var_dir: Path) -> str:
+    """A stable secret for development: made once and kept in var/, never committed."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server needs to know about its deployment."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str = field(default="", repr=False)
+    site_url: str = "http://127.0.0.1:8000"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = "conference@localhost"
+    smtp_starttls: bool = True
+    bus_url: str = "memory://"
+    ice_servers: str = ""
+    turn_secret: str = field(default="", repr=False)
+    sign_in_minutes: int = 15
+    secure_cookies: bool = False
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if environ is None else environ
+        var_dir = Path(env.get("CONFERENCE_VAR_DIR", "var"))
+
+        def get(name: str, default: str) -> str:
+            return env.get(f"CONFERENCE_{name}", default)
+
+        site_url = get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+        values: dict[str, object] = {
+            "database_url": get("DATABASE_URL", f"sqlite:///{var_dir / 'conference.db'}"),
+            "secret_key": get("SECRET_KEY", "") or _secret_key(var_dir),
+            "site_url": site_url,
+            "smtp_host": get("SMTP_HOST", ""),
+            "smtp_port": int(get("SMTP_PORT", "587")),
+            "smtp_user": get("SMTP_USER", ""),
+            "smtp_password": get("SMTP_PASSWORD", ""),
+            "smtp_from": get("SMTP_FROM", "conference@localhost"),
+            "smtp_starttls": get("SMTP_STARTTLS", "1") not in ("0", "false", "no"),
+            "bus_url": get("BUS_URL", "memory://"),
+            "ice_servers": get("ICE_SERVERS", ""),
+            "turn_secret": get("TURN_SECRET", ""),
+            "sign_in_minutes": int(get("SIGN_IN_MINUTES", "15")),
+            "secure_cookies": get("SECURE_COOKIES", "1" if site_url.startswith("https:") else "0")
+            in ("1", "true", "yes"),
+            "log_level": get("LOG_LEVEL", "INFO").upper(),
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def site_origin(self) -> str:
+        """The Origin browsers send for this site (scheme://host[:port])."""
+        scheme, _, rest = self.site_url.partition("://")
+        return f"{scheme}://{rest.split('/', 1)[0]}"

@@ -1,0 +1,208 @@
+"""The database tables (SQLModel). Money is kept in integer cents, times in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .types import JSONList, UTCDateTime
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc(nullable: bool = False) -> Any:
+    return Field(sa_type=UTCDateTime, nullable=nullable)
+
+
+def _list() -> Any:
+    return Field(default_factory=list, sa_type=JSONList, nullable=False)
+
+
+class Conference(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=200)
+    timezone: str = Field(max_length=64)
+    start_date: date
+    end_date: date
+    data_budget_cents: int = 0
+    childcare_budget_cents: int = 0
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    email: str = Field(unique=True, index=True, max_length=254)
+    roles: list[str] = _list()
+    locale: str = Field(default="en", max_length=16)
+    created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+
+class Session(SQLModel, table=True):
+    """A session of the programme (not a database session)."""
+
+    __tablename__ = "programme_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    conference_id: int = Field(foreign_key="conference.id", index=True)
+    title: str = Field(max_length=200)
+    kind: str = Field(max_length=16)
+    start: datetime = _utc()
+    end: datetime = _utc()
+    floor_languages: list[str] = _list()
+    interpretation_languages: list[str] = _list()
+    description: str = Field(default="", max_length=4000)
+
+
+class Registration(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("conference_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conference_id: int = Field(foreign_key="conference.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    languages: list[str] = _list()
+    timezone: str = Field(max_length=64)
+    token: str = Field(unique=True, index=True, max_length=64)
+    created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+
+class Attendance(SQLModel, table=True):
+    """A registrant's plan to attend a session."""
+
+    registration_id: int = Field(foreign_key="registration.id", primary_key=True)
+    session_id: int = Field(foreign_key="programme_session.id", primary_key=True, index=True)
+
+
+class SupportRequest(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    registration_id: int = Field(foreign_key="registration.id", index=True)
+    kind: str = Field(max_length=16)
+    status: str = Field(default="requested", max_length=16)
+    country: str = Field(default="", max_length=2)
+    carrier: str = Field(default="", max_length=100)
+    gb: float = 0
+    children: int = 0
+    sessions: list[int] = _list()
+    priority: int = 1
+    amount_cents: int | None = None
+    reason: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+
+class DataOffer(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    conference_id: int = Field(foreign_key="conference.id", index=True)
+    country: str = Field(max_length=2)
+    carrier: str = Field(max_length=100)
+    gb: float
+    price_cents: int
+
+
+class ChildcareRate(SQLModel, table=True):
+    """Hourly childcare rate per child; the country "default" applies elsewhere."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    conference_id: int = Field(foreign_key="conference.id", index=True)
+    country: str = Field(max_length=8)
+    rate_cents: int
+
+
+class InterpreterProfile(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", unique=True)
+    a_languages: list[str] = _list()
+    b_languages: list[str] = _list()
+    c_languages: list[str] = _list()
+    timezone: str = Field(default="UTC", max_length=64)
+    max_minutes_per_day: int | None = None
+
+
+class AvailabilityWindow(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="interpreterprofile.id", index=True)
+    start: datetime = _utc()
+    end: datetime = _utc()
+
+
+class SignInToken(SQLModel, table=True):
+    """A one-time sign-in link; only the token's SHA-256 is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    expires_at: datetime = _utc()
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+class LightningTalk(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    conference_id: int = Field(foreign_key="conference.id", index=True)
+    speaker_id: int = Field(foreign_key="person.id", index=True)
+    title: str = Field(max_length=200)
+    abstract: str = Field(default="", max_length=2000)
+    language: str = Field(max_length=35)
+    duration_minutes: int = 5
+    slides_url: str = Field(default="", max_length=500)
+    status: str = Field(default="submitted", max_length=16)
+    priority: int = 1
+    block_id: int | None = Field(default=None, foreign_key="programme_session.id")
+    slot_start: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    slot_end: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+
+class SpeakerWindow(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    talk_id: int = Field(foreign_key="lightningtalk.id", index=True)
+    start: datetime = _utc()
+    end: datetime = _utc()
+
+
+class BreakoutRoom(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="programme_session.id", index=True)
+    name: str = Field(max_length=100)
+    topic: str = Field(default="", max_length=200)
+    capacity: int = 12
+    languages: list[str] = _list()
+
+
+class BreakoutPreference(SQLModel, table=True):
+    registration_id: int = Field(foreign_key="registration.id", primary_key=True)
+    room_id: int = Field(foreign_key="breakoutroom.id", primary_key=True)
+    rank: int = 0
+
+
+class BreakoutAssignment(SQLModel, table=True):
+    registration_id: int = Field(foreign_key="registration.id", primary_key=True)
+    room_id: int = Field(foreign_key="breakoutroom.id", primary_key=True, index=True)
+
+
+class Booth(SQLModel, table=True):
+    """An open interpretation booth: a session's channel into one language."""
+
+    __table_args__ = (UniqueConstraint("session_id", "language"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="programme_session.id", index=True)
+    language: str = Field(max_length=35)
+    sources: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class BoothMember(SQLModel, table=True):
+    booth_id: int = Field(foreign_key="booth.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+
+
+class BoothTurn(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    booth_id: int = Field(foreign_key="booth.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    start: datetime = _utc()
+    end: datetime = _utc()

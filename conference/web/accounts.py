@@ -1,0 +1,111 @@
+"""Signing in by a one-time emailed link, signing out, and the interface-language switch."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote, urlsplit
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from ..domain import fields
+from ..storage import signin
+from ..storage.registrations import person_by_email
+from . import i18n
+from .page import Ctx, page
+
+log = logging.getLogger(__name__)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths, so a link cannot send people elsewhere after signing in."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@page()
+def signin_form(ctx: Ctx) -> Response:
+    if ctx.request.method == "GET":
+        return ctx.render(
+            "signin.html",
+            values={},
+            errors={},
+            next=safe_next(ctx.request.query_params.get("next")),
+        )
+    errors = fields.Errors()
+    email = errors.run("email", fields.email, ctx.value("email"))
+    target = safe_next(ctx.value("next"))
+    if email is None:
+        return ctx.render(
+            "signin.html",
+            status_code=400,
+            values={"email": ctx.value("email")},
+            errors=errors,
+            next=target,
+        )
+    person = person_by_email(ctx.db, email)
+    if person is not None:
+        token = signin.issue(ctx.db, person, ctx.services.settings.sign_in_minutes)
+        link = f"{ctx.services.settings.site_url}/signin/{token}?next={quote(target)}"
+        ctx.services.mailer.send(
+            person.email,
+            ctx._("Your sign-in link"),
+            ctx._("Open this link to sign in. It works once, for %(minutes)s minutes:")
+            % {"minutes": ctx.services.settings.sign_in_minutes}
+            + f"\n\n{link}\n",
+            log_line=f"Sign-in link for person #{person.id}: {link}",
+        )
+    # The same answer whether or not the address is known, so the form reveals no one.
+    return ctx.render("signin_sent.html")
+
+
+@page()
+def signin_link(ctx: Ctx) -> Response:
+    """GET shows a button; only the POST uses the link up, so mail scanners cannot spend it."""
+    token = ctx.request.path_params["token"]
+    target = safe_next(ctx.request.query_params.get("next") or ctx.value("next"))
+    if ctx.request.method == "GET":
+        person = signin.peek(ctx.db, token)
+        if person is None:
+            return ctx.render("signin_invalid.html", status_code=410)
+        return ctx.render("signin_confirm.html", who=person, token=token, next=target)
+    person = signin.consume(ctx.db, token)
+    if person is None:
+        return ctx.render("signin_invalid.html", status_code=410)
+    sign_in(ctx.request, person.id)
+    return ctx.redirect(target)
+
+
+def sign_in(request: Request, person_id: int | None) -> None:
+    """Start a fresh signed session (a new CSRF secret too) for ``person_id``."""
+    request.session.clear()
+    request.session["person_id"] = person_id
+
+
+@page()
+def signout(ctx: Ctx) -> Response:
+    ctx.request.session.clear()
+    return ctx.redirect("/")
+
+
+async def switch_language(request: Request) -> Response:
+    code = request.query_params.get("set", "")
+    response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+    if code in i18n.INTERFACE_LANGUAGES:
+        response.set_cookie(
+            i18n.COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", httponly=True
+        )
+    return response
+
+
+routes = [
+    Route("/signin", signin_form, methods=["GET", "POST"]),
+    Route("/signin/{token}", signin_link, methods=["GET", "POST"]),
+    Route("/signout", signout, methods=["POST"]),
+    Route("/language", switch_language),
+]

@@ -1,0 +1,78 @@
+"""The start page, and the error pages that stand in for any traceback."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, time
+
+from sqlmodel import select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from ..storage.tables import Conference, Registration
+from .page import Ctx, language_of, page, page_context, services_of
+
+log = logging.getLogger("conference.web")
+
+
+@page()
+def home(ctx: Ctx) -> Response:
+    conference = ctx.db.exec(select(Conference).order_by(Conference.id)).first()  # type: ignore[arg-type]
+    registration = None
+    if ctx.person is not None:
+        registration = ctx.db.exec(
+            select(Registration).where(Registration.person_id == ctx.person.id)
+        ).first()
+    start = end = None
+    if conference is not None:
+        start = datetime.combine(conference.start_date, time(12), tzinfo=UTC)
+        end = datetime.combine(conference.end_date, time(12), tzinfo=UTC)
+    return ctx.render(
+        "home.html", conference=conference, registration=registration, start=start, end=end
+    )
+
+
+_TITLES = {
+    400: "This request could not be understood",
+    403: "You may not do that",
+    404: "Not found",
+    405: "Not allowed",
+    410: "This link no longer works",
+    413: "Too large",
+    429: "Too many requests",
+}
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    lang = language_of(request)
+    try:
+        services = services_of(request)
+        context = page_context(request, lang, None)
+        context.update(
+            title=lang.gettext(_TITLES.get(status, "Something went wrong")), message=message
+        )
+        html = services.templates.get_template("error.html").render(context)
+    except Exception:  # the error page itself must never fail
+        log.exception("error page failed")
+        html = f"<!doctype html><title>{status}</title><h1>{status}</h1>"
+    return HTMLResponse(html, status_code=status)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    lang = language_of(request)
+    return _error_page(request, exc.status_code, lang.gettext(exc.detail))
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    # The traceback goes to the log (no personal data in it: forms are not logged), never to the page.
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    lang = language_of(request)
+    return _error_page(
+        request, 500, lang.gettext("Something went wrong on our side. Please try again.")
+    )
+
+
+routes = [Route("/", home)]

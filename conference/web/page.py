@@ -1,0 +1,192 @@
+"""One request as a page sees it, and the ``@page`` decorator every view uses.
+
+The decorator reads the form, checks CSRF on every unsafe method, resolves the signed-in
+person, checks roles, and runs the view in a worker thread so that database work never
+blocks the event loop that carries live audio and signalling.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import Environment
+from sqlalchemy.engine import Engine
+from sqlmodel import Session as DbSession
+from sqlmodel import col, select
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from ..domain.people import Role
+from ..settings import Settings
+from ..storage import engine as storage
+from ..storage.tables import Conference, Person
+from . import i18n
+from .mail import Mailer
+
+log = logging.getLogger(__name__)
+
+MAX_FORM_BYTES = 6 * 1024 * 1024
+
+
+@dataclass
+class Services:
+    """Long-lived things the lifespan owns, shared by every request."""
+
+    settings: Settings
+    engine: Engine
+    templates: Environment
+    mailer: Mailer
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class Forbidden(HTTPException):
+    def __init__(self, detail: str = "You may not do that.") -> None:
+        super().__init__(403, detail)
+
+
+class NotFound(HTTPException):
+    def __init__(self, detail: str = "There is nothing here.") -> None:
+        super().__init__(404, detail)
+
+
+@dataclass
+class Ctx:
+    """Everything a view needs: the request, a database session, the person, the language."""
+
+    request: Request
+    db: DbSession
+    services: Services
+    lang: i18n.InterfaceLanguage
+    person: Person | None
+    form: FormData | None
+
+    @property
+    def roles(self) -> set[str]:
+        return set(self.person.roles) if self.person else set()
+
+    def has(self, role: Role) -> bool:
+        return role.value in self.roles
+
+    def _(self, message: str, **values: object) -> str:
+        return self.lang.gettext(message, **values)
+
+    def conference(self) -> Conference:
+        """The conference this server runs (the first one; the demo loads one)."""
+        conference = self.db.exec(select(Conference).order_by(col(Conference.id))).first()
+        if conference is None:
+            raise NotFound("No conference has been set up yet. Run `conference demo`.")
+        return conference
+
+    def value(self, name: str) -> str:
+        if self.form is None:
+            return ""
+        raw = self.form.get(name)
+        return raw if isinstance(raw, str) else ""
+
+    def values(self, name: str) -> list[str]:
+        if self.form is None:
+            return []
+        return [v for v in self.form.getlist(name) if isinstance(v, str)]
+
+    def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        base = page_context(self.request, self.lang, self.person)
+        html = self.services.templates.get_template(template).render({**base, **context})
+        return HTMLResponse(html, status_code=status_code)
+
+    def redirect(self, url: str) -> RedirectResponse:
+        return RedirectResponse(url, status_code=303)
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def page_context(
+    request: Request, lang: i18n.InterfaceLanguage, person: Person | None
+) -> dict[str, Any]:
+    """What every template may use (documented in docs/architecture.md)."""
+    return {
+        "request": request,
+        "lang": lang,
+        "_": lang.gettext,
+        "ngettext": lang.ngettext,
+        "csrf_token": csrf_token(request),
+        "person": person,
+        "roles": set(person.roles) if person else set(),
+        "interface_languages": i18n.all_languages(),
+    }
+
+
+def language_of(request: Request) -> i18n.InterfaceLanguage:
+    return i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
+
+
+def services_of(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+View = Callable[[Ctx], Response]
+
+
+def page(
+    *, role: Role | None = None, signed_in: bool = False
+) -> Callable[[View], Callable[[Request], Awaitable[Response]]]:
+    """Wrap a synchronous view: CSRF, sign-in and role checks, a database unit of work."""
+
+    def decorate(view: View) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            form = None
+            if request.method not in ("GET", "HEAD", "OPTIONS"):
+                length = int(request.headers.get("content-length") or 0)
+                if length > MAX_FORM_BYTES:
+                    raise HTTPException(413, "This upload is too large (at most 6 MB).")
+                form = await request.form(max_part_size=MAX_FORM_BYTES)
+                sent = form.get("csrf_token")
+                expected = request.session.get("csrf")
+                if (
+                    not isinstance(sent, str)
+                    or not expected
+                    or not hmac.compare_digest(sent, str(expected))
+                ):
+                    raise Forbidden(
+                        "This form has expired or did not come from this site. "
+                        "Go back, reload the page and send it again."
+                    )
+            services = services_of(request)
+            lang = language_of(request)
+
+            def run() -> Response:
+                with storage.session(services.engine) as db:
+                    person = None
+                    person_id = request.session.get("person_id")
+                    if isinstance(person_id, int):
+                        person = db.get(Person, person_id)
+                    if (signed_in or role) and person is None:
+                        return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
+                    if role and person is not None and role.value not in person.roles:
+                        raise Forbidden()
+                    return view(Ctx(request, db, services, lang, person, form))
+
+            try:
+                return await run_in_threadpool(run)
+            finally:
+                if form is not None:
+                    await form.close()
+
+        endpoint.__name__ = view.__name__
+        endpoint.__doc__ = view.__doc__
+        return endpoint
+
+    return decorate

@@ -1,0 +1,98 @@
+"""The programme in the viewer's timezone, and each registrant's calendar feed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from sqlmodel import col, select
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..domain import calendar, timezones
+from ..storage import registrations
+from ..storage.tables import Registration, Session
+from .page import Ctx, NotFound, page
+
+
+def _viewer_registration(ctx: Ctx) -> Registration | None:
+    if ctx.person is None:
+        return None
+    return ctx.db.exec(select(Registration).where(Registration.person_id == ctx.person.id)).first()
+
+
+@page()
+def programme(ctx: Ctx) -> Response:
+    conference = ctx.conference()
+    registration = _viewer_registration(ctx)
+    asked = ctx.request.query_params.get("tz", "")
+    if asked and timezones.is_known(asked):
+        zone = asked
+    elif registration is not None:
+        zone = registration.timezone
+    else:
+        zone = conference.timezone
+    sessions = ctx.db.exec(
+        select(Session)
+        .where(Session.conference_id == conference.id)
+        .order_by(col(Session.start), col(Session.id))
+    ).all()
+    attending: set[int] = set()
+    if registration is not None and registration.id is not None:
+        attending = set(registrations.attended_sessions(ctx.db, registration.id))
+    days: dict[date, list[Session]] = defaultdict(list)
+    for s in sessions:
+        days[timezones.local(s.start, zone).date()].append(s)
+    return ctx.render(
+        "programme.html",
+        conference=conference,
+        zone=zone,
+        asked_unknown=bool(asked) and not timezones.is_known(asked),
+        days=sorted(days.items()),
+        attending=attending,
+        registration=registration,
+        timezones=timezones.all_names(),
+    )
+
+
+@page()
+def calendar_feed(ctx: Ctx) -> Response:
+    """The sessions one registrant attends; the private token in the URL is the key."""
+    token = ctx.request.path_params["token"]
+    registration = registrations.by_token(ctx.db, token)
+    if registration is None or registration.id is None:
+        raise NotFound("This calendar link is not valid.")
+    conference = ctx.conference()
+    ids = registrations.attended_sessions(ctx.db, registration.id)
+    sessions = (
+        ctx.db.exec(
+            select(Session).where(col(Session.id).in_(ids)).order_by(col(Session.start))
+        ).all()
+        if ids
+        else []
+    )
+    site = ctx.services.settings.site_url
+    host = site.split("://", 1)[-1].split("/", 1)[0]
+    entries = [
+        calendar.Entry(
+            uid=f"session-{s.id}@{host}",
+            title=s.title,
+            start=s.start,
+            end=s.end,
+            description=s.description,
+            url=f"{site}/programme#session-{s.id}",
+        )
+        for s in sessions
+    ]
+    body = calendar.feed(conference.name, registration.timezone, entries)
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="sessions.ics"'},
+    )
+
+
+routes = [
+    Route("/programme", programme),
+    Route("/calendar/{token}.ics", calendar_feed),
+]

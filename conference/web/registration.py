@@ -1,0 +1,137 @@
+"""Registering, and viewing or changing a registration through its private link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, select
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..domain import languages, registration, timezones
+from ..domain.fields import Errors
+from ..storage import registrations
+from ..storage.tables import Person, Registration, Session
+from .accounts import sign_in
+from .page import Ctx, NotFound, page
+
+
+def _form_context(ctx: Ctx, values: dict[str, Any], errors: Errors) -> dict[str, Any]:
+    conference = ctx.conference()
+    sessions = ctx.db.exec(
+        select(Session)
+        .where(Session.conference_id == conference.id)
+        .order_by(col(Session.start), col(Session.id))
+    ).all()
+    return {
+        "conference": conference,
+        "sessions": sessions,
+        "values": values,
+        "errors": errors,
+        "language_choices": languages.choices(),
+        "language_slots": range(1, registration.LANGUAGE_SLOTS + 1),
+        "timezones": timezones.all_names(),
+    }
+
+
+def _submitted(ctx: Ctx) -> dict[str, Any]:
+    """The form as typed, so a page with errors shows it back unchanged."""
+    values: dict[str, Any] = {
+        key: ctx.value(key)
+        for key in (
+            "name", "email", "timezone", "need_data", "data_country", "data_carrier", "data_gb",
+            "need_childcare", "childcare_children",
+        )
+    }  # fmt: skip
+    for i in range(1, registration.LANGUAGE_SLOTS + 1):
+        values[f"language_{i}"] = ctx.value(f"language_{i}")
+    values["sessions"] = ctx.values("sessions")
+    values["childcare_sessions"] = ctx.values("childcare_sessions")
+    return values
+
+
+def _stored(ctx: Ctx, row: Registration) -> dict[str, Any]:
+    person = ctx.db.get(Person, row.person_id)
+    assert person is not None
+    values: dict[str, Any] = {"name": person.name, "email": person.email, "timezone": row.timezone}
+    for i, tag in enumerate(row.languages[: registration.LANGUAGE_SLOTS], start=1):
+        values[f"language_{i}"] = tag
+    assert row.id is not None
+    values["sessions"] = [str(s) for s in registrations.attended_sessions(ctx.db, row.id)]
+    for request in registrations.support_requests(ctx.db, row.id):
+        if request.kind == "data_package":
+            values.update(
+                need_data="1", data_country=request.country, data_carrier=request.carrier,
+                data_gb=f"{request.gb:g}",
+            )  # fmt: skip
+        elif request.kind == "childcare":
+            values.update(
+                need_childcare="1",
+                childcare_children=str(request.children),
+                childcare_sessions=[str(s) for s in request.sessions],
+            )
+    return values
+
+
+def _save(ctx: Ctx, existing: Registration | None, template: str) -> Response:
+    values = _submitted(ctx)
+    context = _form_context(ctx, values, Errors())
+    form = registration.Form(ctx.value, ctx.values)
+    data, errors = registration.clean(form, {s.id for s in context["sessions"] if s.id})
+    if data is not None:
+        try:
+            row = registrations.save(ctx.db, context["conference"], data, existing)
+        except registrations.EmailTaken:
+            errors["email"] = (
+                "This email is already registered. Sign in to change that registration."
+            )
+        else:
+            if existing is None:
+                sign_in(ctx.request, row.person_id)
+                return ctx.redirect(f"/registration/{row.token}?new=1")
+            return ctx.redirect(f"/registration/{row.token}?saved=1")
+    ctx.db.rollback()
+    context["errors"] = errors
+    return ctx.render(template, status_code=400, registration=existing, **context)
+
+
+@page()
+def register(ctx: Ctx) -> Response:
+    if ctx.request.method == "POST":
+        return _save(ctx, None, "register.html")
+    if ctx.person is not None:
+        existing = ctx.db.exec(
+            select(Registration).where(Registration.person_id == ctx.person.id)
+        ).first()
+        if existing is not None:
+            return ctx.redirect(f"/registration/{existing.token}")
+    conference = ctx.conference()
+    values = {"timezone": conference.timezone}
+    return ctx.render("register.html", registration=None, **_form_context(ctx, values, Errors()))
+
+
+@page()
+def private(ctx: Ctx) -> Response:
+    """Anyone holding the private link may view and change the registration."""
+    row = registrations.by_token(ctx.db, ctx.request.path_params["token"])
+    if row is None:
+        raise NotFound("This registration link is not valid.")
+    if ctx.request.method == "POST":
+        return _save(ctx, row, "registration.html")
+    assert row.id is not None
+    return ctx.render(
+        "registration.html",
+        registration=row,
+        support=registrations.support_requests(ctx.db, row.id),
+        new=ctx.request.query_params.get("new") == "1",
+        saved=ctx.request.query_params.get("saved") == "1",
+        private_link=f"{ctx.services.settings.site_url}/registration/{row.token}",
+        calendar_link=f"{ctx.services.settings.site_url}/calendar/{row.token}.ics",
+        **_form_context(ctx, _stored(ctx, row), Errors()),
+    )
+
+
+routes = [
+    Route("/register", register, methods=["GET", "POST"]),
+    Route("/registration/{token}", private, methods=["GET", "POST"]),
+]

@@ -1,0 +1,1 @@
+"""Interpretation: language channels, booths, the roster planner."""

@@ -1,0 +1,1 @@
+"""Live rooms: presence, signalling, breakouts and WebRTC media."""
