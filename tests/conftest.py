@@ -21,7 +21,9 @@ from sqlmodel import SQLModel
 from conference.storage.engine import make_engine, migrate
 
 PG_ADMIN = os.environ.get("CONFERENCE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-BACKENDS = [b for b in os.environ.get("CONFERENCE_TEST_DATABASES", "sqlite,postgresql").split(",") if b]
+BACKENDS = [
+    b for b in os.environ.get("CONFERENCE_TEST_DATABASES", "sqlite,postgresql").split(",") if b
+]
 
 
 @pytest.fixture(scope="session")

@@ -28,8 +28,25 @@ T = TypeVar("T")
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 
 
+class Message(str):
+    """A sentence in English that remembers its template, so a page can translate it."""
+
+    template: str
+    values: dict[str, object]
+
+    def __new__(cls, template: str, **values: object) -> Message:
+        message = super().__new__(cls, template % values if values else template)
+        message.template = template
+        message.values = values
+        return message
+
+
 class FieldError(ValueError):
     """A value a person typed that we cannot accept; the message says why."""
+
+    def __init__(self, template: str, **values: object) -> None:
+        self.message = Message(template, **values)
+        super().__init__(self.message)
 
 
 class Errors(dict[str, str]):
@@ -40,7 +57,7 @@ class Errors(dict[str, str]):
         try:
             return check(*args, **kwargs)
         except FieldError as exc:
-            self.setdefault(field, str(exc))
+            self.setdefault(field, exc.message)
             return None
 
 
@@ -49,7 +66,11 @@ def text(value: str | None, *, required: bool = True, limit: int = MAX_TEXT) -> 
     if required and not value:
         raise FieldError("This field is required.")
     if len(value) > limit:
-        raise FieldError(f"This is too long: at most {limit} characters, not {len(value)}.")
+        raise FieldError(
+            "This is too long: at most %(limit)s characters, not %(length)s.",
+            limit=limit,
+            length=len(value),
+        )
     return value
 
 
@@ -62,7 +83,7 @@ def email(value: str | None) -> str:
     if not value:
         raise FieldError("This field is required.")
     if len(value) > MAX_EMAIL:
-        raise FieldError(f"This is too long: at most {MAX_EMAIL} characters.")
+        raise FieldError("This is too long: at most %(limit)s characters.", limit=MAX_EMAIL)
     if not _EMAIL.match(value):
         raise FieldError("This is not an email address, such as name@example.org.")
     local, _, domain = value.rpartition("@")
@@ -74,7 +95,9 @@ def timezone(value: str | None) -> str:
     if not value:
         raise FieldError("Choose a timezone.")
     if not timezones.is_known(value):
-        raise FieldError(f"{value[:64]!r} is not a timezone we know, such as Asia/Kolkata.")
+        raise FieldError(
+            "%(value)s is not a timezone we know, such as Asia/Kolkata.", value=value[:64]
+        )
     return value
 
 
@@ -89,7 +112,7 @@ def language_list(values: Iterable[str], *, required: bool = True) -> list[str]:
             tag = languages.normalise(raw)
         except languages.UnknownLanguage:
             raise FieldError(
-                f"{raw[:35]!r} is not a language tag we know, such as fr or pt-BR."
+                "%(value)s is not a language tag we know, such as fr or pt-BR.", value=raw[:35]
             ) from None
         if tag not in result:
             result.append(tag)
@@ -107,11 +130,11 @@ def whole_number(
     try:
         number = int(raw)
     except ValueError:
-        raise FieldError(f"{raw[:20]!r} is not a whole number.") from None
+        raise FieldError("%(value)s is not a whole number.", value=raw[:20]) from None
     if number < minimum:
-        raise FieldError(f"This must be at least {minimum}.")
+        raise FieldError("This must be at least %(minimum)s.", minimum=minimum)
     if number > maximum:
-        raise FieldError(f"This must be at most {maximum}.")
+        raise FieldError("This must be at most %(maximum)s.", maximum=maximum)
     return number
 
 
@@ -122,11 +145,11 @@ def gigabytes(value: str | float | None) -> float:
     try:
         number = float(raw)
     except ValueError:
-        raise FieldError(f"{raw[:20]!r} is not a number of gigabytes.") from None
+        raise FieldError("%(value)s is not a number of gigabytes.", value=raw[:20]) from None
     if not number > 0:
         raise FieldError("This must be more than 0 GB.")
     if number > MAX_GB:
-        raise FieldError(f"This must be at most {MAX_GB} GB.")
+        raise FieldError("This must be at most %(maximum)s GB.", maximum=MAX_GB)
     return round(number, 2)
 
 
@@ -149,7 +172,9 @@ def local_time(value: str | None, zone: str) -> datetime:
     try:
         naive = datetime.fromisoformat(raw)
     except ValueError:
-        raise FieldError(f"{raw[:30]!r} is not a date and time such as 2026-12-05T14:30.") from None
+        raise FieldError(
+            "%(value)s is not a date and time such as 2026-12-05T14:30.", value=raw[:30]
+        ) from None
     if naive.tzinfo is not None:
         naive = naive.replace(tzinfo=None)
     return timezones.to_utc(naive, zone)
@@ -164,5 +189,5 @@ def choice(value: str | None, allowed: Iterable[str]) -> str:
     raw = (value or "").strip()
     options = list(allowed)
     if raw not in options:
-        raise FieldError(f"Choose one of: {', '.join(options)}.")
+        raise FieldError("Choose one of: %(options)s.", options=", ".join(options))
     return raw

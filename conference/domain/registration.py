@@ -70,9 +70,11 @@ def _ids(values: Sequence[str], known: Collection[int]) -> tuple[int, ...]:
         try:
             ident = int(raw)
         except ValueError:
-            raise fields.FieldError(f"{raw[:20]!r} is not a session of this conference.") from None
+            raise fields.FieldError(
+                "%(value)s is not a session of this conference.", value=raw[:20]
+            ) from None
         if ident not in known:
-            raise fields.FieldError(f"{ident} is not a session of this conference.")
+            raise fields.FieldError("%(value)s is not a session of this conference.", value=ident)
         if ident not in result:
             result.append(ident)
     return tuple(result)
@@ -110,7 +112,9 @@ def clean(form: Form, session_ids: Collection[int]) -> tuple[RegistrationData | 
             "childcare_sessions", _ids, form.get_list("childcare_sessions"), session_ids
         )
         if care_sessions == ():
-            errors.setdefault("childcare_sessions", "Choose the sessions that need childcare.")
+            errors.setdefault(
+                "childcare_sessions", fields.Message("Choose the sessions that need childcare.")
+            )
         if children and care_sessions:
             childcare = ChildcareNeed(children, care_sessions)
 

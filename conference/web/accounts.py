@@ -51,7 +51,7 @@ def signin_form(ctx: Ctx) -> Response:
     person = person_by_email(ctx.db, email)
     if person is not None:
         token = signin.issue(ctx.db, person, ctx.services.settings.sign_in_minutes)
-        link = f"{ctx.services.settings.site_url}/signin/{token}?next={quote(target)}"
+        link = f"{ctx.services.settings.site_url}/signin/{token}?next={quote(target, safe='')}"
         ctx.services.mailer.send(
             person.email,
             ctx._("Your sign-in link"),

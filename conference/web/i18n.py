@@ -28,6 +28,10 @@ class InterfaceLanguage:
         text = self.translations.gettext(message)
         return text % values if values else text
 
+    def has(self, message: str) -> bool:
+        """Whether the catalog translates ``message`` (English needs no catalog)."""
+        return self.code == "en" or message in getattr(self.translations, "_catalog", {})
+
     def ngettext(self, singular: str, plural: str, n: int, **values: object) -> str:
         text = self.translations.ngettext(singular, plural, n)
         return text % {"num": n, **values}

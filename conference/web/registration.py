@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..domain import languages, registration, timezones
-from ..domain.fields import Errors
+from ..domain.fields import Errors, Message
 from ..storage import registrations
 from ..storage.tables import Person, Registration, Session
 from .accounts import sign_in
@@ -82,7 +82,7 @@ def _save(ctx: Ctx, existing: Registration | None, template: str) -> Response:
         try:
             row = registrations.save(ctx.db, context["conference"], data, existing)
         except registrations.EmailTaken:
-            errors["email"] = (
+            errors["email"] = Message(
                 "This email is already registered. Sign in to change that registration."
             )
         else:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -12,8 +11,8 @@ from starlette.testclient import TestClient
 
 from conference.app import create_app
 from conference.settings import Settings
-from conference.storage.engine import session
-from conference.storage.tables import Conference, Person, Session
+from conference.storage.tables import Conference
+from tests.support.seed import small_conference
 
 
 @pytest.fixture
@@ -23,27 +22,7 @@ def settings(database_url: str) -> Settings:
 
 @pytest.fixture
 def conference(engine: Engine) -> Conference:
-    """A small conference: two sessions on 5 December 2026."""
-    with session(engine) as db:
-        c = Conference(
-            slug="gc", name="Global Conversations", timezone="UTC",
-            start_date=date(2026, 12, 5), end_date=date(2026, 12, 6),
-        )  # fmt: skip
-        db.add(c)
-        db.flush()
-        assert c.id is not None
-        db.add(Session(
-            conference_id=c.id, title="Opening plenary", kind="plenary",
-            start=datetime(2026, 12, 5, 13, 0, tzinfo=UTC), end=datetime(2026, 12, 5, 14, 30, tzinfo=UTC),
-            floor_languages=["en"], interpretation_languages=["es", "fr", "ar"],
-        ))  # fmt: skip
-        db.add(Session(
-            conference_id=c.id, title="Safety and inclusion", kind="breakout",
-            start=datetime(2026, 12, 5, 15, 0, tzinfo=UTC), end=datetime(2026, 12, 5, 16, 0, tzinfo=UTC),
-            floor_languages=["en", "es"], interpretation_languages=["fr"],
-        ))  # fmt: skip
-        db.add(Person(name="Olu Organiser", email="organiser@example.org", roles=["organiser"]))
-        return c
+    return small_conference(engine)
 
 
 @pytest.fixture
@@ -57,3 +36,17 @@ def csrf(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "the page has no CSRF token"
     return match.group(1)
+
+
+def sign_in(client: TestClient, email: str) -> None:
+    """Sign in by the real flow: ask for a link, open it, and confirm it with its CSRF token."""
+    page = client.get("/signin")
+    client.post("/signin", data={"email": email, "next": "/", "csrf_token": csrf(page.text)})
+    body = client.app.state.services.mailer.sent[-1].get_content()  # type: ignore[attr-defined]
+    match = re.search(r"https?://\S+/signin/[\w-]+\?next=\S*", body)
+    assert match, "the mail holds no sign-in link"
+    link = match.group(0).split("://", 1)[1].split("/", 1)[1]
+    confirm = client.get(f"/{link}")
+    assert confirm.status_code == 200
+    done = client.post(f"/{link}", data={"csrf_token": csrf(confirm.text), "next": "/"})
+    assert done.status_code == 200, done.text

@@ -1,0 +1,54 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint typecheck pytest bench bench-quick clean catalogs
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+run: $(VENV)/.installed
+	$(BIN)/conference migrate
+	$(BIN)/conference demo --if-empty
+	$(BIN)/conference serve --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+pytest: $(VENV)/.installed-test
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks
+
+bench-quick: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks --quick
+
+catalogs: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k FieldError -k Message -o conference/web/locale/messages.pot --no-location --sort-output .
+	for lang in es fr ar; do \
+	  $(BIN)/pybabel update -i conference/web/locale/messages.pot -d conference/web/locale -l $$lang --no-fuzzy-matching || \
+	  $(BIN)/pybabel init -i conference/web/locale/messages.pot -d conference/web/locale -l $$lang; \
+	done
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

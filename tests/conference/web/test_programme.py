@@ -1,0 +1,46 @@
+"""The programme in the viewer's timezone, and the personal calendar feed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from icalendar import Calendar
+
+from .conftest import csrf
+
+pytestmark = pytest.mark.integration
+
+
+def _times(html: str) -> list[str]:
+    return [t.replace("\u202f", " ") for t in re.findall(r"<time [^>]*>([^<]+)</time>", html)]
+
+
+def test_programme_defaults_to_the_conference_zone_and_follows_the_picker(client) -> None:
+    assert _times(client.get("/programme").text)[:2] == ["1:00 PM", "2:30 PM"]
+    html = client.get("/programme?tz=Asia/Kolkata").text
+    assert _times(html)[:2] == ["6:30 PM", "8:00 PM"]
+    assert "Español" in html and "العربية" in html  # interpretation languages in their own names
+    unknown = client.get("/programme?tz=Mars/Base")
+    assert unknown.status_code == 200
+    assert "That timezone is not one we know" in unknown.text
+
+
+def test_the_calendar_feed_holds_the_sessions_one_attends(client) -> None:
+    page = client.get("/register")
+    form = {
+        "name": "Asha", "email": "asha@example.org", "timezone": "Asia/Kolkata",
+        "language_1": "hi", "sessions": ["2"], "csrf_token": csrf(page.text),
+    }  # fmt: skip
+    location = client.post("/register", data=form, follow_redirects=False).headers["location"]
+    token = location.split("/")[-1].split("?")[0]
+    assert _times(client.get("/programme").text)[:2] == ["6:30 PM", "8:00 PM"]
+
+    response = client.get(f"/calendar/{token}.ics")
+    assert response.headers["content-type"].startswith("text/calendar")
+    calendar = Calendar.from_ical(response.content)
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Safety and inclusion"
+    start = event.decoded("DTSTART")
+    assert str(start.tzinfo) == "Asia/Kolkata" and (start.hour, start.minute) == (20, 30)
+    assert client.get("/calendar/wrong.ics").status_code == 404
