@@ -100,7 +100,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     with session(_engine(args)) as db:
         conference = _conference(db)
-        preview = registrant_csv.parse_bytes(raw, registrant_io.session_lookup(db, conference))
+        preview = registrant_csv.parse(raw, registrant_io.session_keys(db, conference))
         if preview.errors:
             for line in preview.errors:
                 print(line, file=sys.stderr)
@@ -233,6 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
