@@ -1,0 +1,63 @@
+"""Routing client messages to handlers, with the role check every message passes.
+
+Other packages extend the protocol through ``Dispatcher.register`` (client messages
+and their handlers) and ``Dispatcher.catalog.add_server`` (server messages), usually
+from an ``Extension`` given to the ``Registry``; rooms never imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from rooms.domain.participant import Participant
+from rooms.signalling.codec import ClientMessage, MessageCatalog, ServerMessage
+from rooms.signalling.errors import Forbidden, UnknownMessageType
+
+if TYPE_CHECKING:
+    from rooms.signalling.registry import Registry
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a handler may use: the registry, the sender's seat, and a reply channel."""
+
+    registry: Registry
+    seat: Participant
+    connection_id: str
+    reply: Callable[[ServerMessage], None]
+
+
+M = TypeVar("M", bound=ClientMessage)
+Handler = Callable[[Context, M], Awaitable[None]]
+
+
+class Dispatcher:
+    def __init__(self, catalog: MessageCatalog) -> None:
+        self.catalog = catalog
+        self._handlers: dict[str, Handler[Any]] = {}
+
+    def register(self, cls: type[M], handler: Handler[M]) -> None:
+        """Handle client messages of type ``cls`` (added to the catalog if new)."""
+        if cls.type in self._handlers:
+            raise ValueError(f'message type "{cls.type}" already has a handler')
+        if self.catalog.client.get(cls.type) is not cls:
+            self.catalog.add_client(cls)
+        self._handlers[cls.type] = cast(Handler[Any], handler)
+
+    def handles(self, type_name: str) -> bool:
+        return type_name in self._handlers
+
+    async def dispatch(self, context: Context, message: ClientMessage) -> None:
+        allowed = message.roles
+        if allowed is not None and not (context.seat.roles & allowed):
+            names = " or ".join(sorted(role.value + "s" for role in allowed))
+            raise Forbidden(f"only {names} may send {message.type}")
+        handler = self._handlers.get(message.type)
+        if handler is None:
+            raise UnknownMessageType(f'no handler for message type "{message.type}"')
+        await handler(context, message)
+
+
+Extension = Callable[[Dispatcher], None]

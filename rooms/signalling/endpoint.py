@@ -1,0 +1,68 @@
+"""The websocket endpoint: origin and identity checks before accepting, then a Connection."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from typing import TYPE_CHECKING
+
+from starlette.websockets import WebSocket
+
+from rooms.signalling.connection import Connection
+from rooms.signalling.errors import CloseCode
+from rooms.signalling.identity import Authenticate, Identity
+
+if TYPE_CHECKING:
+    from rooms.signalling.registry import Registry
+    from rooms.signalling.tokens import ConnectTokens
+
+logger = logging.getLogger(__name__)
+
+
+def _same_origin(origin: str, allowed: str) -> bool:
+    return origin.rstrip("/").lower() == allowed.rstrip("/").lower()
+
+
+async def identify(
+    websocket: WebSocket,
+    authenticate: Authenticate,
+    allowed_origin: str,
+    tokens: ConnectTokens | None,
+) -> Identity | None:
+    """Who is connecting, or None to refuse.
+
+    A browser always sends Origin, and it must be the site's. Only a client holding a
+    signed token (``?token=``) may connect without an Origin header.
+    """
+    origin = websocket.headers.get("origin")
+    if origin is not None and not _same_origin(origin, allowed_origin):
+        return None
+    token = websocket.query_params.get("token")
+    if token is not None:
+        return tokens.verify(token) if tokens is not None else None
+    if origin is None:
+        return None
+    try:
+        identity = authenticate(websocket)
+        if inspect.isawaitable(identity):
+            identity = await identity
+    except Exception:  # a failing lookup refuses this connection, not the server
+        logger.exception("authenticating a websocket failed")
+        return None
+    return identity
+
+
+async def serve_websocket(
+    websocket: WebSocket,
+    registry: Registry,
+    authenticate: Authenticate,
+    allowed_origin: str,
+    tokens: ConnectTokens | None = None,
+) -> None:
+    identity = await identify(websocket, authenticate, allowed_origin, tokens)
+    if identity is None:
+        # Closing before accepting makes the server answer the handshake with HTTP 403.
+        await websocket.close(CloseCode.POLICY)
+        return
+    await websocket.accept()
+    await Connection(websocket, registry, identity).run()

@@ -1,0 +1,43 @@
+"""Per-connection limits, and the token bucket that enforces the message rate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rooms.signalling.clock import Clock
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_message_bytes: int = 64 * 1024
+    messages_per_second: float = 10.0
+    message_burst: int = 30
+    # Going over the rate costs a strike; out of strikes means persistent abuse (close 1008).
+    strikes_per_second: float = 0.5
+    strike_burst: int = 10
+    send_queue: int = 256  # outgoing messages a slow client may have pending before close 1013
+    heartbeat_interval: float = 15.0
+    heartbeat_timeout: float = 45.0
+    reconnect_grace: float = 30.0
+    sweep_interval: float = 1.0
+
+
+class TokenBucket:
+    """``capacity`` tokens, refilled at ``rate`` per second; each message takes one."""
+
+    def __init__(self, rate: float, capacity: int, clock: Clock) -> None:
+        self._rate = rate
+        self._capacity = float(capacity)
+        self._tokens = float(capacity)
+        self._clock = clock
+        self._last = clock.now()
+
+    def take(self) -> bool:
+        now = self._clock.now()
+        elapsed = max(0.0, now - self._last)
+        self._last = now
+        self._tokens = min(self._capacity, self._tokens + elapsed * self._rate)
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False

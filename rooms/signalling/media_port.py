@@ -1,0 +1,29 @@
+"""The media port: what signalling asks of the media layer (rooms.media implements it)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class MediaPort(Protocol):
+    """Media for seats; ``peer_id`` is always the participant's seat id.
+
+    Signalling calls ``place`` whenever a seat's room or its right to publish changes,
+    possibly before the seat's first ``negotiate`` (``room_id`` None: in no room), and
+    ``close`` once the seat is released after the reconnection grace. Placement, mute
+    and channel belong to the peer id and survive a new ``negotiate`` (a reconnect).
+    """
+
+    async def negotiate(self, peer_id: str, offer_sdp: str) -> str:
+        """Answer an SDP offer; returns the SDP answer."""
+        ...
+
+    def place(self, peer_id: str, room_id: str | None, may_publish: bool) -> None: ...
+
+    def set_muted(self, peer_id: str, muted: bool) -> None: ...
+
+    def set_channel(self, peer_id: str, source_peer_id: str | None) -> None:
+        """Which source the seat hears: a peer id, or None for the room's floor."""
+        ...
+
+    async def close(self, peer_id: str) -> None: ...

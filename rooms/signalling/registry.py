@@ -1,0 +1,459 @@
+"""Live state of the rooms (sessions, rooms, seats, breakouts), owned by the app lifespan.
+
+The registry is the only holder of live state. It never holds connection objects, only
+connection ids: it talks to connections through the event bus (``seat:<id>`` and
+``room:<id>`` topics), so the same events would reach connections in other processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from starlette.routing import WebSocketRoute
+
+from rooms.bus import EventBus, MemoryBus, open_bus
+from rooms.domain.breakout import BreakoutSet, HelpRequest
+from rooms.domain.errors import Conflict, InvalidTransition, NotFound
+from rooms.domain.participant import Participant, ParticipantState
+from rooms.domain.room import Room, RoomKind, RoomState
+from rooms.signalling import breakouts, negotiation, presence
+from rooms.signalling.clock import Clock, SystemClock
+from rooms.signalling.codec import ServerMessage
+from rooms.signalling.dispatch import Dispatcher, Extension
+from rooms.signalling.endpoint import serve_websocket
+from rooms.signalling.errors import CloseCode, MediaUnavailable
+from rooms.signalling.identity import Authenticate, Identity
+from rooms.signalling.limits import Limits
+from rooms.signalling.media_port import MediaPort
+from rooms.signalling.messages import (
+    BreakoutRoomView,
+    BreakoutView,
+    HelpView,
+    ParticipantView,
+    PresenceJoined,
+    PresenceLeft,
+    PresenceUpdated,
+    RoomLeft,
+    RoomSnapshot,
+    RoomView,
+    rooms_catalog,
+)
+from rooms.signalling.tokens import ConnectTokens
+
+logger = logging.getLogger(__name__)
+
+# Control events on a seat's topic: the connection acts on them, clients never see them.
+MOVED = "_moved"
+CLOSE = "_close"
+
+
+def room_topic(room_id: str) -> str:
+    return f"room:{room_id}"
+
+
+def seat_topic(seat_id: str) -> str:
+    return f"seat:{seat_id}"
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """What the application tells the registry about a conference session."""
+
+    kind: RoomKind
+    title: str
+
+
+class Registry:
+    """Sessions, rooms, seats and breakouts of one server process."""
+
+    def __init__(
+        self,
+        bus: EventBus | None = None,
+        *,
+        media: MediaPort | None = None,
+        clock: Clock | None = None,
+        limits: Limits | None = None,
+        rng: random.Random | None = None,
+        extensions: Sequence[Extension] = (),
+    ) -> None:
+        self.bus: EventBus = bus if bus is not None else MemoryBus()
+        self.media = media
+        self.clock: Clock = clock or SystemClock()
+        self.limits = limits or Limits()
+        self.rng = rng or random.SystemRandom()
+        self.catalog = rooms_catalog()
+        self.dispatcher = Dispatcher(self.catalog)
+        for install in (presence.install, breakouts.install, negotiation.install, *extensions):
+            install(self.dispatcher)
+        self.rooms: dict[str, Room] = {}
+        self.seats: dict[str, Participant] = {}
+        self.breakouts: dict[str, BreakoutSet] = {}  # live sets by main room id
+        self._sessions: dict[str, SessionInfo] = {}
+        self._main_rooms: dict[str, str] = {}  # session id -> main room id
+        self._resume_tokens: dict[str, str] = {}  # token -> seat id
+        self._attached: dict[str, str] = {}  # seat id -> id of its current connection
+        self._media_placed: dict[str, tuple[str | None, bool]] = {}  # seat -> (room, may publish)
+        self._media_peers: set[str] = set()  # seats the media layer knows about
+        self._sweeper: asyncio.Task[None] | None = None
+
+    @classmethod
+    def from_url(cls, bus_url: str = "memory://", **options: Any) -> Registry:
+        """A registry on the bus named by ``bus_url`` (``memory://`` or ``redis://...``)."""
+        return cls(open_bus(bus_url), **options)
+
+    # Lifespan.
+
+    async def start(self) -> None:
+        if self._sweeper is None:
+            self._sweeper = asyncio.create_task(self._sweep_forever(), name="rooms-sweeper")
+
+    async def stop(self) -> None:
+        """Stop the sweeper and close the bus; open connections then close with 1001."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+        await self.bus.close()
+
+    async def __aenter__(self) -> Registry:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.limits.sweep_interval)
+            try:
+                await self.sweep()
+            except Exception:
+                logger.exception("sweeping the rooms failed")
+
+    async def sweep(self) -> None:
+        """Release seats away past the grace, and close breakouts whose countdown ended."""
+        now = self.clock.now()
+        for seat in list(self.seats.values()):
+            if (
+                seat.state is ParticipantState.AWAY
+                and seat.away_for(now) >= self.limits.reconnect_grace
+            ):
+                await self.release(seat, "gone")
+        for bset in list(self.breakouts.values()):
+            if bset.is_due(now):
+                await breakouts.close_all(self, bset)
+
+    # Sessions and rooms.
+
+    def describe_session(self, session_id: str, kind: RoomKind | str, title: str) -> None:
+        """Tell the registry what kind of session this is, before or after its room exists."""
+        info = SessionInfo(RoomKind(kind), title)
+        room = self.rooms.get(self._main_rooms.get(session_id, ""))
+        if room is not None:
+            if room.kind is not info.kind and room.seats:
+                raise Conflict("a session's kind changes only while its room is empty")
+            room.kind = info.kind
+            room.title = info.title
+        self._sessions[session_id] = info
+
+    def room_for_session(
+        self, session_id: str, kind: RoomKind | str | None = None, title: str | None = None
+    ) -> str:
+        """The id of the session's main room, created on first use."""
+        if kind is not None or title is not None:
+            known = self._sessions.get(session_id)
+            self.describe_session(
+                session_id,
+                kind if kind is not None else (known.kind if known else RoomKind.PLENARY),
+                title if title is not None else (known.title if known else ""),
+            )
+        existing = self._main_rooms.get(session_id)
+        if existing is not None:
+            return existing
+        info = self._sessions.get(session_id, SessionInfo(RoomKind.PLENARY, ""))
+        room = Room(secrets.token_urlsafe(16), session_id, info.kind, info.title)
+        self.rooms[room.room_id] = room
+        self._main_rooms[session_id] = room.room_id
+        return room.room_id
+
+    def add_breakout_room(self, main: Room, title: str) -> Room:
+        room = Room(
+            secrets.token_urlsafe(16), main.session_id, RoomKind.BREAKOUT, title, main.room_id
+        )
+        self.rooms[room.room_id] = room
+        return room
+
+    def room(self, room_id: str) -> Room:
+        room = self.rooms.get(room_id)
+        if room is None:
+            raise NotFound("no such room")
+        return room
+
+    def seat(self, seat_id: str) -> Participant:
+        seat = self.seats.get(seat_id)
+        if seat is None:
+            raise NotFound("no such participant")
+        return seat
+
+    def current_room(self, seat: Participant) -> Room:
+        if seat.room_id is None:
+            raise InvalidTransition("participant", "outside a room", "do this")
+        return self.room(seat.room_id)
+
+    def main_room_of(self, room: Room) -> Room:
+        return self.room(room.parent_id) if room.parent_id is not None else room
+
+    def seats_in(self, rooms: Sequence[Room]) -> list[Participant]:
+        return [self.seats[seat_id] for room in rooms for seat_id in room.seats]
+
+    # Views.
+
+    def participant_view(self, seat: Participant) -> ParticipantView:
+        room = self.rooms.get(seat.room_id or "")
+        return ParticipantView(
+            seat_id=seat.seat_id,
+            display_name=seat.display_name,
+            roles=sorted(role.value for role in seat.roles),
+            state=seat.state.value,
+            hand_raised=seat.hand_raised,
+            muted=seat.muted,
+            has_floor=seat.has_floor,
+            may_publish=room.may_publish(seat) if room is not None else False,
+        )
+
+    def breakout_view(self, bset: BreakoutSet) -> BreakoutView:
+        return BreakoutView(
+            breakout_id=bset.breakout_id,
+            main_room_id=bset.main_room_id,
+            mode=bset.mode.value,
+            state=bset.state.value,
+            ends_at=bset.ends_at,
+            rooms=[
+                BreakoutRoomView(room_id=rid, title=self.rooms[rid].title) for rid in bset.room_ids
+            ],
+        )
+
+    def help_view(self, request: HelpRequest) -> HelpView:
+        seat = self.seats.get(request.seat_id)
+        return HelpView(
+            request_id=request.request_id,
+            seat_id=request.seat_id,
+            display_name=seat.display_name if seat else "",
+            room_id=request.room_id,
+            room_title=self.rooms[request.room_id].title,
+            text=request.text,
+            at=request.at,
+        )
+
+    def room_state(self, seat: Participant, reason: str) -> ServerMessage:
+        """What a seat sees on entering its current room (a snapshot)."""
+        if seat.room_id is None:
+            return RoomLeft(room_id=None, reason=reason)
+        room = self.room(seat.room_id)
+        bset = self.breakouts.get(self.main_room_of(room).room_id)
+        return RoomSnapshot(
+            reason=reason,
+            room=RoomView(
+                room_id=room.room_id,
+                kind=room.kind.value,
+                title=room.title,
+                parent_id=room.parent_id,
+            ),
+            you=self.participant_view(seat),
+            participants=[self.participant_view(self.seats[sid]) for sid in room.seats],
+            breakout=self.breakout_view(bset) if bset is not None else None,
+        )
+
+    # Publishing.
+
+    async def publish_room(self, room_id: str, message: ServerMessage) -> None:
+        await self.bus.publish(room_topic(room_id), message.to_dict())
+
+    async def publish_seat(self, seat_id: str, message: ServerMessage | dict[str, Any]) -> None:
+        event = message.to_dict() if isinstance(message, ServerMessage) else message
+        await self.bus.publish(seat_topic(seat_id), event)
+
+    # Seats and connections.
+
+    async def attach(
+        self, identity: Identity, resume_token: str | None, connection_id: str
+    ) -> tuple[Participant, str, bool]:
+        """Seat a new connection: resume the token's seat if it may, else a fresh seat.
+
+        Returns the seat, its new resume token, and whether it was resumed.
+        """
+        seat = await self._resumable(identity, resume_token)
+        resumed = seat is not None
+        if seat is None:
+            seat = Participant(
+                secrets.token_urlsafe(12), identity.person_id, identity.display_name, identity.roles
+            )
+            self.seats[seat.seat_id] = seat
+        else:
+            previous = self._attached.get(seat.seat_id)
+            if previous is not None:
+                await self.publish_seat(
+                    seat.seat_id,
+                    {
+                        "type": CLOSE,
+                        "connection_id": previous,
+                        "code": int(CloseCode.REPLACED),
+                        "reason": "resumed by a newer connection",
+                    },
+                )
+            if seat.state is ParticipantState.AWAY:
+                seat.reconnect()
+        self._attached[seat.seat_id] = connection_id
+        for token in [t for t, sid in self._resume_tokens.items() if sid == seat.seat_id]:
+            del self._resume_tokens[token]
+        token = secrets.token_urlsafe(24)
+        self._resume_tokens[token] = seat.seat_id
+        if resumed:
+            await self.refresh(seat)
+        return seat, token, resumed
+
+    async def _resumable(self, identity: Identity, token: str | None) -> Participant | None:
+        seat = self.seats.get(self._resume_tokens.get(token or "", ""))
+        if seat is None or seat.person_id != identity.person_id:
+            return None
+        if seat.away_for(self.clock.now()) >= self.limits.reconnect_grace:
+            await self.release(seat, "gone")
+            return None
+        return seat
+
+    async def detach(self, seat: Participant, connection_id: str) -> None:
+        """A connection ended; its seat waits ``reconnect_grace`` seconds to be resumed."""
+        if self._attached.get(seat.seat_id) != connection_id:
+            return  # a newer connection took the seat over
+        del self._attached[seat.seat_id]
+        if seat.state is ParticipantState.PRESENT:
+            seat.disconnect(self.clock.now())
+            await self.refresh(seat)
+
+    async def release(self, seat: Participant, reason: str) -> None:
+        """Give up a seat for good: out of its room, and its media closed."""
+        if seat.state is ParticipantState.LEFT:
+            return
+        room = self.rooms.get(seat.room_id or "")
+        if room is not None:
+            room.remove(seat.seat_id)
+            await self.publish_room(
+                room.room_id,
+                PresenceLeft(room_id=room.room_id, seat_id=seat.seat_id, reason=reason),
+            )
+        seat.leave()
+        self.seats.pop(seat.seat_id, None)
+        self._attached.pop(seat.seat_id, None)
+        for token in [t for t, sid in self._resume_tokens.items() if sid == seat.seat_id]:
+            del self._resume_tokens[token]
+        await self._close_media(seat)
+
+    # Moves, flags and media.
+
+    async def place(self, seat: Participant, room: Room | None, reason: str) -> None:
+        """Move a seat into ``room`` (None: out of any room), telling everyone concerned."""
+        old = self.rooms.get(seat.room_id or "")
+        if old is room:
+            return
+        if room is not None and room.state is not RoomState.OPEN:
+            raise InvalidTransition("room", room.state.value, "admit anyone")
+        if old is not None:
+            old.remove(seat.seat_id)
+            seat.exit_room()
+            await self.publish_room(
+                old.room_id, PresenceLeft(room_id=old.room_id, seat_id=seat.seat_id, reason=reason)
+            )
+        if room is not None:
+            room.admit(seat.seat_id)
+            seat.enter_room(room.room_id)
+            if room.grants_floor_on_entry(seat):
+                seat.give_floor()
+            await self.publish_room(
+                room.room_id,
+                PresenceJoined(room_id=room.room_id, participant=self.participant_view(seat)),
+            )
+        self._sync_media(seat)
+        await self.publish_seat(
+            seat.seat_id,
+            {
+                "type": MOVED,
+                "room_id": room.room_id if room else None,
+                "from_room_id": old.room_id if old else None,
+                "reason": reason,
+            },
+        )
+
+    async def refresh(self, seat: Participant) -> None:
+        """Announce a seat's changed flags to its room, and keep the media in step."""
+        if seat.room_id is None:
+            return
+        await self.publish_room(
+            seat.room_id,
+            PresenceUpdated(room_id=seat.room_id, participant=self.participant_view(seat)),
+        )
+        self._sync_media(seat)
+
+    async def set_muted(self, seat: Participant, muted: bool) -> None:
+        seat.set_muted(muted)
+        if self.media is not None:
+            self.media.set_muted(seat.seat_id, muted)
+        await self.refresh(seat)
+
+    def set_channel(self, seat: Participant, source_peer_id: str | None) -> None:
+        """Choose what the seat hears (kept across reconnects); for layers such as interpretation."""
+        seat.channel = source_peer_id
+        if self.media is not None:
+            self.media.set_channel(seat.seat_id, source_peer_id)
+
+    async def negotiate(self, seat: Participant, offer_sdp: str) -> str:
+        if self.media is None:
+            raise MediaUnavailable("this server carries no media")
+        answer = await self.media.negotiate(seat.seat_id, offer_sdp)
+        self._media_peers.add(seat.seat_id)
+        return answer
+
+    def _sync_media(self, seat: Participant) -> None:
+        if self.media is None:
+            return
+        room = self.rooms.get(seat.room_id or "")
+        placement = (seat.room_id, room.may_publish(seat) if room is not None else False)
+        if self._media_placed.get(seat.seat_id, (None, False)) != placement:
+            self.media.place(seat.seat_id, *placement)
+            self._media_placed[seat.seat_id] = placement
+            self._media_peers.add(seat.seat_id)
+
+    async def _close_media(self, seat: Participant) -> None:
+        self._media_placed.pop(seat.seat_id, None)
+        if self.media is not None and seat.seat_id in self._media_peers:
+            self._media_peers.discard(seat.seat_id)
+            await self.media.close(seat.seat_id)
+
+
+def websocket_route(
+    registry: Registry,
+    authenticate: Authenticate,
+    allowed_origin: str,
+    *,
+    tokens: ConnectTokens | None = None,
+    path: str = "/ws",
+) -> WebSocketRoute:
+    """The signalling endpoint, for the application's route list."""
+
+    async def endpoint(websocket: Any) -> None:
+        await serve_websocket(websocket, registry, authenticate, allowed_origin, tokens)
+
+    return WebSocketRoute(path, endpoint, name="rooms-signalling")

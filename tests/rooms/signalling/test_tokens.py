@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import pytest
+from rooms_ws_harness import FakeClock
+
+from rooms.signalling import ConnectTokens, Identity
+
+pytestmark = pytest.mark.unit
+
+
+def test_a_token_carries_the_identity_for_five_minutes() -> None:
+    clock = FakeClock()
+    tokens = ConnectTokens("secret", clock=clock)
+    identity = Identity.of("p-1", "Ada", ["organiser", "interpreter"])
+    token = tokens.issue(identity)
+    clock.advance(300)
+    assert tokens.verify(token) == identity
+    clock.advance(1)
+    assert tokens.verify(token) is None
+
+
+def test_forged_and_foreign_tokens_fail() -> None:
+    tokens = ConnectTokens("secret", clock=FakeClock())
+    token = tokens.issue(Identity.of("p-1", "Ada", ["participant"]))
+    assert ConnectTokens("other secret", clock=FakeClock()).verify(token) is None
+    assert tokens.verify(token + "x") is None
+    assert tokens.verify("") is None
+
+
+def test_identity_refuses_unknown_roles() -> None:
+    with pytest.raises(ValueError):
+        Identity.of("p-1", "Ada", ["king"])
