@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .settings import Settings
 from .storage.engine import make_engine
-from .web import accounts, home, programme, registration
+from .web import accounts, home, interpreter, organiser, programme, registration
 from .web.mail import Mailer
 from .web.page import Services
 from .web.templating import environment
@@ -85,6 +85,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         *accounts.routes,
         *registration.routes,
         *programme.routes,
+        *organiser.routes,
+        *interpreter.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(

@@ -1,0 +1,16 @@
+"""The organiser's pages, one module per page group; every page needs the organiser role."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from . import dashboard, interpreters, people, registrants, sessions, support
+
+routes: list[BaseRoute] = [
+    *dashboard.routes,
+    *sessions.routes,
+    *registrants.routes,
+    *support.routes,
+    *people.routes,
+    *interpreters.routes,
+]
