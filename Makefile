@@ -32,8 +32,11 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
+# Playwright's sync API keeps a loop of its own running, which upsets pytest-asyncio in
+# the same process, so the real-browser tests run in a pytest run of their own.
 pytest: $(VENV)/.installed-test
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not e2e"
+	$(BIN)/pytest -m e2e
 
 test: lint typecheck pytest
 

@@ -1,0 +1,208 @@
+"""Fan encoded packets out to listener tracks, and switch a track's source without renegotiation.
+
+A :class:`Fanout` holds one publisher's Opus packets (``av.Packet``, as the
+receive hook delivers them) and pushes each one to every subscribed sink,
+synchronously and without awaiting. A :class:`ForwardingTrack` is one
+listener's outgoing track: aiortc's ``RTCRtpSender`` reads it and, because it
+yields ``av.Packet`` rather than frames, only packetises (``encoder.pack``),
+never encodes.
+
+Slow listeners: each track keeps at most ``queue_packets`` packets and drops
+the oldest when full, so a listener whose sender falls behind loses audio
+instead of building delay, and never holds up the publisher or the others.
+
+Switching: ``RTCRtpSender`` numbers packets itself (one sequence number per
+packet it sends) and derives the RTP timestamp as a random origin plus the
+packet's ``pts``. So sequence numbers stay continuous across a switch for
+free, and the track only has to keep ``pts`` increasing: each run of packets
+from one source (a segment) is shifted so it starts one frame, or the wall
+time elapsed since the last packet if longer, after the previous packet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import av
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+__all__ = ["Fanout", "ForwardingTrack", "PacketSink", "SourceSwitch"]
+
+QUEUE_PACKETS = 5
+"""Packets a listener track holds at most (100 ms of 20 ms Opus frames)."""
+
+CLOCK_RATE = 48_000
+FRAME_SAMPLES = 960
+
+
+class PacketSink(Protocol):
+    def push(self, packet: av.Packet) -> None: ...
+
+    def discontinuity(self) -> None: ...
+
+
+class Fanout:
+    """One publisher's encoded packets, pushed to every subscribed sink."""
+
+    def __init__(self, source_id: str) -> None:
+        self.source_id = source_id
+        self.enabled = True
+        self.packets_in = 0
+        self._sinks: dict[PacketSink, None] = {}
+
+    def __repr__(self) -> str:
+        return f"Fanout({self.source_id!r}, sinks={len(self._sinks)})"
+
+    @property
+    def sink_count(self) -> int:
+        return len(self._sinks)
+
+    def subscribe(self, sink: PacketSink) -> None:
+        self._sinks[sink] = None
+
+    def unsubscribe(self, sink: PacketSink) -> None:
+        self._sinks.pop(sink, None)
+
+    def publish(self, packet: av.Packet) -> None:
+        """Hand ``packet`` to every sink; does nothing while disabled (muted)."""
+        self.packets_in += 1
+        if not self.enabled:
+            return
+        for sink in tuple(self._sinks):
+            sink.push(packet)
+
+    def discontinuity(self) -> None:
+        """The publisher's timestamps restart (a new connection): sinks start a new segment."""
+        for sink in tuple(self._sinks):
+            sink.discontinuity()
+
+
+@dataclass
+class SourceSwitch:
+    """A source change on a forwarding track, completed when the new source's first packet leaves.
+
+    ``first_ordinal`` counts the packets this track yielded before that first
+    packet. aiortc's sender gives each yielded packet the next sequence number,
+    so the new source starts at ``(first sequence number of the stream +
+    first_ordinal) % 65536``: aiortc keeps its random starting sequence number
+    to itself, the listener sees it in the first packet.
+    """
+
+    source_id: str | None
+    requested_at: float
+    first_ordinal: int | None = None
+    first_sent_at: float | None = None
+
+
+class ForwardingTrack(MediaStreamTrack):
+    """One listener's outgoing audio track, fed by whichever Fanout it is switched to."""
+
+    kind = "audio"
+
+    def __init__(
+        self,
+        *,
+        queue_packets: int = QUEUE_PACKETS,
+        on_switch: Callable[[SourceSwitch], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.on_switch = on_switch
+        self.last_switch: SourceSwitch | None = None
+        self.packets_out = 0
+        self.dropped = 0
+        self._clock = clock
+        self._queue: deque[av.Packet] = deque(maxlen=queue_packets)
+        self._wakeup = asyncio.Event()
+        self._source: Fanout | None = None
+        self._new_segment = True
+        self._switch_pending = False
+        self._offset = 0
+        self._last_source_pts: int | None = None
+        self._last_pts: int | None = None
+        self._last_sent_at = 0.0
+
+    @property
+    def source(self) -> Fanout | None:
+        return self._source
+
+    def switch(self, source: Fanout | None) -> None:
+        """Carry ``source`` from now on (``None``: silence); no-op if it already does."""
+        if source is self._source:
+            return
+        if self._source is not None:
+            self._source.unsubscribe(self)
+        self._source = source
+        # Packets still queued belong to the old source: a listener who switched
+        # language should not hear them.
+        self._queue.clear()
+        self._new_segment = True
+        self._switch_pending = True
+        self.last_switch = SourceSwitch(
+            source_id=None if source is None else source.source_id,
+            requested_at=self._clock(),
+        )
+        if source is not None and self.readyState == "live":
+            source.subscribe(self)
+
+    def push(self, packet: av.Packet) -> None:
+        if len(self._queue) == self._queue.maxlen:
+            self.dropped += 1
+        self._queue.append(packet)
+        self._wakeup.set()
+
+    def discontinuity(self) -> None:
+        self._new_segment = True
+
+    async def recv(self) -> av.Packet:
+        while not self._queue:
+            if self.readyState != "live":
+                raise MediaStreamError
+            self._wakeup.clear()
+            await self._wakeup.wait()
+        if self.readyState != "live":
+            raise MediaStreamError
+        packet = self._queue.popleft()
+        return self._rebase(packet)
+
+    def stop(self) -> None:
+        self.switch(None)
+        super().stop()
+        self._wakeup.set()
+
+    def _rebase(self, packet: av.Packet) -> av.Packet:
+        source_pts = packet.pts or 0
+        now = self._clock()
+        if (
+            self._new_segment
+            or self._last_source_pts is None
+            or source_pts <= self._last_source_pts
+        ):
+            self._offset = self._segment_start(now) - source_pts
+            self._new_segment = False
+            if self._switch_pending and self.last_switch is not None:
+                self._switch_pending = False
+                self.last_switch.first_ordinal = self.packets_out
+                self.last_switch.first_sent_at = now
+                if self.on_switch is not None:
+                    self.on_switch(self.last_switch)
+        self._last_source_pts = source_pts
+        pts = source_pts + self._offset
+        self._last_pts = pts
+        self._last_sent_at = now
+        self.packets_out += 1
+        out = av.Packet(bytes(packet))
+        out.pts = pts
+        out.time_base = packet.time_base
+        return out
+
+    def _segment_start(self, now: float) -> int:
+        if self._last_pts is None:
+            return 0
+        frames = round((now - self._last_sent_at) * CLOCK_RATE / FRAME_SAMPLES)
+        return self._last_pts + max(1, frames) * FRAME_SAMPLES

@@ -1,0 +1,217 @@
+"""MediaRouter: who hears whom, for every participant's server-side peer.
+
+The signalling layer calls it; the lifespan owns one instance::
+
+    router = MediaRouter(ice_servers=None, loopback=False)
+    answer_sdp = await router.negotiate(peer_id, offer_sdp)  # first offer creates the peer
+    router.place(peer_id, room_id, may_publish=True)         # the room it hears and speaks in
+    router.set_muted(peer_id, True)                          # organiser mute: mic forwarded nowhere
+    router.set_channel(listener_id, interpreter_id)          # what the channel slot carries
+    router.set_low_data(peer_id, True)                       # 16 kbit/s renditions instead
+    await router.close(peer_id)
+    await router.aclose()                                    # lifespan shutdown
+
+Rules, re-applied after every call:
+
+- floor slots: everyone placed in a room hears the room's speakers (placed
+  there with ``may_publish``, not muted, microphone connected), never
+  themselves; with more speakers than slots, the most recently audible win
+  (see :mod:`rooms.media.slots`);
+- channel slot: the microphone of ``set_channel``'s source, wherever that
+  peer is placed and whether or not it may publish to its room (interpreters
+  are placed with ``may_publish=False``); silent if the source is muted,
+  unknown or gone; it comes back when that peer negotiates again;
+- a muted peer's packets are dropped at its Fanout: no slot carries them.
+
+State set before the first offer (``place``, ``set_channel``...) is kept, and a
+second ``negotiate`` for the same id replaces the connection (a reconnect)
+while keeping it. Setters on an id never seen create it; ``close`` forgets it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from dataclasses import dataclass, field
+
+from aiortc import RTCIceServer
+
+from rooms.media import ice
+from rooms.media.errors import UnknownPeerError
+from rooms.media.forwarding import Fanout, ForwardingTrack
+from rooms.media.peer import ServerPeer
+from rooms.media.rendition import LowBitrateRendition
+from rooms.media.slots import assign_floor
+
+__all__ = ["MediaRouter"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class _Participant:
+    peer_id: str
+    fanout: Fanout
+    room_id: str | None = None
+    may_publish: bool = False
+    muted: bool = False
+    low_data: bool = False
+    channel_source: str | None = None
+    audible_since: int = 0
+    peer: ServerPeer | None = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def speaks(self) -> bool:
+        return (
+            self.room_id is not None
+            and self.may_publish
+            and not self.muted
+            and self.peer is not None
+            and self.peer.has_mic
+        )
+
+
+class MediaRouter:
+    """Every participant's peer connection, and which publisher feeds which slot."""
+
+    def __init__(
+        self, ice_servers: list[RTCIceServer] | None = None, *, loopback: bool = False
+    ) -> None:
+        self._configuration = ice.configuration(ice_servers)
+        self._loopback = loopback
+        self._participants: dict[str, _Participant] = {}
+        self._renditions: dict[str, LowBitrateRendition] = {}
+        self._audible_order = itertools.count(1)
+
+    async def negotiate(self, peer_id: str, offer_sdp: str) -> str:
+        """Answer ``offer_sdp``; a peer that already has a connection gets a new one."""
+        participant = self._participant(peer_id)
+        async with participant.lock:
+            peer = ServerPeer(
+                peer_id, self._configuration, participant.fanout.publish, loopback=self._loopback
+            )
+            try:
+                answer = await peer.answer(offer_sdp)
+            except BaseException:
+                await peer.close()
+                raise
+            old, participant.peer = participant.peer, peer
+            if old is not None:
+                await old.close()
+                participant.fanout.discontinuity()
+            self._touch(participant, was_speaking=False)
+            self._reconcile()
+            return answer
+
+    def place(self, peer_id: str, room_id: str | None, may_publish: bool) -> None:
+        """Put the peer in ``room_id`` (``None``: no room) and say whether its mic reaches it."""
+        participant = self._participant(peer_id)
+        was_speaking = participant.speaks
+        participant.room_id = room_id
+        participant.may_publish = may_publish
+        self._touch(participant, was_speaking)
+        self._reconcile()
+
+    def set_muted(self, peer_id: str, muted: bool) -> None:
+        participant = self._participant(peer_id)
+        was_speaking = participant.speaks
+        participant.muted = muted
+        participant.fanout.enabled = not muted
+        self._touch(participant, was_speaking)
+        self._reconcile()
+
+    def set_channel(self, peer_id: str, source_peer_id: str | None) -> None:
+        self._participant(peer_id).channel_source = source_peer_id
+        self._reconcile()
+
+    def set_low_data(self, peer_id: str, low_data: bool) -> None:
+        """Low-data listeners get every publisher's 16 kbit/s rendition instead of the original."""
+        self._participant(peer_id).low_data = low_data
+        self._reconcile()
+
+    async def close(self, peer_id: str) -> None:
+        participant = self._participants.pop(peer_id, None)
+        if participant is None:
+            return
+        participant.fanout.enabled = False
+        self._reconcile()
+        if participant.peer is not None:
+            await participant.peer.close()
+
+    async def aclose(self) -> None:
+        peers = [p.peer for p in self._participants.values() if p.peer is not None]
+        self._participants.clear()
+        self._reconcile()
+        await asyncio.gather(*(peer.close() for peer in peers), return_exceptions=True)
+
+    # Introspection, for the signalling layer's status and for benchmarks.
+
+    def peer(self, peer_id: str) -> ServerPeer:
+        participant = self._participants.get(peer_id)
+        if participant is None or participant.peer is None:
+            raise UnknownPeerError(peer_id)
+        return participant.peer
+
+    def publisher(self, peer_id: str) -> Fanout:
+        participant = self._participants.get(peer_id)
+        if participant is None:
+            raise UnknownPeerError(peer_id)
+        return participant.fanout
+
+    def channel_track(self, peer_id: str) -> ForwardingTrack:
+        return self.peer(peer_id).channel
+
+    def floor_sources(self, peer_id: str) -> list[str | None]:
+        return [_source_id(track) for track in self.peer(peer_id).floor]
+
+    def _participant(self, peer_id: str) -> _Participant:
+        participant = self._participants.get(peer_id)
+        if participant is None:
+            participant = _Participant(peer_id=peer_id, fanout=Fanout(peer_id))
+            self._participants[peer_id] = participant
+        return participant
+
+    def _touch(self, participant: _Participant, was_speaking: bool) -> None:
+        if participant.speaks and not was_speaking:
+            participant.audible_since = next(self._audible_order)
+
+    def _reconcile(self) -> None:
+        speakers: dict[str, list[_Participant]] = {}
+        for p in self._participants.values():
+            if p.speaks:
+                speakers.setdefault(p.room_id or "", []).append(p)
+        for room in speakers.values():
+            room.sort(key=lambda p: p.audible_since, reverse=True)
+
+        for listener in self._participants.values():
+            peer = listener.peer
+            if peer is None:
+                continue
+            room = speakers.get(listener.room_id or "", []) if listener.room_id else []
+            ranked = [s.peer_id for s in room if s is not listener]
+            wanted = assign_floor([_source_id(t) for t in peer.floor], ranked)
+            for track, source_id in zip(peer.floor, wanted, strict=True):
+                track.switch(self._feed(source_id, listener.low_data))
+            peer.channel.switch(self._feed(listener.channel_source, listener.low_data))
+
+        for source_id, rendition in list(self._renditions.items()):
+            if rendition.fanout.sink_count == 0 or source_id not in self._participants:
+                rendition.close()
+                del self._renditions[source_id]
+
+    def _feed(self, source_id: str | None, low_data: bool) -> Fanout | None:
+        source = self._participants.get(source_id) if source_id is not None else None
+        if source is None or source.peer is None:
+            return None
+        if not low_data:
+            return source.fanout
+        rendition = self._renditions.get(source.peer_id)
+        if rendition is None:
+            rendition = self._renditions[source.peer_id] = LowBitrateRendition(source.fanout)
+        return rendition.fanout
+
+
+def _source_id(track: ForwardingTrack) -> str | None:
+    return None if track.source is None else track.source.source_id

@@ -1,0 +1,141 @@
+"""Fixtures for the media tests: a router on loopback, and aiortc clients that follow the slot convention.
+
+Every await in these helpers has its own time limit, so a test built from them is bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import pytest
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtp import RtpPacket
+from av import AudioFrame
+
+from rooms.media.ice import add_loopback_candidates, configuration
+from rooms.media.router import MediaRouter
+from rooms.media.slots import add_client_transceivers
+from rooms.media.tones import ToneTrack, dominant_frequency
+
+CONNECT_TIMEOUT = 10.0
+CLOSE_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class Received:
+    at: float
+    sequence_number: int
+    timestamp: int
+    payload: bytes
+
+
+class Client:
+    """A participant's browser, played by aiortc: a tone as microphone, slots read continuously."""
+
+    def __init__(self, tone: float | None = None, floor_slots: int = 2) -> None:
+        self.pc = RTCPeerConnection(configuration())
+        self.mic = ToneTrack(tone) if tone is not None else None
+        self.slots = add_client_transceivers(self.pc, self.mic, floor_slots)
+        self.frames: list[deque[tuple[float, AudioFrame]]] = []
+        self.rtp: list[list[Received]] = []
+        self._readers: list[asyncio.Task[None]] = []
+
+    @property
+    def slot_receivers(self) -> list[RTCRtpReceiver]:
+        return [t.receiver for t in [*self.slots.floor, self.slots.channel]]
+
+    async def join(self, router: MediaRouter, peer_id: str) -> str:
+        await add_loopback_candidates(self.pc)
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        offer = self.pc.localDescription.sdp
+        answer = await asyncio.wait_for(router.negotiate(peer_id, offer), CONNECT_TIMEOUT)
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+        for index, receiver in enumerate(self.slot_receivers):
+            self.frames.append(deque(maxlen=500))
+            self.rtp.append([])
+            self._capture_rtp(receiver, self.rtp[index])
+            self._readers.append(asyncio.create_task(self._read(receiver.track, index)))
+        await asyncio.wait_for(self._connected(), CONNECT_TIMEOUT)
+        return offer
+
+    async def _connected(self) -> None:
+        while self.pc.connectionState != "connected":
+            if self.pc.connectionState in ("failed", "closed"):
+                raise AssertionError(f"connection {self.pc.connectionState}")
+            await asyncio.sleep(0.02)
+
+    @staticmethod
+    def _capture_rtp(receiver: RTCRtpReceiver, into: list[Received]) -> None:
+        # Test-only tap at the RTP level, before aiortc's jitter buffer.
+        original = receiver._handle_rtp_packet
+
+        async def capture(packet: RtpPacket, arrival_time_ms: int) -> None:
+            into.append(
+                Received(time.monotonic(), packet.sequence_number, packet.timestamp, packet.payload)
+            )
+            await original(packet, arrival_time_ms)
+
+        receiver._handle_rtp_packet = capture  # type: ignore[method-assign]
+
+    async def _read(self, track: MediaStreamTrack, index: int) -> None:
+        try:
+            while True:
+                frame = await track.recv()
+                assert isinstance(frame, AudioFrame)
+                self.frames[index].append((time.monotonic(), frame))
+        except MediaStreamError:
+            pass
+
+    def frequency(self, slot: int, seconds: float = 0.4) -> float | None:
+        since = time.monotonic() - seconds
+        recent = [frame for at, frame in self.frames[slot] if at >= since]
+        if len(recent) < seconds * 50 * 0.5:
+            return None
+        return dominant_frequency(recent)
+
+    async def hears(self, slot: int, hz: float, within: float = 5.0) -> float:
+        """Wait until the slot's recent audio peaks at ``hz`` (within 10 Hz); return the time."""
+        deadline = time.monotonic() + within
+        last = None
+        while time.monotonic() < deadline:
+            last = self.frequency(slot)
+            if last is not None and abs(last - hz) < 10:
+                return time.monotonic()
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"slot {slot} did not hear {hz} Hz within {within} s (last: {last})")
+
+    async def close(self) -> None:
+        await asyncio.wait_for(self.pc.close(), CLOSE_TIMEOUT)
+        for task in self._readers:
+            task.cancel()
+        await asyncio.gather(*self._readers, return_exceptions=True)
+
+
+Join = Callable[..., Awaitable[Client]]
+
+
+@pytest.fixture
+async def router() -> AsyncIterator[MediaRouter]:
+    media = MediaRouter(loopback=True)
+    yield media
+    await asyncio.wait_for(media.aclose(), CLOSE_TIMEOUT)
+
+
+@pytest.fixture
+async def join(router: MediaRouter) -> AsyncIterator[Join]:
+    """``await join(peer_id, tone=440, floor_slots=2)``: a connected client, closed after the test."""
+    created: list[Client] = []
+
+    async def connect(peer_id: str, tone: float | None = None, floor_slots: int = 2) -> Client:
+        client = Client(tone, floor_slots)
+        created.append(client)
+        await client.join(router, peer_id)
+        return client
+
+    yield connect
+    await asyncio.gather(*(client.close() for client in created), return_exceptions=True)

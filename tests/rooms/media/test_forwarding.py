@@ -1,0 +1,158 @@
+import asyncio
+import fractions
+
+import av
+import pytest
+from aiortc.mediastreams import MediaStreamError
+
+from rooms.media.forwarding import Fanout, ForwardingTrack, SourceSwitch
+
+pytestmark = pytest.mark.unit
+
+TIME_BASE = fractions.Fraction(1, 48_000)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def packet(pts: int, payload: bytes = b"opus") -> av.Packet:
+    p = av.Packet(payload)
+    p.pts = pts
+    p.time_base = TIME_BASE
+    return p
+
+
+async def drain(track: ForwardingTrack, count: int) -> list[av.Packet]:
+    return [await asyncio.wait_for(track.recv(), 1) for _ in range(count)]
+
+
+async def test_a_fanout_delivers_each_packet_to_every_track():
+    source = Fanout("speaker")
+    tracks = [ForwardingTrack() for _ in range(3)]
+    for track in tracks:
+        track.switch(source)
+
+    source.publish(packet(0, b"a"))
+
+    assert [bytes(p) for t in tracks for p in await drain(t, 1)] == [b"a", b"a", b"a"]
+    assert source.sink_count == 3
+
+
+async def test_a_muted_fanout_delivers_nothing():
+    source = Fanout("speaker")
+    track = ForwardingTrack()
+    track.switch(source)
+    source.enabled = False
+
+    source.publish(packet(0))
+
+    assert len(track._queue) == 0
+    assert source.packets_in == 1
+
+
+async def test_a_slow_track_keeps_only_the_latest_packets_and_others_get_all():
+    source = Fanout("speaker")
+    slow, fast = ForwardingTrack(queue_packets=5), ForwardingTrack(queue_packets=5)
+    slow.switch(source)
+    fast.switch(source)
+    received = []
+
+    for i in range(20):
+        source.publish(packet(i * 960, bytes([i])))
+        received += await drain(fast, 1)
+
+    assert [bytes(p)[0] for p in received] == list(range(20))
+    assert [bytes(p)[0] for p in await drain(slow, 5)] == [15, 16, 17, 18, 19]
+    assert slow.dropped == 15
+    assert fast.dropped == 0
+
+
+async def test_pts_start_at_zero_and_follow_the_source_within_a_segment():
+    source = Fanout("speaker")
+    track = ForwardingTrack()
+    track.switch(source)
+    for pts in (48_000, 48_960, 51_840):  # a lost packet is a gap, kept as a gap
+        source.publish(packet(pts))
+
+    assert [p.pts for p in await drain(track, 3)] == [0, 960, 3840]
+
+
+async def test_a_switch_continues_the_timeline_one_frame_later():
+    clock = FakeClock()
+    a, b = Fanout("a"), Fanout("b")
+    switches: list[SourceSwitch] = []
+    track = ForwardingTrack(clock=clock, on_switch=switches.append)
+    track.switch(a)
+    a.publish(packet(5_000_000))
+    a.publish(packet(5_000_960))
+    await drain(track, 2)
+
+    track.switch(b)
+    a.publish(packet(5_001_920))  # no longer subscribed
+    clock.now += 0.02
+    b.publish(packet(123))
+    b.publish(packet(1_083))
+
+    assert [p.pts for p in await drain(track, 2)] == [1920, 2880]
+    assert a.sink_count == 0
+    assert [(s.source_id, s.first_ordinal) for s in switches] == [("a", 0), ("b", 2)]
+    assert switches[1].first_sent_at == clock.now
+
+
+async def test_after_silence_the_timeline_advances_by_the_silence():
+    clock = FakeClock()
+    a, b = Fanout("a"), Fanout("b")
+    track = ForwardingTrack(clock=clock)
+    track.switch(a)
+    a.publish(packet(0))
+    await drain(track, 1)
+    track.switch(None)
+    clock.now += 3.0
+    track.switch(b)
+    b.publish(packet(777))
+
+    assert [p.pts for p in await drain(track, 1)] == [3 * 48_000]
+    assert track.last_switch is not None and track.last_switch.source_id == "b"
+
+
+async def test_a_switch_drops_what_the_old_source_left_queued():
+    a, b = Fanout("a"), Fanout("b")
+    track = ForwardingTrack()
+    track.switch(a)
+    a.publish(packet(0, b"old"))
+    track.switch(b)
+    b.publish(packet(0, b"new"))
+
+    assert [bytes(p) for p in await drain(track, 1)] == [b"new"]
+
+
+async def test_a_source_restart_starts_a_new_segment():
+    a = Fanout("a")
+    track = ForwardingTrack()
+    track.switch(a)
+    a.publish(packet(96_000))
+    await drain(track, 1)
+    a.discontinuity()  # the publisher reconnected: its pts restart
+    a.publish(packet(0))
+
+    (second,) = await drain(track, 1)
+    assert second.pts is not None and second.pts >= 960
+
+
+async def test_stopping_the_track_ends_a_waiting_recv_and_unsubscribes():
+    a = Fanout("a")
+    track = ForwardingTrack()
+    track.switch(a)
+    waiting = asyncio.create_task(track.recv())
+    await asyncio.sleep(0)
+
+    track.stop()
+
+    with pytest.raises(MediaStreamError):
+        await asyncio.wait_for(waiting, 1)
+    assert a.sink_count == 0
