@@ -98,7 +98,7 @@ def timezone(value: str | None) -> str:
         raise FieldError(
             "%(value)s is not a timezone we know, such as Asia/Kolkata.", value=value[:64]
         )
-    return value
+    return timezones.canonical(value)
 
 
 def language_list(values: Iterable[str], *, required: bool = True) -> list[str]:

@@ -6,6 +6,21 @@ from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
+# Legacy names that browsers (ICU) still report, and the names tzdata now uses.
+ALIASES = {
+    "Asia/Calcutta": "Asia/Kolkata",
+    "Asia/Saigon": "Asia/Ho_Chi_Minh",
+    "Asia/Katmandu": "Asia/Kathmandu",
+    "Asia/Rangoon": "Asia/Yangon",
+    "Asia/Ulan_Bator": "Asia/Ulaanbaatar",
+    "Europe/Kiev": "Europe/Kyiv",
+    "America/Godthab": "America/Nuuk",
+    "Atlantic/Faeroe": "Atlantic/Faroe",
+    "Pacific/Ponape": "Pacific/Pohnpei",
+    "Pacific/Truk": "Pacific/Chuuk",
+    "Pacific/Enderbury": "Pacific/Kanton",
+}
+
 
 @cache
 def _zones() -> frozenset[str]:
@@ -13,11 +28,18 @@ def _zones() -> frozenset[str]:
 
 
 def is_known(name: str) -> bool:
-    return name in _zones()
+    return name in _zones() or name in ALIASES
 
 
+def canonical(name: str) -> str:
+    """The current tzdata name for a zone a browser may report by its legacy name."""
+    return ALIASES.get(name, name)
+
+
+@cache
 def all_names() -> list[str]:
-    return sorted(_zones())
+    """Zones for pickers: current names only, without the legacy aliases."""
+    return sorted(z for z in _zones() if z not in ALIASES)
 
 
 def zone(name: str) -> ZoneInfo:

@@ -27,6 +27,7 @@ def environment(extra_dirs: list[Path] | None = None) -> Environment:
     env.globals["local_time"] = local_time
     env.globals["local_date"] = local_date
     env.globals["zone_name"] = zone_name
+    env.globals["zone_aliases"] = timezones.ALIASES
     return env
 
 

@@ -17,6 +17,8 @@ def test_every_environment_variable_is_documented() -> None:
         text = path.read_text()
         names |= {f"CONFERENCE_{n}" for n in re.findall(r'(?<![.\w])get\("([A-Z][A-Z_]+)"', text)}
         names |= set(re.findall(r'"(CONFERENCE_[A-Z_]+)"', text))
-    documented = set(re.findall(r"`(CONFERENCE_[A-Z_]+)`", (ROOT / "docs/operations.md").read_text()))
+    documented = set(
+        re.findall(r"`(CONFERENCE_[A-Z_]+)`", (ROOT / "docs/operations.md").read_text())
+    )
     assert names, "no settings found: the test is looking in the wrong place"
     assert names - documented == set()

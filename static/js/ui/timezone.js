@@ -1,11 +1,9 @@
-// Pre-fill timezone pickers from the browser, unless the person already chose one.
-const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+// Pre-fill timezone pickers from the browser, unless the page already shows what the person chose.
+const reported = Intl.DateTimeFormat().resolvedOptions().timeZone;
 for (const select of document.querySelectorAll('select[data-prefill="browser"]')) {
-  if (select.dataset.touched || !zone) continue;
-  const form = select.closest("form");
-  const errorsShown = document.getElementById("error-summary");
-  if (errorsShown) continue; // keep what the person typed
-  const option = [...select.options].find((o) => o.value === zone);
-  if (option) select.value = zone;
-  form?.addEventListener("reset", () => (select.dataset.touched = "1"));
+  if (!reported || document.getElementById("error-summary")) continue; // keep what was typed
+  // Browsers report some zones by legacy names (Asia/Calcutta); the server lists current ones.
+  const aliases = JSON.parse(select.dataset.aliases || "{}");
+  const zone = aliases[reported] || reported;
+  if ([...select.options].some((o) => o.value === zone)) select.value = zone;
 }

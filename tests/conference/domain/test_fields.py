@@ -84,3 +84,9 @@ def test_languages_are_named_in_their_own_language() -> None:
     assert languages.native_name("es") == "Español"
     assert languages.native_name("zh") == "中文"
     assert languages.is_rtl("ar") and not languages.is_rtl("fr")
+
+
+def test_legacy_zone_names_that_browsers_report_are_stored_by_their_current_name() -> None:
+    assert fields.timezone("Asia/Calcutta") == "Asia/Kolkata"
+    assert fields.timezone("Europe/Kiev") == "Europe/Kyiv"
+    assert fields.timezone("America/Sao_Paulo") == "America/Sao_Paulo"
