@@ -7,9 +7,11 @@ and ``interpretation``.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
@@ -19,6 +21,11 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from rooms.web import views as room_views
+from rooms.web.auth import session_authenticator
+from rooms.web.live import EXTRAS_KEY, IcePlan, LiveRooms, signalling_route
 
 from .settings import Settings
 from .storage.engine import make_engine
@@ -27,8 +34,33 @@ from .web.mail import Mailer
 from .web.page import Services
 from .web.templating import environment
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
+ROOT = Path(__file__).resolve().parent.parent
+STATIC = ROOT / "static"
+# Template folders of the layers above conference, searched after conference's own.
+EXTRA_TEMPLATES = [
+    ROOT / "rooms" / "web" / "templates",
+    ROOT / "interpretation" / "web" / "templates",
+]
 log = logging.getLogger("conference")
+
+# The planners of shared/specs/planning.md, by kind, for the organiser's planning pages.
+# Each module is imported when first used: OR-Tools is slow to load, and a process that
+# only carries live rooms never plans.
+PLANNERS = {
+    "roster": "interpretation.planning.roster",
+    "lightning": "conference.planning.lightning",
+    "breakouts": "rooms.planning.breakouts",
+    "support": "conference.planning.support",
+}
+
+
+def _planner(module: str) -> Callable[..., dict[str, Any]]:
+    def plan(document: dict[str, Any], time_limit: float | None = None) -> dict[str, Any]:
+        result: dict[str, Any] = importlib.import_module(module).plan(document, time_limit)
+        return result
+
+    return plan
+
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -68,17 +100,35 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     services = Services(
         settings=settings,
         engine=engine,
-        templates=environment(),
+        templates=environment([d for d in EXTRA_TEMPLATES if d.is_dir()]),
         mailer=Mailer(settings),
+        extras={"planners": {kind: _planner(module) for kind, module in PLANNERS.items()}},
     )
+    ice_plan = IcePlan.parse(settings.ice_servers, settings.turn_secret)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.services = services
         try:
-            yield
+            # The live rooms: one media router and one registry for this process.
+            async with LiveRooms.open(
+                bus_url=settings.bus_url,
+                secret_key=settings.secret_key,
+                allowed_origin=settings.site_origin,
+                authenticate=session_authenticator(engine),
+                ice_plan=ice_plan,
+                loopback=settings.loopback_media,
+            ) as live:
+                services.extras[EXTRAS_KEY] = live
+                try:
+                    yield
+                finally:
+                    services.extras.pop(EXTRAS_KEY, None)
         finally:
             engine.dispose()
+
+    def live_rooms(websocket: WebSocket) -> LiveRooms | None:
+        return services.extras.get(EXTRAS_KEY)
 
     routes: list[BaseRoute] = [
         *home.routes,
@@ -87,6 +137,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         *programme.routes,
         *organiser.routes,
         *interpreter.routes,
+        *room_views.routes,
+        signalling_route(live_rooms),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(

@@ -22,6 +22,13 @@ def _secret_key(var_dir: Path) -> str:
     return key
 
 
+def _flag(value: str) -> bool | None:
+    """A yes/no setting; empty means "decide from the other settings"."""
+    if not value.strip():
+        return None
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the server needs to know about its deployment."""
@@ -41,6 +48,8 @@ class Settings:
     sign_in_minutes: int = 15
     secure_cookies: bool = False
     log_level: str = "INFO"
+    # None: on when the site URL is a loopback address (a developer's machine, the tests).
+    media_loopback: bool | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -68,9 +77,18 @@ class Settings:
             "secure_cookies": get("SECURE_COOKIES", "1" if site_url.startswith("https:") else "0")
             in ("1", "true", "yes"),
             "log_level": get("LOG_LEVEL", "INFO").upper(),
+            "media_loopback": _flag(get("MEDIA_LOOPBACK", "")),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def loopback_media(self) -> bool:
+        """Whether the media server offers a 127.0.0.1 candidate (CONFERENCE_MEDIA_LOOPBACK)."""
+        if self.media_loopback is not None:
+            return self.media_loopback
+        host = self.site_origin.split("://", 1)[-1].rsplit(":", 1)[0]
+        return host in ("127.0.0.1", "localhost", "[::1]")
 
     @property
     def site_origin(self) -> str:

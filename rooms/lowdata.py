@@ -1,0 +1,64 @@
+"""Low-data mode, a protocol extension: a listener asks for 16 kbit/s renditions of every voice.
+
+The rooms protocol proper has no such message, so the application installs this
+extension on its registry (``Registry(..., extensions=[lowdata.install])``). The
+choice belongs to the seat's media peer, so it survives a reconnect that resumes
+the seat; a fresh seat starts in normal mode and the client asks again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rooms.media.datause import megabytes_per_hour
+from rooms.media.rendition import LOW_BITRATE
+from rooms.signalling import ClientMessage, Context, Dispatcher, ServerMessage
+from rooms.signalling.errors import MediaUnavailable
+
+__all__ = ["NORMAL_BITRATE", "LowData", "LowDataSet", "data_use", "install"]
+
+NORMAL_BITRATE = 32_000
+"""What a browser's Opus voice stream usually carries; forwarded packets keep it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LowData(ClientMessage):
+    type = "low_data"
+    enabled: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class LowDataSet(ServerMessage):
+    type = "low_data_set"
+    enabled: bool
+    bitrate: int  # bits per second of each voice this seat now receives
+    megabytes_per_hour: float  # per voice heard, packet overhead included
+
+
+def data_use() -> dict[str, dict[str, float]]:
+    """Expected use per voice heard, in both modes (for the page)."""
+    return {
+        mode: {"bitrate": bitrate, "megabytes_per_hour": round(megabytes_per_hour(bitrate), 1)}
+        for mode, bitrate in (("normal", NORMAL_BITRATE), ("low", LOW_BITRATE))
+    }
+
+
+async def low_data(ctx: Context, message: LowData) -> None:
+    media = ctx.registry.media
+    set_low_data = getattr(media, "set_low_data", None)
+    if set_low_data is None:
+        raise MediaUnavailable("this server has no low-data mode")
+    set_low_data(ctx.seat.seat_id, message.enabled)
+    bitrate = LOW_BITRATE if message.enabled else NORMAL_BITRATE
+    ctx.reply(
+        LowDataSet(
+            enabled=message.enabled,
+            bitrate=bitrate,
+            megabytes_per_hour=round(megabytes_per_hour(bitrate), 1),
+        )
+    )
+
+
+def install(dispatcher: Dispatcher) -> None:
+    dispatcher.register(LowData, low_data)
+    dispatcher.catalog.add_server(LowDataSet)

@@ -1,0 +1,44 @@
+"""Who is behind a websocket or a page: the signed session cookie, resolved to a Person."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy.engine import Engine
+from starlette.requests import HTTPConnection
+
+from conference.storage import engine as storage
+from conference.storage.tables import Person
+from rooms.domain.roles import Role
+from rooms.signalling import Authenticate, Identity
+
+__all__ = ["identity_of", "session_authenticator"]
+
+
+def identity_of(person: Person) -> Identity:
+    """A person's live-room identity; someone with no role yet is a participant."""
+    known = {role.value for role in Role}
+    roles = [r for r in person.roles if r in known] or [Role.PARTICIPANT.value]
+    return Identity.of(str(person.id), person.name, roles)
+
+
+def session_authenticator(engine: Engine) -> Authenticate:
+    """Resolve a websocket through the session cookie SessionMiddleware already verified."""
+
+    def load(person_id: int) -> Identity | None:
+        with storage.session(engine) as db:
+            person = db.get(Person, person_id)
+            return identity_of(person) if person is not None else None
+
+    async def authenticate(connection: HTTPConnection) -> Identity | None:
+        # SessionMiddleware decodes the signed cookie for websocket scopes too.
+        session = connection.scope.get("session") or {}
+        person_id = session.get("person_id")
+        if not isinstance(person_id, int):
+            return None
+        # The database lookup must not block the event loop that carries audio. Plain
+        # asyncio rather than anyio's worker threads: after an anyio thread call, the
+        # test client's cancel scope could not end the connection task cleanly.
+        return await asyncio.to_thread(load, person_id)
+
+    return authenticate

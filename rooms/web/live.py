@@ -1,0 +1,148 @@
+"""The live-room services one server process owns: the registry, the media router, tokens.
+
+The application's lifespan opens them (``async with LiveRooms.open(...)``) and keeps
+them on ``Services.extras["rooms"]``; the websocket endpoint and the room pages find
+them there, so a route list built before the lifespan still reaches them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+from aiortc import RTCIceServer
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket
+
+from rooms import lowdata
+from rooms.domain.errors import Conflict
+from rooms.domain.room import RoomKind
+from rooms.media import ice
+from rooms.media.router import MediaRouter
+from rooms.signalling import Authenticate, CloseCode, ConnectTokens, Registry
+from rooms.signalling.endpoint import serve_websocket
+
+__all__ = ["EXTRAS_KEY", "IcePlan", "LiveRooms", "room_kind", "signalling_route"]
+
+log = logging.getLogger(__name__)
+
+EXTRAS_KEY = "rooms"
+SIGNALLING_PATH = "/ws"
+
+# Programme session kinds (conference.domain.sessions) to live room kinds.
+_ROOM_KINDS = {
+    "plenary": RoomKind.PLENARY,
+    "lightning": RoomKind.PLENARY,
+    "breakout": RoomKind.BREAKOUT,
+    "social": RoomKind.SOCIAL,
+}
+
+
+def room_kind(session_kind: str) -> RoomKind:
+    """The live room kind for a programme session kind (unknown kinds: a workshop)."""
+    return _ROOM_KINDS.get(session_kind, RoomKind.WORKSHOP)
+
+
+@dataclass(frozen=True)
+class IcePlan:
+    """The deployment's STUN and TURN URLs; TURN gets fresh REST credentials per user."""
+
+    stun_urls: tuple[str, ...] = ()
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: str = field(default="", repr=False)
+
+    @classmethod
+    def parse(cls, urls: str, turn_secret: str = "") -> IcePlan:
+        """From ``CONFERENCE_ICE_SERVERS`` (comma-separated ``stun:``/``turn:`` URLs)."""
+        listed = [u.strip() for u in urls.split(",") if u.strip()]
+        turn = tuple(u for u in listed if u.startswith(("turn:", "turns:")))
+        stun = tuple(u for u in listed if u not in turn)
+        if turn and not turn_secret:
+            raise ValueError("TURN URLs in CONFERENCE_ICE_SERVERS need CONFERENCE_TURN_SECRET")
+        return cls(stun, turn, turn_secret)
+
+    def stun_servers(self) -> list[RTCIceServer]:
+        return ice.ice_servers(list(self.stun_urls))
+
+    def servers(self, user: str) -> list[RTCIceServer]:
+        return ice.ice_servers(
+            list(self.stun_urls), list(self.turn_urls), self.turn_secret or None, user=user
+        )
+
+    def for_browser(self, user: str) -> list[dict[str, object]]:
+        return ice.browser_ice_servers(self.servers(user))
+
+
+@dataclass
+class LiveRooms:
+    registry: Registry
+    router: MediaRouter
+    tokens: ConnectTokens
+    authenticate: Authenticate
+    allowed_origin: str
+    ice_plan: IcePlan
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def open(
+        cls,
+        *,
+        bus_url: str,
+        secret_key: str,
+        allowed_origin: str,
+        authenticate: Authenticate,
+        ice_plan: IcePlan,
+        loopback: bool,
+    ) -> AsyncIterator[LiveRooms]:
+        # The server only needs STUN: browsers behind strict firewalls relay through
+        # TURN themselves, and fixed TURN credentials would expire under a long run.
+        router = MediaRouter(ice_plan.stun_servers(), loopback=loopback)
+        try:
+            registry = Registry.from_url(bus_url, media=router, extensions=[lowdata.install])
+            async with registry:
+                yield cls(
+                    registry,
+                    router,
+                    ConnectTokens(secret_key),
+                    authenticate,
+                    allowed_origin,
+                    ice_plan,
+                )
+        finally:
+            await router.aclose()
+
+    def room_for_session(self, session_id: int | str, kind: str, title: str) -> str:
+        """The session's main room id, telling the registry its kind and title first.
+
+        Call it on the event loop: the registry is not shared with worker threads.
+        """
+        key = str(session_id)
+        try:
+            self.registry.describe_session(key, room_kind(kind), title)
+        except Conflict:
+            # The organiser changed the kind while people are in the room: keep the
+            # old kind until it empties rather than change the rules under them.
+            log.info("session %s keeps its room kind until its room is empty", key)
+        return self.registry.room_for_session(key)
+
+    async def serve(self, websocket: WebSocket) -> None:
+        await serve_websocket(
+            websocket, self.registry, self.authenticate, self.allowed_origin, self.tokens
+        )
+
+
+def signalling_route(
+    find: Callable[[WebSocket], LiveRooms | None], path: str = SIGNALLING_PATH
+) -> WebSocketRoute:
+    """The ``/ws`` endpoint, looking the live services up on each connection."""
+
+    async def endpoint(websocket: WebSocket) -> None:
+        live = find(websocket)
+        if live is None:  # the lifespan has not run (or has ended): nothing to talk to
+            await websocket.close(CloseCode.GOING_AWAY)
+            return
+        await live.serve(websocket)
+
+    return WebSocketRoute(path, endpoint, name="rooms-signalling")

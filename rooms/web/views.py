@@ -1,0 +1,163 @@
+"""The live room page, and the JSON a non-browser client needs to connect.
+
+- ``GET /rooms/session/{id}``: the room page (signed in; any registered person).
+- ``POST /rooms/token``: a short-lived connect token for the signed-in person (form
+  post with the page's CSRF token); ``{"token", "expires_in"}``.
+- ``GET /rooms/session/{id}/connect``: the room id, websocket URL and ICE servers, for
+  ``Authorization: Bearer <token>`` or the session cookie.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from anyio import from_thread
+from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from conference.storage import engine as storage
+from conference.storage.tables import Session
+from conference.web.page import Ctx, NotFound, Services, page, services_of
+from rooms import lowdata
+from rooms.media.slots import RECOMMENDED_FLOOR_SLOTS
+from rooms.signalling import Identity
+from rooms.signalling.tokens import TOKEN_LIFETIME_S
+from rooms.web.auth import identity_of
+from rooms.web.live import EXTRAS_KEY, SIGNALLING_PATH, LiveRooms
+
+__all__ = ["live_of", "routes", "websocket_url"]
+
+
+def live_of(services: Services) -> LiveRooms:
+    live = services.extras.get(EXTRAS_KEY)
+    if live is None:
+        raise RuntimeError("the live rooms are not running (the app lifespan has not started)")
+    return live  # type: ignore[no-any-return]
+
+
+def websocket_url(site_url: str) -> str:
+    scheme, _, rest = site_url.partition("://")
+    host = rest.split("/", 1)[0]
+    return f"{'wss' if scheme == 'https' else 'ws'}://{host}{SIGNALLING_PATH}"
+
+
+def _texts(ctx: Ctx) -> dict[str, str]:
+    """Sentences the page's scripts show, in the viewer's language."""
+    _ = ctx._
+    return {
+        "connecting": _("Connecting…"),
+        "connected": _("Connected"),
+        "reconnecting": _("Connection lost; reconnecting…"),
+        "offline": _("Disconnected. Reload the page to try again."),
+        "you": _("you"),
+        "away": _("away"),
+        "hand": _("hand raised"),
+        "muted": _("muted"),
+        "floor": _("has the floor"),
+        "raise_hand": _("Raise hand"),
+        "lower_hand": _("Lower hand"),
+        "mute_self": _("Mute my microphone"),
+        "unmute_self": _("Unmute my microphone"),
+        "mute": _("Mute"),
+        "give_floor": _("Give floor"),
+        "take_floor": _("Take floor"),
+        "move_to": _("Move to…"),
+        "main_room": _("Main room"),
+        "join_room": _("Go to this room"),
+        "back_to_main": _("Back to the main room"),
+        "closes_in": _("Breakout rooms close in %(time)s"),
+        "resolve": _("Done"),
+        "start_audio": _("Start audio"),
+        "no_mic": _("No microphone: you can listen and chat."),
+        "data_use": _(
+            "About %(normal)s MB per hour per voice you hear; %(low)s MB in low-data mode."
+        ),
+        "data_use_low": _("Low-data mode: about %(low)s MB per hour per voice you hear."),
+        "low_data_unsupported": _("This server has no low-data mode."),
+        "room_n": _("Room %(n)s"),
+    }
+
+
+@page(signed_in=True)
+def room_page(ctx: Ctx) -> Response:
+    session = ctx.db.get(Session, ctx.request.path_params["session_id"])
+    if session is None or session.conference_id != ctx.conference().id or ctx.person is None:
+        raise NotFound("There is no such session.")
+    assert session.id is not None
+    live = live_of(ctx.services)
+    # The registry lives on the event loop; this view runs in a worker thread.
+    room_id = from_thread.run_sync(live.room_for_session, session.id, session.kind, session.title)
+    identity = identity_of(ctx.person)
+    return ctx.render(
+        "room.html",
+        session=session,
+        room_id=room_id,
+        ws_url=websocket_url(ctx.services.settings.site_url),
+        ice_servers=live.ice_plan.for_browser(f"person-{ctx.person.id}"),
+        room_roles=sorted(role.value for role in identity.roles),
+        display_name=identity.display_name,
+        floor_slots=RECOMMENDED_FLOOR_SLOTS,
+        data_use=lowdata.data_use(),
+        texts=_texts(ctx),
+    )
+
+
+@page(signed_in=True)
+def connect_token(ctx: Ctx) -> Response:
+    assert ctx.person is not None
+    token = live_of(ctx.services).tokens.issue(identity_of(ctx.person))
+    return JSONResponse(
+        {"token": token, "expires_in": TOKEN_LIFETIME_S}, headers={"Cache-Control": "no-store"}
+    )
+
+
+def _session_facts(engine: Engine, session_id: int) -> tuple[int, str, str] | None:
+    with storage.session(engine) as db:
+        found = db.get(Session, session_id)
+        return None if found is None or found.id is None else (found.id, found.kind, found.title)
+
+
+async def connect_info(request: Request) -> Response:
+    services = services_of(request)
+    live = live_of(services)
+    identity: Identity | None = None
+    scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and bearer:
+        identity = live.tokens.verify(bearer.strip())
+    elif "session" in request.scope:
+        identity = await _maybe_await(live.authenticate(request))  # type: ignore[arg-type]
+    if identity is None:
+        return JSONResponse(
+            {"error": "Sign in, or send a connect token as Authorization: Bearer <token>."},
+            status_code=401,
+        )
+    facts = await run_in_threadpool(
+        _session_facts, services.engine, request.path_params["session_id"]
+    )
+    if facts is None:
+        return JSONResponse({"error": "There is no such session."}, status_code=404)
+    session_id, kind, title = facts
+    return JSONResponse(
+        {
+            "session_id": session_id,
+            "title": title,
+            "room_id": live.room_for_session(session_id, kind, title),
+            "ws_url": websocket_url(services.settings.site_url),
+            "ice_servers": live.ice_plan.for_browser(f"person-{identity.person_id}"),
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if hasattr(value, "__await__") else value
+
+
+routes = [
+    Route("/rooms/session/{session_id:int}", room_page, name="room"),
+    Route("/rooms/session/{session_id:int}/connect", connect_info, name="room-connect"),
+    Route("/rooms/token", connect_token, methods=["POST"], name="room-token"),
+]

@@ -1,0 +1,233 @@
+// The browser's one RTCPeerConnection, following the slot convention of
+// rooms/media/slots.py exactly: audio m-section 0 is the microphone, then the
+// floor slots (recvonly), and the channel slot (recvonly) last. Negotiated once;
+// the server switches what each slot carries without renegotiating. No DOM.
+//
+// Events: "track" (detail: {slot, index, track}, slot "floor" or "channel"),
+// "state" (detail: the RTCPeerConnection's connectionState).
+
+/** @typedef {import("./signalling.js").Signalling} Signalling */
+/**
+ * @typedef {object} PeerOptions
+ * @property {RTCIceServer[]} [iceServers]
+ * @property {number} [floorSlots] 0 to 8; 3 is what the server recommends
+ * @property {MediaStreamTrack|null} [mic] null: listen only
+ * @property {boolean} [lowData]
+ * @property {number} [gatherTimeoutMs]
+ * @property {number} [answerTimeoutMs]
+ */
+/** @typedef {{slot: "floor"|"channel", index: number, track: MediaStreamTrack}} SlotTrack */
+
+export const LOW_DATA_BITRATE = 16000;
+
+/**
+ * The SDP without mDNS `.local` candidates: the server could only resolve them by
+ * multicast, and connects through a peer-reflexive candidate instead.
+ * @param {string} sdp
+ */
+export function dropMdnsCandidates(sdp) {
+  return sdp
+    .split("\r\n")
+    .filter((line) => !(line.startsWith("a=candidate:") && /\.local$/i.test(line.split(" ")[4] ?? "")))
+    .join("\r\n");
+}
+
+/**
+ * Ask for at most `bitrate` bits/s of Opus on every audio m-section (fmtp maxaveragebitrate).
+ * @param {string} sdp
+ * @param {number} bitrate
+ */
+export function limitOpusBitrate(sdp, bitrate) {
+  const opus = new Set();
+  for (const match of sdp.matchAll(/^a=rtpmap:(\d+) opus\/48000/gim)) opus.add(match[1]);
+  return sdp
+    .split("\r\n")
+    .map((line) => {
+      const fmtp = /^a=fmtp:(\d+) (.*)$/.exec(line);
+      if (!fmtp || !opus.has(fmtp[1])) return line;
+      const params = fmtp[2].split(";").filter((p) => p && !p.startsWith("maxaveragebitrate="));
+      params.push(`maxaveragebitrate=${bitrate}`);
+      return `a=fmtp:${fmtp[1]} ${params.join(";")}`;
+    })
+    .join("\r\n");
+}
+
+/** @param {RTCPeerConnection} pc @param {number} timeoutMs */
+function gatheringComplete(pc, timeoutMs) {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      pc.removeEventListener("icegatheringstatechange", check);
+      resolve(undefined);
+    };
+    const check = () => { if (pc.iceGatheringState === "complete") done(); };
+    // aiortc answers with all its candidates and we do not trickle, so a late
+    // candidate is lost anyway: send what we have after the timeout.
+    const timer = setTimeout(done, timeoutMs);
+    pc.addEventListener("icegatheringstatechange", check);
+  });
+}
+
+export class RoomPeer extends EventTarget {
+  /**
+   * @param {Signalling} signalling
+   * @param {PeerOptions} [options]
+   */
+  constructor(signalling, options = {}) {
+    super();
+    this.signalling = signalling;
+    this.iceServers = options.iceServers ?? [];
+    this.floorSlots = options.floorSlots ?? 3;
+    this.mic = options.mic ?? null;
+    this.lowData = options.lowData ?? false;
+    this.gatherTimeoutMs = options.gatherTimeoutMs ?? 5000;
+    this.answerTimeoutMs = options.answerTimeoutMs ?? 15000;
+    /** null until the server answers the first low_data; false if it has no low-data mode */
+    this.lowDataSupported = /** @type {boolean|null} */ (null);
+    /** @type {RTCPeerConnection|null} */
+    this.pc = null;
+    /** @type {RTCRtpTransceiver[]} mic, floor slots..., channel */
+    this.transceivers = [];
+    this.negotiations = 0;
+    /** @type {Promise<void>|null} */
+    this._negotiating = null;
+    signalling.addEventListener("welcome", (event) => this._welcomed(/** @type {CustomEvent} */ (event).detail));
+  }
+
+  /** Negotiate (again): a new connection, as the server replaces its peer on every offer. */
+  connect() {
+    const run = async () => {
+      if (this._negotiating) await this._negotiating.catch(() => {});
+      await this._negotiate();
+    };
+    const attempt = run();
+    this._negotiating = attempt;
+    attempt.finally(() => { if (this._negotiating === attempt) this._negotiating = null; }).catch(() => {});
+    return attempt;
+  }
+
+  async _negotiate() {
+    this.pc?.close();
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    this.pc = pc;
+    const mic = this.mic
+      ? pc.addTransceiver(this.mic, { direction: "sendonly" })
+      : pc.addTransceiver("audio", { direction: "recvonly" });
+    const floor = Array.from({ length: this.floorSlots }, () => pc.addTransceiver("audio", { direction: "recvonly" }));
+    const channel = pc.addTransceiver("audio", { direction: "recvonly" });
+    this.transceivers = [mic, ...floor, channel];
+    pc.addEventListener("track", (event) => {
+      // Match by transceiver, never by arrival order (the convention says so).
+      const at = this.transceivers.indexOf(event.transceiver);
+      if (pc !== this.pc || at < 1) return;
+      /** @type {SlotTrack} */
+      const detail = at === this.transceivers.length - 1
+        ? { slot: "channel", index: 0, track: event.track }
+        : { slot: "floor", index: at - 1, track: event.track };
+      this.dispatchEvent(new CustomEvent("track", { detail }));
+    });
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc !== this.pc) return;
+      this.dispatchEvent(new CustomEvent("state", { detail: pc.connectionState }));
+      // ICE failed (a network change): negotiate again while signalling is up.
+      if (pc.connectionState === "failed" && this.signalling.state === "open") this.connect().catch(() => {});
+    });
+
+    await pc.setLocalDescription(await pc.createOffer());
+    await gatheringComplete(pc, this.gatherTimeoutMs);
+    let sdp = dropMdnsCandidates(pc.localDescription?.sdp ?? "");
+    if (this.lowData) sdp = limitOpusBitrate(sdp, LOW_DATA_BITRATE);
+    const answered = this.signalling.next("answer", { about: "offer", timeoutMs: this.answerTimeoutMs });
+    if (!this.signalling.offer(sdp)) {
+      answered.catch(() => {});
+      throw new Error("signalling is not connected");
+    }
+    const answer = await answered;
+    if (pc !== this.pc) return; // superseded while waiting
+    await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+    this.negotiations += 1;
+    await this._limitSending();
+  }
+
+  /** Mute the microphone locally (the track then sends silence). @param {boolean} enabled */
+  setMicEnabled(enabled) {
+    if (this.mic) this.mic.enabled = enabled;
+  }
+
+  /**
+   * Low-data mode: our own microphone at 16 kbit/s, and the server's 16 kbit/s
+   * renditions of every voice we hear. Resolves to whether the server supports it.
+   * @param {boolean} enabled
+   */
+  async setLowData(enabled) {
+    this.lowData = enabled;
+    await this._limitSending();
+    return this._tellServer();
+  }
+
+  async _tellServer() {
+    const answered = this.signalling.next("low_data_set", { about: "low_data", timeoutMs: 5000 });
+    if (!this.signalling.lowData(this.lowData)) {
+      answered.catch(() => {});
+      return false;
+    }
+    try {
+      await answered;
+      this.lowDataSupported = true;
+    } catch (error) {
+      // Older servers: "unknown_type"; servers without media: "media_unavailable".
+      this.lowDataSupported = false;
+    }
+    return this.lowDataSupported;
+  }
+
+  async _limitSending() {
+    const sender = this.transceivers[0]?.sender;
+    if (!sender?.track) return;
+    const params = sender.getParameters();
+    if (!params.encodings?.length) return;
+    for (const encoding of params.encodings) {
+      if (this.lowData) encoding.maxBitrate = LOW_DATA_BITRATE;
+      else delete encoding.maxBitrate;
+    }
+    await sender.setParameters(params).catch(() => {});
+  }
+
+  /** @param {any} welcome */
+  _welcomed(welcome) {
+    if (!this.pc) return; // the first connection: the page negotiates when it is ready
+    // A resumed seat keeps its server peer: only a broken connection needs a new offer.
+    if (!welcome.resumed || this.pc.connectionState !== "connected") this.connect().catch(() => {});
+    if (!welcome.resumed && this.lowData) this._tellServer().catch(() => {});
+  }
+
+  /**
+   * Packets and bytes received per slot (from getStats), for the page and its tests.
+   * @returns {Promise<{slot: string, packetsReceived: number, bytesReceived: number}[]>}
+   */
+  async stats() {
+    if (!this.pc) return [];
+    const report = await this.pc.getStats();
+    /** @type {Map<string, any>} */
+    const byMid = new Map();
+    report.forEach((s) => {
+      if (s.type !== "inbound-rtp" || s.kind !== "audio") return;
+      byMid.set(`mid:${s.mid}`, s);
+      byMid.set(`track:${s.trackIdentifier}`, s);
+    });
+    return this.transceivers.slice(1).map((t, i, all) => {
+      const s = byMid.get(`mid:${t.mid}`) ?? byMid.get(`track:${t.receiver.track.id}`) ?? {};
+      return {
+        slot: i === all.length - 1 ? "channel" : `floor-${i}`,
+        packetsReceived: s.packetsReceived ?? 0,
+        bytesReceived: s.bytesReceived ?? 0,
+      };
+    });
+  }
+
+  close() {
+    this.pc?.close();
+    this.pc = null;
+  }
+}

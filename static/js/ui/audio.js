@@ -1,0 +1,107 @@
+// Playing what the room sends: one <audio> element per remote track, a master
+// volume, and an AnalyserNode per slot (a level meter for the page, readings for tests).
+
+const FFT_SIZE = 8192; // bins of about 6 Hz at 48 kHz
+const SILENT_DB = -200; // getFloatFrequencyData gives -Infinity for silence; JSON cannot carry it
+
+export class AudioOut {
+  /** @param {HTMLElement} container where the (hidden) audio elements live */
+  constructor(container) {
+    this.container = container;
+    this.volume = 1;
+    /** @type {Map<string, {element: HTMLAudioElement, stream: MediaStream, analyser: AnalyserNode|null}>} */
+    this.slots = new Map();
+    /** @type {AudioContext|null} */
+    this.context = null;
+    /** Set when the browser refused to start playback without a click. */
+    this.blocked = false;
+    this.onblocked = () => {};
+  }
+
+  /**
+   * Play `track` in slot `name` ("floor-0", "channel"), replacing what the slot played.
+   * @param {string} name @param {MediaStreamTrack} track
+   */
+  attach(name, track) {
+    let slot = this.slots.get(name);
+    if (!slot) {
+      const element = document.createElement("audio");
+      element.autoplay = true;
+      element.dataset.slot = name;
+      this.container.append(element);
+      slot = { element, stream: new MediaStream(), analyser: null };
+      this.slots.set(name, slot);
+    }
+    // A new stream per track: Chromium's WebAudio keeps reading a source's old track otherwise.
+    slot.stream = new MediaStream([track]);
+    slot.element.srcObject = slot.stream;
+    slot.element.volume = this.volume;
+    slot.element.muted = this.volume === 0;
+    slot.analyser = null;
+    slot.element.play().catch(() => {
+      this.blocked = true;
+      this.onblocked();
+    });
+  }
+
+  /** @param {number} volume 0 to 1 */
+  setVolume(volume) {
+    this.volume = Math.max(0, Math.min(1, volume));
+    for (const { element } of this.slots.values()) {
+      element.volume = this.volume;
+      element.muted = this.volume === 0;
+    }
+  }
+
+  /** After a click: start what autoplay refused, and the analysers' context. */
+  async resume() {
+    this.blocked = false;
+    await Promise.all([...this.slots.values()].map(({ element }) => element.play().catch(() => {})));
+    await this.context?.resume();
+  }
+
+  /** @param {{stream: MediaStream, analyser: AnalyserNode|null}} slot */
+  _analyser(slot) {
+    if (slot.analyser) return slot.analyser;
+    this.context ??= new AudioContext({ sampleRate: 48000 });
+    const analyser = this.context.createAnalyser();
+    analyser.fftSize = FFT_SIZE;
+    analyser.smoothingTimeConstant = 0.5;
+    this.context.createMediaStreamSource(slot.stream).connect(analyser);
+    slot.analyser = analyser;
+    return analyser;
+  }
+
+  /**
+   * Per slot: the strongest frequency and its level, and the level at each of `probes` Hz.
+   * @param {number[]} [probes]
+   * @returns {{slot: string, peakHz: number, peakDb: number, probes: Record<string, number>}[]}
+   */
+  readings(probes = []) {
+    const out = [];
+    if (this.context?.state === "suspended") this.context.resume().catch(() => {});
+    for (const [name, slot] of this.slots) {
+      const analyser = this._analyser(slot);
+      const bins = new Float32Array(analyser.frequencyBinCount);
+      analyser.getFloatFrequencyData(bins);
+      const hzPerBin = (this.context?.sampleRate ?? 48000) / analyser.fftSize;
+      let peak = 1;
+      for (let i = 2; i < bins.length; i++) if (bins[i] > bins[peak]) peak = i;
+      const level = (/** @type {number} */ db) => (Number.isFinite(db) ? db : SILENT_DB);
+      /** @type {Record<string, number>} */
+      const probed = {};
+      for (const hz of probes) {
+        // The loudest of the three bins around hz, so a tone between bins is not missed.
+        const at = Math.round(hz / hzPerBin);
+        probed[String(hz)] = Math.max(...[at - 1, at, at + 1].map((i) => level(bins[i] ?? -Infinity)));
+      }
+      out.push({ slot: name, peakHz: Math.round(peak * hzPerBin), peakDb: level(bins[peak]), probes: probed });
+    }
+    return out;
+  }
+
+  /** The loudest level over every slot, in dB (for the page's "someone is speaking" cue). */
+  loudness() {
+    return Math.max(SILENT_DB, ...this.readings().map((r) => r.peakDb));
+  }
+}

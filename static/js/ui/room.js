@@ -1,0 +1,380 @@
+// The live room page: renders RoomState into the DOM and turns clicks into the
+// signalling client's typed senders. Message shapes stay in ../protocol/.
+// Text from people only ever goes through textContent.
+
+import { Signalling } from "../protocol/signalling.js";
+import { RoomPeer } from "../protocol/peer.js";
+import { RoomState } from "../protocol/roomstate.js";
+import { AudioOut } from "./audio.js";
+import { LowDataSwitch } from "./lowdata.js";
+
+/** @typedef {import("../protocol/roomstate.js").Person} Person */
+
+const root = /** @type {HTMLElement} */ (document.getElementById("room"));
+const data = root.dataset;
+/** @type {Record<string, string>} */
+const texts = JSON.parse(data.texts ?? "{}");
+const config = {
+  roomId: data.roomId ?? "",
+  wsUrl: data.wsUrl ?? "",
+  iceServers: JSON.parse(data.iceServers ?? "[]"),
+  roles: /** @type {string[]} */ (JSON.parse(data.roles ?? "[]")),
+  floorSlots: Number(data.floorSlots ?? 3),
+  dataUse: JSON.parse(data.dataUse ?? "{}"),
+};
+
+/** @param {string} key @param {Record<string, string|number>} [values] */
+const t = (key, values = {}) =>
+  (texts[key] ?? key).replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
+/** @param {string} id */
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+/**
+ * @param {string} tag @param {Record<string, string>} [attrs] @param {(Node|string)[]} [children]
+ * @returns {HTMLElement}
+ */
+function el(tag, attrs = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+/** @param {string} label @param {() => void} onClick @param {string} [cls] */
+function button(label, onClick, cls = "secondary") {
+  const b = /** @type {HTMLButtonElement} */ (el("button", { type: "button", class: cls }, [label]));
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+// A reload within the grace resumes the same seat instead of leaving a ghost behind.
+const resumeKey = `room-resume:${config.roomId}`;
+const signalling = new Signalling(config.wsUrl, { resumeToken: sessionStorage.getItem(resumeKey) });
+signalling.addEventListener("welcome", () => {
+  if (signalling.resumeToken) sessionStorage.setItem(resumeKey, signalling.resumeToken);
+});
+const state = new RoomState(signalling, config.roomId);
+const audio = new AudioOut($("audio-out"));
+/** @type {RoomPeer|null} */
+let peer = null;
+
+// Microphone: asked once; without one (or refused) the page listens and chats.
+const micReady = navigator.mediaDevices
+  ?.getUserMedia({ audio: { echoCancellation: true, autoGainControl: true, noiseSuppression: true } })
+  .then((stream) => stream.getAudioTracks()[0] ?? null)
+  .catch(() => null) ?? Promise.resolve(null);
+
+const lowData = new LowDataSwitch(
+  /** @type {HTMLInputElement} */ ($("low-data")),
+  $("data-use"),
+  config.dataUse,
+  texts,
+  async (enabled) => (peer ? peer.setLowData(enabled) : true),
+);
+
+signalling.addEventListener("welcome", async () => {
+  if (peer) return; // later welcomes: RoomPeer renegotiates by itself when needed
+  const mic = await micReady;
+  if (!mic) {
+    $("mic-note").textContent = t("no_mic");
+    $("mic-note").hidden = false;
+  }
+  peer = new RoomPeer(signalling, {
+    iceServers: config.iceServers,
+    floorSlots: config.floorSlots,
+    mic,
+    lowData: lowData.enabled,
+  });
+  peer.addEventListener("track", (event) => {
+    const { slot, index, track } = /** @type {CustomEvent} */ (event).detail;
+    audio.attach(slot === "channel" ? "channel" : `floor-${index}`, track);
+  });
+  syncMic();
+  try {
+    await peer.connect();
+    if (lowData.enabled) await peer.setLowData(true);
+  } catch (error) {
+    showError(String(/** @type {Error} */ (error).message ?? error));
+  }
+});
+
+// Connection status.
+signalling.addEventListener("state", (event) => {
+  const { state: s } = /** @type {CustomEvent} */ (event).detail;
+  const key = { connecting: "connecting", open: "connected", reconnecting: "reconnecting", closed: "offline" }[
+    /** @type {string} */ (s)
+  ];
+  if (key) $("room-status").textContent = t(key);
+});
+
+/** @type {ReturnType<typeof setTimeout>|undefined} */
+let errorTimer;
+/** @param {string} message */
+function showError(message) {
+  const box = $("room-error");
+  box.textContent = message;
+  box.hidden = false;
+  clearTimeout(errorTimer);
+  errorTimer = setTimeout(() => (box.hidden = true), 8000);
+}
+
+audio.onblocked = () => ($("start-audio").hidden = false);
+$("start-audio").addEventListener("click", async () => {
+  await audio.resume();
+  $("start-audio").hidden = true;
+});
+const volume = /** @type {HTMLInputElement} */ ($("volume"));
+volume.addEventListener("input", () => audio.setVolume(Number(volume.value)));
+
+// Your own hand and microphone.
+$("hand-button").addEventListener("click", () => {
+  if (state.you?.hand_raised) signalling.lowerHand();
+  else signalling.raiseHand();
+});
+$("mute-button").addEventListener("click", () => {
+  const muted = !(state.you?.muted ?? false);
+  if (muted) peer?.setMicEnabled(false); // stop sending at once; the server confirms
+  signalling.muteSelf(muted);
+});
+
+function syncMic() {
+  // The server's word decides: an organiser may mute us, and unmuting needs the floor.
+  peer?.setMicEnabled(!(state.you?.muted ?? false));
+}
+
+// Chat.
+$("chat-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = /** @type {HTMLInputElement} */ ($("chat-text"));
+  const text = input.value.trim();
+  if (text && signalling.chat(text)) input.value = "";
+});
+
+// Help (participants in a breakout room).
+$("help-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = /** @type {HTMLInputElement} */ ($("help-text"));
+  if (signalling.askForHelp(input.value.trim())) input.value = "";
+});
+
+$("back-to-main").addEventListener("click", () => {
+  if (state.breakout) signalling.join(state.breakout.main_room_id);
+  else signalling.join(config.roomId);
+});
+
+function renderRoom() {
+  $("room-title").textContent = state.room && state.room.parent_id ? `· ${state.room.title}` : "";
+  $("help-form").hidden = !state.inBreakoutRoom || state.isOrganiser;
+  renderYou();
+  renderPeople();
+  renderChat();
+  renderBreakout();
+  renderHelp();
+}
+
+function renderYou() {
+  const you = state.you;
+  $("hand-button").textContent = you?.hand_raised ? t("lower_hand") : t("raise_hand");
+  $("mute-button").textContent = you?.muted ? t("unmute_self") : t("mute_self");
+  syncMic();
+}
+
+function renderPeople() {
+  const list = $("people");
+  const organiser = state.isOrganiser;
+  list.replaceChildren(
+    ...state.list().map((p) => {
+      const flags = [];
+      if (p.seat_id === state.you?.seat_id) flags.push(t("you"));
+      if (p.state === "away") flags.push(t("away"));
+      if (p.hand_raised) flags.push(`✋ ${t("hand")}`);
+      if (p.muted) flags.push(t("muted"));
+      if (p.has_floor) flags.push(t("floor"));
+      const item = el("li", { "data-seat-id": p.seat_id, "data-state": p.state }, [
+        el("span", { class: "name" }, [p.display_name]),
+        " ",
+        ...p.roles.map((role) => el("span", { class: "tag role" }, [role])),
+        " ",
+        el("span", { class: "flags muted" }, [flags.join(" · ")]),
+      ]);
+      if (p.hand_raised) item.classList.add("hand");
+      if (organiser && p.seat_id !== state.you?.seat_id) item.append(organiserControls(p));
+      return item;
+    }),
+  );
+}
+
+/** @param {Person} p */
+function organiserControls(p) {
+  const box = el("span", { class: "controls" });
+  if (!p.muted) box.append(button(t("mute"), () => signalling.mute(p.seat_id)));
+  if (p.hand_raised) box.append(button(t("lower_hand"), () => signalling.lowerHand(p.seat_id)));
+  if (state.room?.kind === "plenary") {
+    box.append(
+      p.has_floor
+        ? button(t("take_floor"), () => signalling.takeFloor(p.seat_id))
+        : button(t("give_floor"), () => signalling.giveFloor(p.seat_id)),
+    );
+  }
+  const targets = moveTargets().filter((r) => r.room_id !== state.room?.room_id);
+  if (targets.length) {
+    const select = /** @type {HTMLSelectElement} */ (el("select", { "aria-label": t("move_to") }, [
+      el("option", { value: "" }, [t("move_to")]),
+      ...targets.map((r) => el("option", { value: r.room_id }, [r.title])),
+    ]));
+    select.addEventListener("change", () => {
+      if (select.value) signalling.move(p.seat_id, select.value);
+    });
+    box.append(select);
+  }
+  return box;
+}
+
+function moveTargets() {
+  const main = state.breakout?.main_room_id ?? config.roomId;
+  return [{ room_id: main, title: t("main_room") }, ...(state.breakout?.rooms ?? [])];
+}
+
+function renderChat() {
+  $("chat-log").replaceChildren(
+    ...state.chat.map((line) =>
+      el("li", { "data-seat-id": line.seat_id }, [el("strong", {}, [line.display_name]), ": ", line.text]),
+    ),
+  );
+}
+
+function renderBreakout() {
+  const b = state.breakout;
+  $("breakout").hidden = !b && !state.inBreakoutRoom;
+  $("back-to-main").hidden = !state.inBreakoutRoom;
+  const mayChoose = b && (b.mode === "self_select" || state.isOrganiser);
+  $("breakout-rooms").replaceChildren(
+    ...(b?.rooms ?? []).map((r) => {
+      const here = r.room_id === state.room?.room_id;
+      const item = el("li", { "data-room-id": r.room_id }, [r.title]);
+      if (here) item.classList.add("current");
+      else if (mayChoose) {
+        item.append(" ", button(t("join_room"), () =>
+          state.isOrganiser ? signalling.join(r.room_id) : signalling.chooseBreakout(r.room_id)));
+      }
+      return item;
+    }),
+  );
+  tick();
+}
+
+function tick() {
+  const endsAt = state.breakout?.ends_at;
+  const box = $("breakout-countdown");
+  if (!endsAt) {
+    box.textContent = "";
+    return;
+  }
+  const left = Math.max(0, Math.round(endsAt - Date.now() / 1000));
+  const time = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+  box.textContent = t("closes_in", { time });
+  box.dataset.secondsLeft = String(left);
+}
+setInterval(tick, 1000);
+
+function renderBroadcasts() {
+  $("broadcasts").replaceChildren(
+    ...state.broadcasts.slice(-5).map((b) => el("li", { class: "notice" }, [el("strong", {}, [b.from_name]), ": ", b.text])),
+  );
+}
+
+function renderHelp() {
+  const list = document.getElementById("help-list");
+  if (!list) return;
+  list.replaceChildren(
+    ...[...state.help.values()].map((h) =>
+      el("li", { "data-request-id": h.request_id }, [
+        el("strong", {}, [h.display_name]),
+        ` (${h.room_title})`,
+        h.text ? `: ${h.text}` : "",
+        " ",
+        button(t("join_room"), () => signalling.join(h.room_id)),
+        button(t("resolve"), () => signalling.resolveHelp(h.request_id)),
+      ]),
+    ),
+  );
+}
+
+state.addEventListener("change", (event) => {
+  const { what } = /** @type {CustomEvent} */ (event).detail;
+  if (what === "room") renderRoom();
+  else if (what === "people" || what === "you") {
+    renderYou();
+    renderPeople();
+  } else if (what === "chat") renderChat();
+  else if (what === "breakout") {
+    renderBreakout();
+    renderPeople();
+  } else if (what === "broadcasts") renderBroadcasts();
+  else if (what === "help") renderHelp();
+  else if (what === "error" && state.lastError) showError(state.lastError.message);
+});
+
+// The organiser's breakout controls (the server checks the role on every message).
+const breakoutForm = document.getElementById("breakout-form");
+if (breakoutForm) {
+  const mode = /** @type {HTMLSelectElement} */ ($("breakout-mode"));
+  const titles = /** @type {HTMLTextAreaElement} */ ($("breakout-titles"));
+  const assign = $("breakout-assign");
+  const roomTitles = () => {
+    const listed = titles.value.split("\n").map((s) => s.trim()).filter(Boolean);
+    return listed.length ? listed : [t("room_n", { n: 1 }), t("room_n", { n: 2 })];
+  };
+  const renderAssign = () => {
+    assign.hidden = mode.value !== "by_hand";
+    if (assign.hidden) return;
+    const choices = roomTitles();
+    assign.replaceChildren(
+      ...state.list().filter((p) => !p.roles.includes("organiser")).map((p) => {
+        const select = el("select", { "data-seat-id": p.seat_id, "aria-label": p.display_name },
+          choices.map((title, i) => el("option", { value: String(i) }, [title])));
+        return el("label", { class: "assign" }, [p.display_name, " ", select]);
+      }),
+    );
+  };
+  mode.addEventListener("change", renderAssign);
+  titles.addEventListener("change", renderAssign);
+  state.addEventListener("change", () => { if (!assign.hidden) renderAssign(); });
+  breakoutForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const rooms = roomTitles().map((title) => ({ title, seats: /** @type {string[]} */ ([]) }));
+    if (mode.value === "by_hand") {
+      for (const select of assign.querySelectorAll("select")) {
+        rooms[Number(select.value)]?.seats.push(select.dataset.seatId ?? "");
+      }
+    }
+    const minutes = Number(/** @type {HTMLInputElement} */ ($("breakout-minutes")).value);
+    signalling.openBreakouts(/** @type {any} */ (mode.value), rooms, minutes > 0 ? minutes * 60 : null);
+  });
+  $("broadcast-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = /** @type {HTMLInputElement} */ ($("broadcast-text"));
+    if (signalling.broadcast(input.value.trim())) input.value = "";
+  });
+  $("countdown-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    signalling.countdown(Number(/** @type {HTMLInputElement} */ ($("countdown-minutes")).value) * 60);
+  });
+  $("close-breakouts").addEventListener("click", () => signalling.closeBreakouts());
+}
+
+// Small hooks for tests and for looking inside by hand (no scraping needed).
+/** @type {any} */ (window).__room = {
+  get seatId() { return signalling.seatId; },
+  get roomId() { return state.room?.room_id ?? null; },
+  get connections() { return signalling.connections; },
+  get connectionState() { return signalling.state; },
+  get negotiations() { return peer?.negotiations ?? 0; },
+  get peerState() { return peer?.pc?.connectionState ?? "new"; },
+  people: () => state.list().map((p) => ({ seatId: p.seat_id, name: p.display_name, roles: p.roles, state: p.state, hand: p.hand_raised, muted: p.muted })),
+  chat: () => state.chat.map((c) => ({ name: c.display_name, text: c.text })),
+  /** @param {number[]} [probes] */
+  readings: (probes) => audio.readings(probes),
+  stats: () => peer?.stats() ?? Promise.resolve([]),
+  dropConnection: () => signalling.dropConnection(),
+};
+
+signalling.connect();
