@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -33,6 +34,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     overrides: dict[str, Any] = {}
     if args.database_url:
         overrides["database_url"] = args.database_url
+    if "CONFERENCE_SITE_URL" not in os.environ:
+        # Links and the websocket Origin check follow the address actually served.
+        overrides["site_url"] = f"http://{args.host}:{args.port}"
     settings = Settings.from_env(**overrides)
     app = create_app(settings)
     uvicorn.run(

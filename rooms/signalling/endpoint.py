@@ -36,6 +36,10 @@ async def identify(
     """
     origin = websocket.headers.get("origin")
     if origin is not None and not _same_origin(origin, allowed_origin):
+        # Worth a line: a wrong CONFERENCE_SITE_URL refuses every browser.
+        logger.warning(
+            "refused a websocket from origin %r; this site is %r", origin[:200], allowed_origin
+        )
         return None
     token = websocket.query_params.get("token")
     if token is not None:
