@@ -226,7 +226,13 @@ def parser() -> argparse.ArgumentParser:
     plan.add_argument("kind", choices=["roster", "lightning", "breakouts", "support"])
     plan.add_argument("input")
     plan.add_argument("--out")
-    plan.add_argument("--time-limit", type=float, dest="time_limit")
+    plan.add_argument(
+        "--time-limit",
+        type=float,
+        dest="time_limit",
+        default=60.0,
+        help="seconds before the best plan found so far is returned (default 60)",
+    )
     plan.set_defaults(func=cmd_plan)
     return top
 

@@ -38,6 +38,8 @@ from .tables import (
 # Lightning blocks are cut into five-minute slots with a minute to change speakers.
 SLOT_MINUTES = 5
 CHANGEOVER_MINUTES = 1
+# Only talks the organisers accepted (at /organiser/talks) get a slot.
+TALK_STATUSES_TO_PLAN = ("accepted",)
 
 
 def _sessions(db: DbSession, conference: Conference, kind: str | None = None) -> list[Session]:
@@ -132,9 +134,11 @@ def apply_roster(db: DbSession, conference: Conference, result: dict[str, Any]) 
                 )
             )
         by_session.setdefault(session_id, []).append(planned["language"])
+    # The programme promises the languages of the open booths, and no others: a planned
+    # session that gets no booth no longer advertises interpretation.
     for session in _sessions(db, conference):
-        if session.id in by_session:
-            session.interpretation_languages = sorted(by_session[session.id])
+        if session.kind != "social" or session.id in by_session:
+            session.interpretation_languages = sorted(by_session.get(session.id or 0, []))
             db.add(session)
     db.flush()
     return len(result["booths"])
@@ -144,7 +148,10 @@ def lightning_input(db: DbSession, conference: Conference) -> dict[str, Any]:
     blocks = _sessions(db, conference, "lightning")
     talks = db.exec(
         select(LightningTalk)
-        .where(LightningTalk.conference_id == conference.id, LightningTalk.status == "accepted")
+        .where(
+            LightningTalk.conference_id == conference.id,
+            col(LightningTalk.status).in_(TALK_STATUSES_TO_PLAN),
+        )
         .order_by(col(LightningTalk.id))
     ).all()
     windows: dict[int, list[dict[str, str]]] = {}

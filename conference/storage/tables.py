@@ -206,3 +206,20 @@ class BoothTurn(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id")
     start: datetime = _utc()
     end: datetime = _utc()
+
+
+class PlanRun(SQLModel, table=True):
+    """One planner run: what it was fed, what it answered, and what applying it changed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    conference_id: int = Field(foreign_key="conference.id", index=True)
+    kind: str = Field(max_length=16)
+    # What the run covers within its kind: the breakout session's id, or "" for the whole event.
+    scope: str = Field(default="", max_length=64)
+    input: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(max_length=16)
+    changes: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    applied_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    created_by: int | None = Field(default=None, foreign_key="person.id")

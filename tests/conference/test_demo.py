@@ -192,7 +192,7 @@ def test_lightning_talks_have_speakers_and_windows(engine: Engine) -> None:
         windows = Counter(w.talk_id for w in db.exec(select(SpeakerWindow)).all())
         speakers = [db.get(Person, t.speaker_id) for t in talks]
         registered = {r.person_id for r in db.exec(select(Registration)).all()}
-    assert len(talks) == 8 and all(t.status == "submitted" for t in talks)
+    assert len(talks) == 8 and all(t.status == "accepted" for t in talks)
     assert [t.language for t in talks] == ["en", "id", "es", "en", "fr", "ar", "pt-BR", "en"]
     assert all(windows[t.id] == 1 for t in talks)
     for talk, speaker in zip(talks, speakers, strict=True):

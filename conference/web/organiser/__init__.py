@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from . import dashboard, interpreters, people, registrants, sessions, support
+from . import dashboard, interpreters, people, planning, registrants, sessions, support
 
 routes: list[BaseRoute] = [
     *dashboard.routes,
@@ -13,4 +13,5 @@ routes: list[BaseRoute] = [
     *support.routes,
     *people.routes,
     *interpreters.routes,
+    *planning.routes,
 ]
