@@ -23,13 +23,17 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from interpretation.signalling.service import Interpretation
+from interpretation.web import views as interpretation_views
+from interpretation.web.store import DatabaseBooths
+from rooms import stage
 from rooms.web import views as room_views
 from rooms.web.auth import session_authenticator
 from rooms.web.live import EXTRAS_KEY, IcePlan, LiveRooms, signalling_route
 
 from .settings import Settings
 from .storage.engine import make_engine
-from .web import accounts, home, interpreter, organiser, programme, registration
+from .web import accounts, home, interpreter, lightning, organiser, programme, registration, talks
 from .web.mail import Mailer
 from .web.page import Services
 from .web.templating import environment
@@ -105,6 +109,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         extras={"planners": {kind: _planner(module) for kind, module in PLANNERS.items()}},
     )
     ice_plan = IcePlan.parse(settings.ice_servers, settings.turn_secret)
+    interpretation = Interpretation(DatabaseBooths(engine))
+    services.extras[interpretation_views.EXTRAS_KEY] = interpretation
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -118,6 +124,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 authenticate=session_authenticator(engine),
                 ice_plan=ice_plan,
                 loopback=settings.loopback_media,
+                extensions=[interpretation.install, stage.install],
             ) as live:
                 services.extras[EXTRAS_KEY] = live
                 try:
@@ -137,7 +144,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         *programme.routes,
         *organiser.routes,
         *interpreter.routes,
+        *talks.routes,
+        *lightning.routes,
         *room_views.routes,
+        *interpretation_views.routes,
         signalling_route(live_rooms),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

@@ -155,6 +155,10 @@ class LightningTalk(SQLModel, table=True):
     slot_start: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     slot_end: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+    # The zone the speaker typed their windows in, to show them back the same way.
+    timezone: str = Field(default="UTC", max_length=64)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
 
 
 class SpeakerWindow(SQLModel, table=True):

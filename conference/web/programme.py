@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from ..domain import calendar, timezones
 from ..storage import registrations
+from ..storage import talks as lightning_talks
 from ..storage.tables import Registration, Session
 from .page import Ctx, NotFound, page
 
@@ -52,6 +53,7 @@ def programme(ctx: Ctx) -> Response:
         attending=attending,
         registration=registration,
         timezones=timezones.all_names(),
+        lightning=lightning_talks.slotted_by_block(ctx.db, conference),
     )
 
 
@@ -84,6 +86,19 @@ def calendar_feed(ctx: Ctx) -> Response:
         )
         for s in sessions
     ]
+    # A speaker's own lightning slots, inside whichever block holds them.
+    for talk, block in lightning_talks.speaker_slots(ctx.db, registration.person_id):
+        assert talk.slot_start is not None
+        entries.append(
+            calendar.Entry(
+                uid=f"talk-{talk.id}@{host}",
+                title=ctx._("Your lightning talk: %(title)s", title=talk.title),
+                start=talk.slot_start,
+                end=talk.slot_end or talk.slot_start,
+                description=block.title,
+                url=f"{site}/talks/{talk.id}",
+            )
+        )
     body = calendar.feed(conference.name, registration.timezone, entries)
     return Response(
         body,

@@ -34,6 +34,9 @@ class Participant:
     has_floor: bool = False
     # The source the listener chose (a peer id), None for the floor; kept across reconnects.
     channel: str | None = None
+    # Heard in the room but never on its floor, whatever the room's rules (an interpreter
+    # in a booth: their voice goes to a language channel instead).
+    listen_only: bool = False
     away_since: float | None = None
     history: list[ParticipantState] = field(default_factory=lambda: [ParticipantState.PRESENT])
 

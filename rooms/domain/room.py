@@ -36,6 +36,9 @@ class Room:
     state: RoomState = RoomState.OPEN
     seats: dict[str, None] = field(default_factory=dict)  # insertion-ordered set
     history: list[RoomState] = field(default_factory=lambda: [RoomState.OPEN])
+    # Person ids who hold the floor on entering; None: whoever has the speaker role.
+    # A lightning stage sets it to the speaker whose slot is on (rooms/stage.py).
+    floor_holders: frozenset[str] | None = None
 
     @property
     def is_breakout(self) -> bool:
@@ -63,11 +66,15 @@ class Room:
 
     def grants_floor_on_entry(self, participant: Participant) -> bool:
         """Speakers hold the floor of a plenary from the moment they enter it."""
-        return self.kind.floor_controlled and Role.SPEAKER in participant.roles
+        if not self.kind.floor_controlled:
+            return False
+        if self.floor_holders is not None:
+            return participant.person_id in self.floor_holders
+        return Role.SPEAKER in participant.roles
 
     def may_publish(self, participant: Participant) -> bool:
         """Whether the participant may send audio into this room."""
-        if participant.room_id != self.room_id:
+        if participant.room_id != self.room_id or participant.listen_only:
             return False
         if not self.kind.floor_controlled:
             return True

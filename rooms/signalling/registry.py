@@ -103,6 +103,8 @@ class Registry:
         self._media_placed: dict[str, tuple[str | None, bool]] = {}  # seat -> (room, may publish)
         self._media_peers: set[str] = set()  # seats the media layer knows about
         self._sweeper: asyncio.Task[None] | None = None
+        # Live state that extensions keep per registry, by extension name (rooms/stage.py).
+        self.extension_state: dict[str, Any] = {}
 
     @classmethod
     def from_url(cls, bus_url: str = "memory://", **options: Any) -> Registry:
@@ -412,6 +414,12 @@ class Registry:
         if self.media is not None:
             self.media.set_muted(seat.seat_id, muted)
         await self.refresh(seat)
+
+    async def set_listen_only(self, seat: Participant, listen_only: bool) -> None:
+        """Keep the seat's microphone off the floor (an interpreter), or let the room decide."""
+        if seat.listen_only != listen_only:
+            seat.listen_only = listen_only
+            await self.refresh(seat)
 
     def set_channel(self, seat: Participant, source_peer_id: str | None) -> None:
         """Choose what the seat hears (kept across reconnects); for layers such as interpretation."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
 from aiortc import RTCIceServer
@@ -21,7 +21,7 @@ from rooms.domain.errors import Conflict
 from rooms.domain.room import RoomKind
 from rooms.media import ice
 from rooms.media.router import MediaRouter
-from rooms.signalling import Authenticate, CloseCode, ConnectTokens, Registry
+from rooms.signalling import Authenticate, CloseCode, ConnectTokens, Extension, Registry
 from rooms.signalling.endpoint import serve_websocket
 
 __all__ = ["EXTRAS_KEY", "IcePlan", "LiveRooms", "room_kind", "signalling_route"]
@@ -95,12 +95,15 @@ class LiveRooms:
         authenticate: Authenticate,
         ice_plan: IcePlan,
         loopback: bool,
+        extensions: Sequence[Extension] = (),
     ) -> AsyncIterator[LiveRooms]:
         # The server only needs STUN: browsers behind strict firewalls relay through
         # TURN themselves, and fixed TURN credentials would expire under a long run.
         router = MediaRouter(ice_plan.stun_servers(), loopback=loopback)
         try:
-            registry = Registry.from_url(bus_url, media=router, extensions=[lowdata.install])
+            registry = Registry.from_url(
+                bus_url, media=router, extensions=[lowdata.install, *extensions]
+            )
             async with registry:
                 yield cls(
                     registry,

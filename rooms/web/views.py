@@ -13,18 +13,20 @@ from typing import Any
 
 from anyio import from_thread
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from conference.storage import engine as storage
-from conference.storage.tables import Session
+from conference.storage.tables import Registration, Session
 from conference.web.page import Ctx, NotFound, Services, page, services_of
 from rooms import lowdata
 from rooms.media.slots import RECOMMENDED_FLOOR_SLOTS
 from rooms.signalling import Identity
 from rooms.signalling.tokens import TOKEN_LIFETIME_S
+from rooms.web import stage as lightning_stage
 from rooms.web.auth import identity_of
 from rooms.web.live import EXTRAS_KEY, SIGNALLING_PATH, LiveRooms
 
@@ -78,6 +80,13 @@ def _texts(ctx: Ctx) -> dict[str, str]:
         "data_use_low": _("Low-data mode: about %(low)s MB per hour per voice you hear."),
         "low_data_unsupported": _("This server has no low-data mode."),
         "room_n": _("Room %(n)s"),
+        # Interpretation (the language picker; the channels come from the server).
+        "original": _("Original (floor)"),
+        "floor_booth_empty": _("No interpreter is on air: you hear the floor."),
+        "floor_interpreter_dropped": _("The interpreter lost the connection: you hear the floor."),
+        "floor_retour": _("The booth is working into another language: you hear the floor."),
+        "floor_no_booth": _("No booth works into this language: you hear the floor."),
+        "slow_down": _("The interpreters ask you to slow down, please."),
     }
 
 
@@ -90,7 +99,15 @@ def room_page(ctx: Ctx) -> Response:
     live = live_of(ctx.services)
     # The registry lives on the event loop; this view runs in a worker thread.
     room_id = from_thread.run_sync(live.room_for_session, session.id, session.kind, session.title)
+    if session.kind == "lightning":
+        lightning_stage.prepare(ctx, live, session, room_id)
     identity = identity_of(ctx.person)
+    registration = ctx.db.exec(
+        select(Registration).where(
+            Registration.person_id == ctx.person.id,
+            Registration.conference_id == session.conference_id,
+        )
+    ).first()
     return ctx.render(
         "room.html",
         session=session,
@@ -101,7 +118,9 @@ def room_page(ctx: Ctx) -> Response:
         display_name=identity.display_name,
         floor_slots=RECOMMENDED_FLOOR_SLOTS,
         data_use=lowdata.data_use(),
+        languages=registration.languages if registration is not None else [],
         texts=_texts(ctx),
+        stage_texts=lightning_stage.texts(ctx) if session.kind == "lightning" else None,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from . import dashboard, interpreters, people, planning, registrants, sessions, support
+from . import dashboard, interpreters, people, planning, registrants, sessions, support, talks
 
 routes: list[BaseRoute] = [
     *dashboard.routes,
@@ -14,4 +14,5 @@ routes: list[BaseRoute] = [
     *people.routes,
     *interpreters.routes,
     *planning.routes,
+    *talks.routes,
 ]

@@ -9,13 +9,77 @@ export class AudioOut {
   constructor(container) {
     this.container = container;
     this.volume = 1;
-    /** @type {Map<string, {element: HTMLAudioElement, stream: MediaStream, analyser: AnalyserNode|null}>} */
+    /** @type {Map<string, {element: HTMLAudioElement, stream: MediaStream, analyser: AnalyserNode|null, mixSource?: MediaStreamAudioSourceNode}>} */
     this.slots = new Map();
     /** @type {AudioContext|null} */
     this.context = null;
     /** Set when the browser refused to start playback without a click. */
     this.blocked = false;
     this.onblocked = () => {};
+    /** @type {{floor: GainNode, channel: GainNode, master: GainNode, analyser: AnalyserNode}|null} */
+    this.mix = null;
+  }
+
+  /**
+   * Play through WebAudio from now on: the floor slots share one gain, the channel slot
+   * has its own (a listener's interpretation mix). The <audio> elements stay, muted:
+   * without them Chromium feeds WebAudio no data from a remote track.
+   */
+  enableMix() {
+    if (this.mix) return;
+    this.context ??= new AudioContext({ sampleRate: 48000 });
+    const ctx = this.context;
+    const master = ctx.createGain();
+    master.gain.value = this.volume;
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = FFT_SIZE;
+    analyser.smoothingTimeConstant = 0.5;
+    master.connect(ctx.destination);
+    master.connect(analyser);
+    const floor = ctx.createGain();
+    const channel = ctx.createGain();
+    floor.connect(master);
+    channel.connect(master);
+    this.mix = { floor, channel, master, analyser };
+    for (const [name, slot] of this.slots) this._mixIn(name, slot);
+    if (ctx.state === "suspended") {
+      ctx.resume().catch(() => {});
+      this.blocked = true;
+      this.onblocked();
+    }
+  }
+
+  /**
+   * Ramp the floor and channel gains (0..1) over `rampS` seconds: never a jump.
+   * @param {number} floor @param {number} channel @param {number} [rampS]
+   */
+  setGains(floor, channel, rampS = 0.4) {
+    if (!this.mix || !this.context) return;
+    const now = this.context.currentTime;
+    for (const [node, value] of /** @type {[GainNode, number][]} */ ([[this.mix.floor, floor], [this.mix.channel, channel]])) {
+      node.gain.cancelScheduledValues(now);
+      node.gain.setValueAtTime(node.gain.value, now);
+      node.gain.linearRampToValueAtTime(value, now + rampS);
+    }
+  }
+
+  /**
+   * The mixed output's reading (what the listener hears), like readings() for one slot.
+   * @param {number[]} [probes]
+   */
+  mixReading(probes = []) {
+    if (!this.mix) return null;
+    if (this.context?.state === "suspended") this.context.resume().catch(() => {});
+    return this._read("mix", this.mix.analyser, probes);
+  }
+
+  /** @param {string} name @param {{element: HTMLAudioElement, stream: MediaStream, mixSource?: MediaStreamAudioSourceNode}} slot */
+  _mixIn(name, slot) {
+    if (!this.mix || !this.context) return;
+    slot.mixSource?.disconnect();
+    slot.mixSource = this.context.createMediaStreamSource(slot.stream);
+    slot.mixSource.connect(name === "channel" ? this.mix.channel : this.mix.floor);
+    slot.element.muted = true;
   }
 
   /**
@@ -38,6 +102,7 @@ export class AudioOut {
     slot.element.volume = this.volume;
     slot.element.muted = this.volume === 0;
     slot.analyser = null;
+    this._mixIn(name, slot);
     slot.element.play().catch(() => {
       this.blocked = true;
       this.onblocked();
@@ -47,9 +112,10 @@ export class AudioOut {
   /** @param {number} volume 0 to 1 */
   setVolume(volume) {
     this.volume = Math.max(0, Math.min(1, volume));
+    if (this.mix) this.mix.master.gain.value = this.volume;
     for (const { element } of this.slots.values()) {
       element.volume = this.volume;
-      element.muted = this.volume === 0;
+      element.muted = this.volume === 0 || this.mix !== null;
     }
   }
 
@@ -80,24 +146,29 @@ export class AudioOut {
   readings(probes = []) {
     const out = [];
     if (this.context?.state === "suspended") this.context.resume().catch(() => {});
-    for (const [name, slot] of this.slots) {
-      const analyser = this._analyser(slot);
-      const bins = new Float32Array(analyser.frequencyBinCount);
-      analyser.getFloatFrequencyData(bins);
-      const hzPerBin = (this.context?.sampleRate ?? 48000) / analyser.fftSize;
-      let peak = 1;
-      for (let i = 2; i < bins.length; i++) if (bins[i] > bins[peak]) peak = i;
-      const level = (/** @type {number} */ db) => (Number.isFinite(db) ? db : SILENT_DB);
-      /** @type {Record<string, number>} */
-      const probed = {};
-      for (const hz of probes) {
-        // The loudest of the three bins around hz, so a tone between bins is not missed.
-        const at = Math.round(hz / hzPerBin);
-        probed[String(hz)] = Math.max(...[at - 1, at, at + 1].map((i) => level(bins[i] ?? -Infinity)));
-      }
-      out.push({ slot: name, peakHz: Math.round(peak * hzPerBin), peakDb: level(bins[peak]), probes: probed });
-    }
+    for (const [name, slot] of this.slots) out.push(this._read(name, this._analyser(slot), probes));
     return out;
+  }
+
+  /**
+   * @param {string} name @param {AnalyserNode} analyser @param {number[]} probes
+   * @returns {{slot: string, peakHz: number, peakDb: number, probes: Record<string, number>}}
+   */
+  _read(name, analyser, probes) {
+    const bins = new Float32Array(analyser.frequencyBinCount);
+    analyser.getFloatFrequencyData(bins);
+    const hzPerBin = (this.context?.sampleRate ?? 48000) / analyser.fftSize;
+    let peak = 1;
+    for (let i = 2; i < bins.length; i++) if (bins[i] > bins[peak]) peak = i;
+    const level = (/** @type {number} */ db) => (Number.isFinite(db) ? db : SILENT_DB);
+    /** @type {Record<string, number>} */
+    const probed = {};
+    for (const hz of probes) {
+      // The loudest of the three bins around hz, so a tone between bins is not missed.
+      const at = Math.round(hz / hzPerBin);
+      probed[String(hz)] = Math.max(...[at - 1, at, at + 1].map((i) => level(bins[i] ?? -Infinity)));
+    }
+    return { slot: name, peakHz: Math.round(peak * hzPerBin), peakDb: level(bins[peak]), probes: probed };
   }
 
   /** The loudest level over every slot, in dB (for the page's "someone is speaking" cue). */

@@ -7,6 +7,8 @@ import { RoomPeer } from "../protocol/peer.js";
 import { RoomState } from "../protocol/roomstate.js";
 import { AudioOut } from "./audio.js";
 import { LowDataSwitch } from "./lowdata.js";
+import { setupPicker } from "./picker.js";
+import { mountStage } from "./stage.js";
 
 /** @typedef {import("../protocol/roomstate.js").Person} Person */
 
@@ -53,6 +55,7 @@ signalling.addEventListener("welcome", () => {
 });
 const state = new RoomState(signalling, config.roomId);
 const audio = new AudioOut($("audio-out"));
+const picker = setupPicker({ signalling, audio, root, t });
 /** @type {RoomPeer|null} */
 let peer = null;
 
@@ -361,6 +364,10 @@ if (breakoutForm) {
   $("close-breakouts").addEventListener("click", () => signalling.closeBreakouts());
 }
 
+// A lightning block's stage panel, when the page has one.
+const stagePanel = document.getElementById("stage");
+if (stagePanel) mountStage(stagePanel, signalling, state, config.roomId);
+
 // Small hooks for tests and for looking inside by hand (no scraping needed).
 /** @type {any} */ (window).__room = {
   get seatId() { return signalling.seatId; },
@@ -373,6 +380,10 @@ if (breakoutForm) {
   chat: () => state.chat.map((c) => ({ name: c.display_name, text: c.text })),
   /** @param {number[]} [probes] */
   readings: (probes) => audio.readings(probes),
+  /** @param {number[]} [probes] what the listener hears after the interpretation mix */
+  mixReading: (probes) => audio.mixReading(probes),
+  get language() { return picker.language; },
+  get mix() { return picker.mix; },
   stats: () => peer?.stats() ?? Promise.resolve([]),
   dropConnection: () => signalling.dropConnection(),
 };

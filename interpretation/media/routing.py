@@ -1,0 +1,79 @@
+"""Who feeds whose channel slot: the routing policy of one room's booths, pure.
+
+Every seat has one channel slot (rooms/media/slots.py). The policy fills it:
+
+- a listener who chose a language hears the interpreter on air in the booth working
+  into it now (nobody while the booth works into its other language: retour);
+- the floor ("original") fills no channel slot: the floor slots carry it;
+- an interpreter on air hears the pivot booth's interpreter when the booth works from
+  relay (the floor otherwise, in the floor slots);
+- a partner off air hears the colleague on air (to follow and take over), or, with
+  nobody on air, the relay the booth works from.
+
+One slot cannot carry the relay and the partner at once: the partner of a relay booth
+hears the colleague (who already speaks from that relay), never both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from interpretation.domain import Booth, ListenerChoice, SessionChannels
+
+
+@dataclass(frozen=True)
+class Routes:
+    channel: dict[str, str | None]  # seat id -> the seat id whose mic fills its channel slot
+    muted: dict[str, bool]  # booth member seats -> whether their mic is held back (cough)
+
+
+def _voice(booth: Booth | None, seats: Mapping[str, str]) -> str | None:
+    """The seat of whoever holds the booth's air, if they have a seat here."""
+    if booth is None or booth.on_air is None:
+        return None
+    return seats.get(booth.on_air)
+
+
+def _relay_feed(channels: SessionChannels, booth: Booth, seats: Mapping[str, str]) -> str | None:
+    relay = booth.relay_language
+    if relay is None:
+        return None
+    pivot = channels.booth_for(relay)
+    if pivot is None or pivot.output_language != relay:
+        return None
+    return _voice(pivot, seats)
+
+
+def routes(
+    channels: SessionChannels,
+    seats: Mapping[str, str],
+    choices: Mapping[str, ListenerChoice],
+    coughing: frozenset[str] = frozenset(),
+) -> Routes:
+    """The channel slot of every listener and booth member of one room.
+
+    ``seats`` maps booth members (person ids) to their seats in the room, ``choices``
+    maps listener seats to their choice, ``coughing`` holds the person ids coughing now.
+    """
+    out: dict[str, str | None] = {}
+    for seat, choice in choices.items():
+        source: str | None = None
+        if not choice.original_only:
+            booth = channels.booth_for(choice.language)
+            if booth is not None and booth.output_language == choice.language:
+                source = _voice(booth, seats)
+        out[seat] = None if source == seat else source
+    muted: dict[str, bool] = {}
+    for booth in channels.booths:
+        relay = _relay_feed(channels, booth, seats)
+        for person in booth.members:
+            member_seat = seats.get(person)
+            if member_seat is None:
+                continue
+            if person == booth.on_air:
+                out[member_seat] = relay
+            else:
+                out[member_seat] = _voice(booth, seats) or relay
+            muted[member_seat] = person in coughing and person == booth.on_air
+    return Routes(out, muted)

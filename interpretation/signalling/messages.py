@@ -1,0 +1,244 @@
+"""The interpretation extension's messages, one class per type (docs/protocol.md documents them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from rooms.domain.roles import Role
+from rooms.signalling import ClientMessage, ServerMessage
+from rooms.signalling.errors import MalformedMessage
+
+ORGANISERS = frozenset({Role.ORGANISER})
+MAX_CHAT_CHARS = 2000
+MAX_MEMBERS = 8
+
+HandoverAction = Literal["request", "offer", "accept", "decline", "cancel"]
+
+
+# Listeners.
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListChannels(ClientMessage):
+    type = "list_channels"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SelectLanguage(ClientMessage):
+    type = "select_language"
+    language: str
+    balance: float = 0.85
+
+    def validate(self) -> None:
+        if not 0.0 <= self.balance <= 1.0:
+            raise MalformedMessage("balance runs from 0 (floor only) to 1 (interpreter only)")
+
+
+# The interpreter's console.
+
+
+@dataclass(frozen=True, kw_only=True)
+class BoothEnter(ClientMessage):
+    type = "booth_enter"
+    room_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnAir(ClientMessage):
+    type = "on_air"
+    on: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class Handover(ClientMessage):
+    type = "handover"
+    action: HandoverAction
+
+
+@dataclass(frozen=True, kw_only=True)
+class TakeOver(ClientMessage):
+    type = "take_over"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cough(ClientMessage):
+    type = "cough"
+    coughing: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class Retour(ClientMessage):
+    type = "retour"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BoothSource(ClientMessage):
+    type = "booth_source"
+    source: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BoothChat(ClientMessage):
+    type = "booth_chat"
+    text: str
+
+    def validate(self) -> None:
+        if not self.text.strip():
+            raise MalformedMessage("a booth chat message must not be empty")
+        if len(self.text) > MAX_CHAT_CHARS:
+            raise MalformedMessage(f"a booth chat message is longer than {MAX_CHAT_CHARS}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlowDown(ClientMessage):
+    type = "slow_down"
+
+
+# Organisers.
+
+
+@dataclass(frozen=True, kw_only=True)
+class BoothOpen(ClientMessage):
+    type = "booth_open"
+    roles = ORGANISERS
+    room_id: str
+    languages: list[str]
+    members: list[str]  # person ids
+
+    def validate(self) -> None:
+        if not 1 <= len(self.languages) <= 2:
+            raise MalformedMessage("a booth works into one language, or two when bi-active")
+        if len(self.members) > MAX_MEMBERS:
+            raise MalformedMessage(f"a booth has at most {MAX_MEMBERS} members")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BoardWatch(ClientMessage):
+    type = "board_watch"
+    roles = ORGANISERS
+    room_id: str
+
+
+# Server messages.
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelView:
+    language: str  # "original" for the floor
+    name: str  # in the language itself
+    booth: str | None
+    active: bool  # False: a bi-active booth works into its other language just now
+
+
+@dataclass(frozen=True, kw_only=True)
+class Channels(ServerMessage):
+    type = "channels"
+    room_id: str
+    channels: list[ChannelView]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MixSet(ServerMessage):
+    type = "mix"
+    language: str
+    balance: float
+    floor: float
+    interpreter: float
+    reason: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberView:
+    person_id: str
+    name: str
+    connected: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class TurnView:
+    current: str | None
+    next: str | None
+    handover_at: float | None  # Unix seconds
+    seconds_to_handover: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PendingView:
+    kind: str  # "request" or "offer"
+    by: str
+    to: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BoothState(ServerMessage):
+    type = "booth_state"
+    room_id: str
+    room_title: str
+    booth: str
+    languages: list[str]
+    output_language: str
+    source: str
+    sources: list[str]  # what the source selector offers
+    state: str
+    on_air: str | None
+    coughing: bool
+    pending: PendingView | None
+    members: list[MemberView]
+    you: str
+    turn: TurnView | None
+    floor_up: str | None  # why the booth's listeners hear the floor at full level
+
+
+@dataclass(frozen=True, kw_only=True)
+class BoothChatMessage(ServerMessage):
+    type = "booth_chat_message"
+    booth: str
+    person_id: str
+    name: str
+    text: str
+    at: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlowDownRequested(ServerMessage):
+    type = "slow_down_requested"
+    room_id: str
+    booth: str
+    at: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Board(ServerMessage):
+    type = "board"
+    room_id: str
+    room_title: str
+    floor_speaking: bool
+    channels: list[dict[str, Any]]
+    listeners: dict[str, int]
+    relays: list[dict[str, str]]
+    problems: list[dict[str, Any]]
+
+
+CLIENT = (
+    ListChannels,
+    SelectLanguage,
+    BoothEnter,
+    OnAir,
+    Handover,
+    TakeOver,
+    Cough,
+    Retour,
+    BoothSource,
+    BoothChat,
+    SlowDown,
+    BoothOpen,
+    BoardWatch,
+)
+# Booth messages carry no ``roles``: the extension checks the role and the booth itself,
+# so that every refusal is logged.
+BOOTH_TYPES = frozenset(
+    {"booth_enter", "on_air", "handover", "take_over", "cough", "retour", "booth_source",
+     "booth_chat", "slow_down"}
+)  # fmt: skip
+SERVER = (Channels, MixSet, BoothState, BoothChatMessage, SlowDownRequested, Board)

@@ -1,0 +1,192 @@
+"""The interpreter's console and the organiser's live board.
+
+- ``GET /interpret/session/{id}``: the console, only for interpreters assigned to a booth
+  of the session (stored by the roster, or opened live by an organiser); others get 403.
+- ``GET /interpret/session/{id}/board``: the live board (organisers).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+
+from anyio import from_thread
+from sqlmodel import select
+from starlette.responses import Response
+from starlette.routing import Route
+
+from conference.domain import languages
+from conference.domain.people import Role
+from conference.storage.tables import Person, Session
+from conference.web.page import Ctx, Forbidden, NotFound, Services, page
+from interpretation.signalling.service import Interpretation
+from interpretation.web.store import booth_specs, is_stored_member
+from rooms.media.slots import RECOMMENDED_FLOOR_SLOTS
+from rooms.web.views import live_of, websocket_url
+
+__all__ = ["EXTRAS_KEY", "interpretation_of", "routes"]
+
+log = logging.getLogger(__name__)
+
+EXTRAS_KEY = "interpretation"
+
+
+def interpretation_of(services: Services) -> Interpretation:
+    found = services.extras.get(EXTRAS_KEY)
+    if not isinstance(found, Interpretation):
+        raise RuntimeError("interpretation is not running (the app lifespan has not started)")
+    return found
+
+
+def _session(ctx: Ctx) -> Session:
+    session = ctx.db.get(Session, ctx.request.path_params["session_id"])
+    if session is None or session.conference_id != ctx.conference().id:
+        raise NotFound("There is no such session.")
+    return session
+
+
+def _main_room(ctx: Ctx, session: Session) -> str:
+    live = live_of(ctx.services)
+    assert session.id is not None
+    # The registry lives on the event loop; this view runs in a worker thread.
+    return str(from_thread.run_sync(live.room_for_session, session.id, session.kind, session.title))
+
+
+def _live_member(ctx: Ctx, room_id: str, person_id: str) -> bool:
+    live, interpretation = live_of(ctx.services), interpretation_of(ctx.services)
+
+    def check() -> bool:
+        main = live.registry.room(room_id)
+        rooms = [r.room_id for r in interpretation.rooms_of(live.registry, main)]
+        return bool(interpretation.member_booths(person_id, rooms))
+
+    return bool(from_thread.run_sync(check))
+
+
+def _console_texts(ctx: Ctx) -> dict[str, str]:
+    _ = ctx._
+    return {
+        "connecting": _("Connecting…"),
+        "connected": _("Connected"),
+        "reconnecting": _("Connection lost; reconnecting…"),
+        "offline": _("Disconnected. Reload the page to try again."),
+        "go_on_air": _("Go on air"),
+        "go_off_air": _("Go off air"),
+        "on_air": _("On air"),
+        "off_air": _("Off air"),
+        "you_on_air": _("You are on air"),
+        "partner_on_air": _("%(name)s is on air"),
+        "nobody_on_air": _("Nobody is on air"),
+        "dropped": _("%(name)s lost the connection"),
+        "request_handover": _("Ask for the air"),
+        "offer_handover": _("Offer the air"),
+        "accept_handover": _("Accept handover"),
+        "decline_handover": _("Decline"),
+        "cancel_handover": _("Cancel request"),
+        "take_over": _("Take over now"),
+        "asks_for_air": _("%(name)s asks for the air"),
+        "offers_air": _("%(name)s offers you the air"),
+        "waiting_answer": _("Waiting for your partner's answer…"),
+        "next_turn": _("Next handover in %(time)s: %(name)s"),
+        "turn_starts": _("Your turn starts in %(time)s"),
+        "no_turns": _("No turn plan for this booth."),
+        "working_into": _("Working into %(language)s"),
+        "floor": _("Floor"),
+        "relay_from": _("Relay from %(language)s"),
+        "connected_member": _("connected"),
+        "away_member": _("not connected"),
+        "you": _("you"),
+        "floor_up": _("Listeners hear the floor at full level (%(reason)s)."),
+        "slow_down_sent": _("The speaker was asked to slow down."),
+        "not_assigned": _("You are not assigned to a booth of this session."),
+    }
+
+
+@page(signed_in=True)
+def console_page(ctx: Ctx) -> Response:
+    session = _session(ctx)
+    person = ctx.person
+    assert person is not None and person.id is not None and session.id is not None
+    room_id = _main_room(ctx, session)
+    allowed = Role.INTERPRETER.value in person.roles and (
+        is_stored_member(ctx.db, session.id, person.id)
+        or _live_member(ctx, room_id, str(person.id))
+    )
+    if not allowed:
+        # Logged without personal data: the session is enough to look into it.
+        log.warning("refused the interpreter console of session %s: not assigned", session.id)
+        raise Forbidden(ctx._("Only interpreters assigned to a booth of this session may open it."))
+    turns = []
+    for spec in booth_specs(ctx.db, session.id):
+        if str(person.id) not in {p for p, _ in spec.members}:
+            continue
+        names = dict(spec.members)
+        turns = [
+            {
+                "name": names.get(t.interpreter, t.interpreter),
+                "start": t.start.astimezone(UTC).strftime("%H:%M"),
+                "end": t.end.astimezone(UTC).strftime("%H:%M"),
+                "you": t.interpreter == str(person.id),
+            }
+            for t in spec.turns
+        ]
+    live = live_of(ctx.services)
+    return ctx.render(
+        "interpret/console.html",
+        session=session,
+        room_id=room_id,
+        ws_url=websocket_url(ctx.services.settings.site_url),
+        ice_servers=live.ice_plan.for_browser(f"person-{person.id}"),
+        floor_slots=RECOMMENDED_FLOOR_SLOTS,
+        turns=turns,
+        language_names={
+            tag: languages.native_name(tag)
+            for tag in (*session.floor_languages, *session.interpretation_languages)
+        },
+        texts=_console_texts(ctx),
+    )
+
+
+def _board_texts(ctx: Ctx) -> dict[str, str]:
+    _ = ctx._
+    return {
+        "connecting": _("Connecting…"),
+        "connected": _("Connected"),
+        "reconnecting": _("Connection lost; reconnecting…"),
+        "offline": _("Disconnected. Reload the page to try again."),
+        "original": _("Original (floor)"),
+        "nobody": _("nobody"),
+        "floor_speaking": _("The floor is speaking"),
+        "floor_silent": _("The floor is silent"),
+        "no_problems": _("No problems."),
+        "relay": _("%(booth)s works from %(pivot)s (%(language)s)"),
+        "no_relays": _("No relay in use."),
+        "floor_up": _("floor up: %(reason)s"),
+        "main_room": _("Main room"),
+    }
+
+
+@page(role=Role.ORGANISER)
+def board_page(ctx: Ctx) -> Response:
+    session = _session(ctx)
+    room_id = _main_room(ctx, session)
+    interpreters = [
+        (str(p.id), p.name)
+        for p in ctx.db.exec(select(Person).order_by(Person.name)).all()
+        if Role.INTERPRETER.value in p.roles
+    ]
+    return ctx.render(
+        "interpret/board.html",
+        session=session,
+        room_id=room_id,
+        ws_url=websocket_url(ctx.services.settings.site_url),
+        interpreters=interpreters,
+        language_choices=languages.choices(),
+        texts=_board_texts(ctx),
+    )
+
+
+routes = [
+    Route("/interpret/session/{session_id:int}", console_page, name="interpret-console"),
+    Route("/interpret/session/{session_id:int}/board", board_page, name="interpret-board"),
+]

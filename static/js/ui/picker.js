@@ -1,0 +1,106 @@
+// The listener's language picker on the room page: the languages the room offers, each
+// in its own name; the balance from floor only to interpreter only; the reason the floor
+// is up; and, for a speaker, an interpreter's "slow down". The server decides the gains
+// (floor fade included); this module only ramps to them. DOM only: messages go through
+// ../protocol/interpretation.js.
+
+import { Interpretation, ORIGINAL, preferredChannel } from "../protocol/interpretation.js";
+
+/** @typedef {import("../protocol/signalling.js").Signalling} Signalling */
+/** @typedef {import("./audio.js").AudioOut} AudioOut */
+
+/**
+ * @param {object} parts
+ * @param {Signalling} parts.signalling
+ * @param {AudioOut} parts.audio
+ * @param {HTMLElement} parts.root the #room element (data-languages, data-floor-languages)
+ * @param {(key: string, values?: Record<string, string|number>) => string} parts.t
+ */
+export function setupPicker({ signalling, audio, root, t }) {
+  const interpretation = new Interpretation(signalling);
+  const box = /** @type {HTMLElement} */ (document.getElementById("picker"));
+  const select = /** @type {HTMLSelectElement} */ (document.getElementById("language-select"));
+  const balance = /** @type {HTMLInputElement} */ (document.getElementById("balance"));
+  const note = /** @type {HTMLElement} */ (document.getElementById("floor-note"));
+  const slowDown = /** @type {HTMLElement} */ (document.getElementById("slow-down-note"));
+  const preferred = /** @type {string[]} */ (JSON.parse(root.dataset.languages ?? "[]"));
+  const floorLanguages = /** @type {string[]} */ (JSON.parse(root.dataset.floorLanguages ?? "[]"));
+  const storeKey = `language:${root.dataset.sessionId ?? ""}`;
+  /** @type {string|null} */
+  let chosen = localStorage.getItem(storeKey);
+  balance.value = localStorage.getItem("balance") ?? balance.value;
+
+  const choose = () => {
+    if (!interpretation.interpreted) return;
+    interpretation.selectLanguage(select.value, Number(balance.value));
+  };
+
+  // Each room (main, breakout) says what it offers when we enter it.
+  signalling.addEventListener("room_snapshot", () => interpretation.listChannels());
+  select.addEventListener("change", () => {
+    chosen = select.value;
+    localStorage.setItem(storeKey, chosen);
+    choose();
+  });
+  balance.addEventListener("change", () => {
+    localStorage.setItem("balance", balance.value);
+    choose();
+  });
+
+  interpretation.addEventListener("change", (event) => {
+    const { what } = /** @type {CustomEvent} */ (event).detail;
+    if (what === "channels") renderChannels();
+    else if (what === "mix") renderMix();
+    else if (what === "slow_down") renderSlowDown();
+  });
+
+  function renderChannels() {
+    box.hidden = !interpretation.interpreted;
+    if (!interpretation.interpreted) {
+      audio.setGains(1, 0); // a room without booths: the floor as it is
+      note.hidden = true;
+      return;
+    }
+    const offered = interpretation.channels;
+    select.replaceChildren(
+      ...offered.map((c) => {
+        const option = document.createElement("option");
+        option.value = c.language;
+        option.textContent = c.language === ORIGINAL ? t("original") : c.name;
+        if (c.language !== ORIGINAL) option.lang = c.language;
+        return option;
+      }),
+    );
+    const wanted = chosen && offered.some((c) => c.language === chosen)
+      ? chosen
+      : preferredChannel(offered, preferred, floorLanguages);
+    const changed = select.value !== wanted || interpretation.mix?.language !== wanted;
+    select.value = wanted;
+    audio.enableMix();
+    if (changed) choose();
+  }
+
+  function renderMix() {
+    const mix = interpretation.mix;
+    if (!mix) return;
+    audio.setGains(mix.floor, mix.interpreter);
+    note.hidden = !mix.reason;
+    note.dataset.reason = mix.reason ?? "";
+    note.textContent = mix.reason ? t(`floor_${mix.reason}`) : "";
+  }
+
+  function renderSlowDown() {
+    const signal = interpretation.slowDown;
+    if (!signal) return;
+    slowDown.textContent = t("slow_down");
+    slowDown.hidden = false;
+    slowDown.dataset.at = String(signal.at);
+    setTimeout(() => { if (slowDown.dataset.at === String(signal.at)) slowDown.hidden = true; }, 8000);
+  }
+
+  return {
+    interpretation,
+    get language() { return interpretation.mix?.language ?? null; },
+    get mix() { return interpretation.mix; },
+  };
+}

@@ -1,0 +1,81 @@
+"""The console and the board: who may open them, and what the scripts get."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from conference.app import create_app
+from conference.settings import Settings
+from conference.storage.engine import make_engine
+from tests.conference.web.conftest import sign_in
+from tests.rooms.web.test_rooms_web_page import attributes
+from tests.support.interpretation_seed import BREAKOUT, PLENARY, interpretation_conference
+
+pytestmark = pytest.mark.integration
+
+SITE = "http://127.0.0.1:8000"
+
+
+@pytest.fixture
+def client(tmp_path: Path, sqlite_template: Path) -> Iterator[TestClient]:
+    path = tmp_path / "pages.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    interpretation_conference(engine)
+    settings = Settings(
+        database_url=f"sqlite:///{path}", secret_key="pages-" + "p" * 40, site_url=SITE
+    )
+    with TestClient(create_app(settings, engine), base_url=SITE) as c:
+        yield c
+    engine.dispose()
+
+
+def test_an_assigned_interpreter_gets_the_console_with_the_turn_plan(client: TestClient) -> None:
+    sign_in(client, "ivan@example.org")
+    page = client.get(f"/interpret/session/{PLENARY}")
+    assert page.status_code == 200
+    data = attributes(page.text, "console")
+    assert data["data-ws-url"] == "ws://127.0.0.1:8000/ws"
+    assert data["data-room-id"]
+    assert json.loads(data["data-language-names"] or "{}")["es"] == "Español"
+    assert "13:00–13:30 UTC · Ivan Interpreter" in page.text
+    assert "14:00–14:30 UTC · Iris Interpreter" in page.text
+    assert client.get(f"/interpret/session/{BREAKOUT}").status_code == 200
+
+
+@pytest.mark.parametrize("email", ["otto@example.org", "lea@example.org", "fay@example.org"])
+def test_anyone_not_assigned_is_refused_and_logged(
+    client: TestClient, caplog: pytest.LogCaptureFixture, email: str
+) -> None:
+    sign_in(client, email)
+    caplog.set_level(logging.WARNING, logger="interpretation")
+    # Fay has the plenary's French booth, but none in the breakout session.
+    session = BREAKOUT if email.startswith("fay") else PLENARY
+    assert client.get(f"/interpret/session/{session}").status_code == 403
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("interpretation")]
+    assert lines == [f"refused the interpreter console of session {session}: not assigned"]
+
+
+def test_the_board_is_for_organisers(client: TestClient) -> None:
+    sign_in(client, "ivan@example.org")
+    assert client.get(f"/interpret/session/{PLENARY}/board").status_code == 403
+    client.cookies.clear()
+    sign_in(client, "organiser@example.org")
+    page = client.get(f"/interpret/session/{PLENARY}/board")
+    assert page.status_code == 200
+    assert attributes(page.text, "board")["data-room-id"]
+    assert '<option value="3">Ivan Interpreter</option>' in page.text
+
+
+def test_the_room_page_carries_the_listener_s_languages(client: TestClient) -> None:
+    sign_in(client, "organiser@example.org")
+    data = attributes(client.get(f"/rooms/session/{BREAKOUT}").text, "room")
+    assert json.loads(data["data-floor-languages"] or "[]") == ["en", "es"]
+    assert json.loads(data["data-languages"] or "null") == []
