@@ -78,8 +78,13 @@ async def open_breakouts(ctx: Context, message: BreakoutOpen) -> None:
     rooms = [registry.add_breakout_room(main, spec.title) for spec in message.rooms]
     room_ids = [room.room_id for room in rooms]
     if message.mode is AssignmentMode.BY_HAND:
+        # Planned people who are not here are left out: they have no seat to move.
+        present = {registry.seats[sid].person_id: sid for sid in main.seats}
         assignments = assign_by_hand(
-            {room.room_id: spec.seats for room, spec in zip(rooms, message.rooms, strict=True)}
+            {
+                room.room_id: [*spec.seats, *(present[p] for p in spec.people if p in present)]
+                for room, spec in zip(rooms, message.rooms, strict=True)
+            }
         )
     elif message.mode is AssignmentMode.RANDOM:
         eligible = [sid for sid in main.seats if not registry.seats[sid].is_organiser]

@@ -129,6 +129,9 @@ class TakeFloor(ClientMessage):
 class BreakoutRoomSpec:
     title: str
     seats: list[str] = field(default_factory=list)  # by_hand only
+    # by_hand only: people (person ids) to send there if they are in the main room; this is
+    # how a breakout plan made before the session, when nobody had a seat yet, is applied.
+    people: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,8 +147,8 @@ class BreakoutOpen(ClientMessage):
             raise MalformedMessage(f"a breakout has between 1 and {MAX_BREAKOUT_ROOMS} rooms")
         for spec in self.rooms:
             _require_text(spec.title, "a room title", 120)
-            if spec.seats and self.mode is not AssignmentMode.BY_HAND:
-                raise MalformedMessage("seats are listed only when assigning by hand")
+            if (spec.seats or spec.people) and self.mode is not AssignmentMode.BY_HAND:
+                raise MalformedMessage("seats and people are listed only when assigning by hand")
         if self.duration_s is not None and not 1 <= self.duration_s <= MAX_BREAKOUT_SECONDS:
             raise MalformedMessage("duration_s must be between 1 second and 24 hours")
 

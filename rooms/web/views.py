@@ -13,14 +13,14 @@ from typing import Any
 
 from anyio import from_thread
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from conference.storage import engine as storage
-from conference.storage.tables import Registration, Session
+from conference.storage.tables import BreakoutAssignment, BreakoutRoom, Registration, Session
 from conference.web.page import Ctx, NotFound, Services, page, services_of
 from rooms import lowdata
 from rooms.media.slots import RECOMMENDED_FLOOR_SLOTS
@@ -121,7 +121,29 @@ def room_page(ctx: Ctx) -> Response:
         languages=registration.languages if registration is not None else [],
         texts=_texts(ctx),
         stage_texts=lightning_stage.texts(ctx) if session.kind == "lightning" else None,
+        planned_breakouts=planned_breakouts(ctx, session.id) if "organiser" in ctx.roles else [],
     )
+
+
+def planned_breakouts(ctx: Ctx, session_id: int) -> list[dict[str, Any]]:
+    """The applied breakout plan of a session: room titles with the person ids sent there."""
+    rooms = ctx.db.exec(
+        select(BreakoutRoom)
+        .where(BreakoutRoom.session_id == session_id)
+        .order_by(col(BreakoutRoom.id))
+    ).all()
+    planned = []
+    for room in rooms:
+        people = ctx.db.exec(
+            select(Registration.person_id)
+            .join(BreakoutAssignment, col(BreakoutAssignment.registration_id) == Registration.id)
+            .where(BreakoutAssignment.room_id == room.id)
+            .order_by(col(Registration.person_id))
+        ).all()
+        if people:
+            title = f"{room.name}: {room.topic}" if room.topic else room.name
+            planned.append({"title": title[:120], "people": [str(p) for p in people]})
+    return planned
 
 
 @page(signed_in=True)

@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, Page, Playwright, expect
 from conference.app import create_app
 from conference.settings import Settings
 from conference.storage.engine import make_engine, session
-from conference.storage.tables import Person
+from conference.storage.tables import BreakoutAssignment, BreakoutRoom, Person, Registration
 from rooms.media.tones import write_tone_wav
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, MEDIA_FLAGS
 from tests.support.live import free_port, serving
@@ -87,9 +87,27 @@ def room_party(
     engine = make_engine(f"sqlite:///{path}")
     small_conference(engine)
     with session(engine) as db:
-        db.add(Person(name="Ada", email="ada@example.org", roles=["participant"]))
-        db.add(Person(name="Bruno", email="bruno@example.org", roles=["speaker"]))
-        db.add(Person(name="Chen", email="chen@example.org", roles=["participant"]))
+        ada = Person(name="Ada", email="ada@example.org", roles=["participant"])
+        bruno = Person(name="Bruno", email="bruno@example.org", roles=["speaker"])
+        db.add_all(
+            [ada, bruno, Person(name="Chen", email="chen@example.org", roles=["participant"])]
+        )
+        db.flush()
+        # An applied breakout plan for the breakout session: Ada and Bruno in different rooms.
+        for person, (name, topic) in (
+            (ada, ("Room 1", "Hubs")),
+            (bruno, ("Room 2", "Movement Charter")),
+        ):
+            registration = Registration(
+                conference_id=1, person_id=person.id or 0, languages=["en"], timezone="UTC",
+                token=f"{name[-1]}" * 43,
+            )  # fmt: skip
+            room = BreakoutRoom(
+                session_id=BREAKOUT, name=name, topic=topic, capacity=4, languages=["en"]
+            )
+            db.add_all([registration, room])
+            db.flush()
+            db.add(BreakoutAssignment(registration_id=registration.id or 0, room_id=room.id or 0))
     # The organiser (seeded as "Olu Organiser") signs in later, in a second page of Chen's browser.
     port = free_port()
     site = f"http://127.0.0.1:{port}"
@@ -262,5 +280,33 @@ def test_an_organiser_opens_a_breakout_by_hand_with_a_countdown_help_and_a_broad
         olu.click("#close-breakouts")
         wait_until(lambda: ada.hook("roomId") == main_room, "Ada is back in the main room")
         expect(olu.locator("#people li")).to_have_count(3)
+    finally:
+        olu.context.close()
+
+
+def test_an_organiser_opens_the_breakout_rooms_as_planned(room_party: Party) -> None:
+    ada, bruno = room_party["Ada"], room_party["Bruno"]
+    site, app, browser = room_party.site, room_party.app, room_party.spare_browser
+    main_room = ada.hook("roomId")
+    olu = browser.new_context().new_page()
+    olu.set_default_timeout(WAIT_MS)
+    try:
+        sign_in(olu, site, app, "organiser@example.org")
+        olu.goto(f"{site}/rooms/session/{BREAKOUT}")
+        # (the previous test's organiser page may still hold its seat for the 30 s grace)
+        expect(olu.locator("#people")).to_contain_text("Ada")
+        expect(olu.locator("#people")).to_contain_text("Bruno")
+        olu.select_option("#breakout-mode", "planned")
+        olu.click("#breakout-form button[type=submit]")
+
+        wait_until(
+            lambda: ada.hook("roomId") not in (None, main_room), "Ada moves to her planned room"
+        )
+        wait_until(lambda: bruno.hook("roomId") not in (None, main_room), "Bruno moves to his")
+        assert ada.hook("roomId") != bruno.hook("roomId")
+        expect(ada.page.locator("#room-title")).to_contain_text("Room 1: Hubs")
+        expect(bruno.page.locator("#room-title")).to_contain_text("Room 2: Movement Charter")
+        olu.click("#close-breakouts")
+        wait_until(lambda: ada.hook("roomId") == main_room, "Ada is back in the main room")
     finally:
         olu.context.close()

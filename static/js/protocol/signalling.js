@@ -114,7 +114,7 @@ export class Signalling extends EventTarget {
   takeFloor(seatId) { return this.send({ type: "take_floor", seat_id: seatId }); }
   /**
    * @param {"by_hand"|"random"|"self_select"} mode
-   * @param {{title: string, seats?: string[]}[]} rooms
+   * @param {{title: string, seats?: string[], people?: string[]}[]} rooms
    * @param {number|null} [durationS]
    */
   openBreakouts(mode, rooms, durationS = null) {
@@ -122,7 +122,9 @@ export class Signalling extends EventTarget {
     const message = {
       type: "breakout_open",
       mode,
-      rooms: rooms.map((r) => (mode === "by_hand" ? { title: r.title, seats: r.seats ?? [] } : { title: r.title })),
+      rooms: rooms.map((r) => (mode === "by_hand"
+        ? { title: r.title, seats: r.seats ?? [], ...(r.people?.length ? { people: r.people } : {}) }
+        : { title: r.title })),
     };
     if (durationS) message.duration_s = Math.round(durationS);
     return this.send(message);

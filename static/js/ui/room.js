@@ -341,16 +341,25 @@ if (breakoutForm) {
   mode.addEventListener("change", renderAssign);
   titles.addEventListener("change", renderAssign);
   state.addEventListener("change", () => { if (!assign.hidden) renderAssign(); });
+  /** @type {{title: string, people: string[]}[]} */
+  const planned = JSON.parse(breakoutForm.dataset.planned || "[]");
   breakoutForm.addEventListener("submit", (event) => {
     event.preventDefault();
+    const minutes = Number(/** @type {HTMLInputElement} */ ($("breakout-minutes")).value);
+    const duration = minutes > 0 ? minutes * 60 : null;
+    if (mode.value === "planned") {
+      // The plan names people; the server finds their seats (and skips anyone absent).
+      const rooms = planned.map((r) => ({ title: r.title, seats: [], people: r.people }));
+      signalling.openBreakouts("by_hand", rooms, duration);
+      return;
+    }
     const rooms = roomTitles().map((title) => ({ title, seats: /** @type {string[]} */ ([]) }));
     if (mode.value === "by_hand") {
       for (const select of assign.querySelectorAll("select")) {
         rooms[Number(select.value)]?.seats.push(select.dataset.seatId ?? "");
       }
     }
-    const minutes = Number(/** @type {HTMLInputElement} */ ($("breakout-minutes")).value);
-    signalling.openBreakouts(/** @type {any} */ (mode.value), rooms, minutes > 0 ? minutes * 60 : null);
+    signalling.openBreakouts(/** @type {any} */ (mode.value), rooms, duration);
   });
   $("broadcast-form").addEventListener("submit", (event) => {
     event.preventDefault();

@@ -59,6 +59,32 @@ async def test_open_by_hand_with_a_countdown_moves_everyone_to_their_room(
     assert harness.registry.seats[org.seat_id].room_id == main
 
 
+async def test_a_plan_by_person_sends_those_present_to_their_rooms(harness: Harness) -> None:
+    """A breakout plan made before the session names people; absent ones are skipped."""
+    main, org, (ada, bob, cy) = await _plenary(harness, "ada", "bob", "cy")
+    await org.send(
+        "breakout_open",
+        mode="by_hand",
+        rooms=[
+            {"title": "Hubs", "people": ["ada", "zoe-not-here"]},
+            {"title": "Movement Charter", "people": ["bob"], "seats": [cy.seat_id]},
+        ],
+    )
+    rooms = _rooms(await org.expect("breakouts_opened"))
+    assert (await ada.expect("room_snapshot"))["room"]["room_id"] == rooms["Hubs"]
+    assert (await bob.expect("room_snapshot"))["room"]["room_id"] == rooms["Movement Charter"]
+    assert (await cy.expect("room_snapshot"))["room"]["room_id"] == rooms["Movement Charter"]
+    assert harness.registry.seats[org.seat_id].room_id == main
+
+
+async def test_people_are_listed_only_when_assigning_by_hand(harness: Harness) -> None:
+    _, org, _ = await _plenary(harness, "ada")
+    await org.send("breakout_open", mode="random", rooms=[{"title": "A", "people": ["ada"]}])
+    error = await org.expect("error")
+    assert error["code"] == "malformed"
+    assert "only when assigning by hand" in error["message"]
+
+
 async def test_open_at_random_spreads_participants_evenly(harness: Harness) -> None:
     main, org, people = await _plenary(harness, "ada", "bob", "cy", "dee", "eli")
     await org.send("breakout_open", mode="random", rooms=[{"title": "A"}, {"title": "B"}])

@@ -6,6 +6,7 @@ import json
 from html.parser import HTMLParser
 
 import pytest
+from sqlmodel import select
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
@@ -175,3 +176,37 @@ def test_the_websocket_refuses_an_anonymous_browser(client: TestClient) -> None:
     assert refused.value.code == 1008
     with pytest.raises(WebSocketDisconnect), client.websocket_connect("/ws"):
         pass  # no Origin and no token: not a browser, and not a client with a token
+
+
+def test_the_organiser_page_carries_the_applied_breakout_plan(client: TestClient, engine) -> None:
+    from conference.storage.engine import session
+    from conference.storage.tables import BreakoutAssignment, BreakoutRoom, Person, Registration
+
+    with session(engine) as db:
+        ada = db.exec(select(Person).where(Person.email == "ada@example.org")).one()
+        registration = Registration(
+            conference_id=1, person_id=ada.id, languages=["en"], timezone="UTC", token="t" * 43
+        )
+        db.add(registration)
+        room = BreakoutRoom(
+            session_id=2,
+            name="Room 1",
+            topic="Safety <and> inclusion",
+            capacity=8,
+            languages=["en"],
+        )
+        db.add(room)
+        db.flush()
+        db.add(BreakoutAssignment(registration_id=registration.id, room_id=room.id))
+        ada_id = ada.id
+
+    sign_in(client, "organiser@example.org")
+    html = client.get("/rooms/session/2").text
+    planned = json.loads(attributes(html, "breakout-form")["data-planned"] or "")
+    assert planned == [{"title": "Room 1: Safety <and> inclusion", "people": [str(ada_id)]}]
+    assert "as planned by the breakout planner" in html
+
+    # A participant's page carries no plan (and has no organiser form at all).
+    client.cookies.clear()
+    sign_in(client, "ada@example.org")
+    assert 'id="breakout-form"' not in client.get("/rooms/session/2").text
