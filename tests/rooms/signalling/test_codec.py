@@ -45,7 +45,7 @@ def test_decode_builds_typed_messages() -> None:
         ('{"type": "breakout_open", "mode": "random", "rooms": []}', "between 1 and 50 rooms"),
         (
             '{"type": "breakout_open", "mode": "random", "rooms": [{"title": "A", "seats": ["s"]}]}',
-            "seats are listed only when assigning by hand",
+            "seats and people are listed only when assigning by hand",
         ),
         ('{"type": "breakout_open", "mode": "random", "rooms": [{}]}', "rooms[0].title"),
         ('{"type": "chat", "text": "   "}', "a chat message must not be empty"),
