@@ -25,6 +25,8 @@ class InterfaceLanguage:
     translations: NullTranslations
 
     def gettext(self, message: str, **values: object) -> str:
+        if not message:  # gettext("") is the catalog's header, never a message
+            return ""
         text = self.translations.gettext(message)
         return text % values if values else text
 

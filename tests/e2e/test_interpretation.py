@@ -26,7 +26,7 @@ from conference.storage.engine import make_engine, session
 from conference.storage.tables import Person, Registration
 from rooms.media.tones import write_tone_wav
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, MEDIA_FLAGS
-from tests.e2e.test_rooms import sign_in, wait_until
+from tests.support.browser import sign_in, wait_until
 from tests.support.interpretation_seed import BREAKOUT, PLENARY, interpretation_conference
 from tests.support.live import free_port, serving
 

@@ -9,7 +9,6 @@ come within half a minute.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from conference.storage.engine import session
 from conference.storage.tables import LightningTalk, Person
 from conference.storage.tables import Session as ProgrammeSession
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, MEDIA_FLAGS, LiveServer
+from tests.support.browser import sign_in, wait_until
 from tests.support.seed import small_conference
 
 pytestmark = pytest.mark.e2e
@@ -65,32 +65,6 @@ def seed(engine: Engine) -> None:
             ))  # fmt: skip
 
 
-def wait_until(check: Callable[[], Any], what: str, within: float = WAIT_MS / 1000) -> Any:
-    """Poll ``check`` until it returns something truthy; fail with ``what`` after ``within`` s."""
-    deadline = time.monotonic() + within
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"{what} (last seen: {last!r})")
-
-
-def sign_in(page: Page, server: LiveServer, email: str) -> None:
-    """The real flow: ask for a link, open it from the mail, confirm."""
-    mailer = server.app.state.services.mailer
-    sent = len(mailer.sent)
-    page.goto(f"{server.url}/signin")
-    page.fill("#email", email)
-    page.click("main button[type=submit]")
-    wait_until(lambda: len(mailer.sent) > sent, f"a sign-in link for {email}")
-    link = re.search(r"https?://\S+/signin/[\w-]+\?next=\S*", mailer.sent[-1].get_content())
-    assert link, "the mail holds no sign-in link"
-    page.goto(link.group(0))
-    page.click("main button[type=submit]")
-
-
 @dataclass
 class Attendee:
     name: str
@@ -119,7 +93,7 @@ def party(
                         ("bo", "bo@example.org"), ("lee", "lee@example.org")):  # fmt: skip
         page = media_browser.new_context().new_page()
         page.set_default_timeout(WAIT_MS)
-        sign_in(page, server, email)
+        sign_in(page, server.url, server.app, email)
         page.goto(f"{server.url}/rooms/session/{BLOCK}")
         people[name] = Attendee(name, page)
     for p in people.values():

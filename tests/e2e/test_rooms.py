@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from conference.storage.engine import make_engine, session
 from conference.storage.tables import BreakoutAssignment, BreakoutRoom, Person, Registration
 from rooms.media.tones import write_tone_wav
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, MEDIA_FLAGS
+from tests.support.browser import sign_in, wait_until
 from tests.support.live import free_port, serving
 from tests.support.seed import small_conference
 
@@ -44,18 +44,6 @@ class Participant:
 
     def hook(self, expression: str) -> Any:
         return self.page.evaluate(f"window.__room.{expression}")
-
-
-def wait_until(check: Callable[[], Any], what: str, within: float = WAIT_MS / 1000) -> Any:
-    """Poll ``check`` until it returns something truthy; fail with ``what`` after ``within`` s."""
-    deadline = time.monotonic() + within
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"{what} (last seen: {last!r})")
 
 
 @dataclass
@@ -154,21 +142,6 @@ def room_party(
             for browser in browsers:
                 browser.close()
             engine.dispose()
-
-
-def sign_in(page: Page, site: str, app: Any, email: str) -> None:
-    """The real flow, in the browser: ask for a link, open it from the mail, confirm."""
-    mailer = app.state.services.mailer
-    sent = len(mailer.sent)
-    page.goto(f"{site}/signin")
-    page.fill("#email", email)
-    page.click("main button[type=submit]")
-    wait_until(lambda: len(mailer.sent) > sent, f"a sign-in link for {email}")
-    body = mailer.sent[-1].get_content()
-    link = re.search(r"https?://\S+/signin/[\w-]+\?next=\S*", body)
-    assert link, "the mail holds no sign-in link"
-    page.goto(link.group(0))
-    page.click("main button[type=submit]")
 
 
 def test_two_people_in_a_breakout_hear_each_other_and_the_plenary_hears_neither(

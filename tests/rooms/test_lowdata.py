@@ -4,35 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
-from pathlib import Path
 
 import pytest
 
 from rooms import lowdata
 from rooms.signalling.registry import Registry
+from tests.support.protocol_doc import examples
 
 pytestmark = pytest.mark.unit
-
-DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
-
-
-def _section(title: str) -> dict[str, dict[str, object]]:
-    text = DOC.read_text(encoding="utf-8")
-    part = text.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
-    chunks = re.split(r"^### `([a-z_]+)`\n", part, flags=re.MULTILINE)
-    examples = {}
-    for name, body in zip(chunks[1::2], chunks[2::2], strict=True):
-        match = re.search(r"```json\n(.*?)\n```", body, flags=re.DOTALL)
-        assert match, f"{name} has no JSON example"
-        examples[name] = json.loads(match.group(1))
-    return examples
 
 
 def test_the_extension_messages_are_documented_with_examples_that_fit() -> None:
     base, extended = Registry().catalog, Registry(extensions=[lowdata.install]).catalog
     added = set(extended.client) - set(base.client) | set(extended.server) - set(base.server)
-    documented = _section("Extension: low-data mode")
+    documented = examples("Extension: low-data mode")
     assert set(documented) == added == {"low_data", "low_data_set"}
     assert extended.decode(json.dumps(documented["low_data"])) == lowdata.LowData(enabled=True)
     fields = {f.name for f in dataclasses.fields(lowdata.LowDataSet)}

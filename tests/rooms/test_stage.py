@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,10 +13,10 @@ from conference.domain.stage import StageTalk
 from rooms import stage
 from rooms.signalling.registry import Registry
 from tests.rooms.signalling.rooms_ws_harness import Client, Harness, serve
+from tests.support.protocol_doc import examples
 
 pytestmark = pytest.mark.integration
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 TALKS = (
     StageTalk("11", "Wikidata for small languages", "ama", "Ama", "fr", "Français", 300,
               "https://example.org/a.pdf"),
@@ -28,23 +26,11 @@ TALKS = (
 HOST_MESSAGES = ["stage_start", "stage_advance", "stage_skip", "stage_extend", "stage_finish"]
 
 
-def _section(title: str) -> dict[str, dict[str, Any]]:
-    text = DOC.read_text(encoding="utf-8")
-    part = text.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
-    chunks = re.split(r"^### `([a-z_]+)`\n", part, flags=re.MULTILINE)
-    examples = {}
-    for name, body in zip(chunks[1::2], chunks[2::2], strict=True):
-        match = re.search(r"```json\n(.*?)\n```", body, flags=re.DOTALL)
-        assert match, f"{name} has no JSON example"
-        examples[name] = json.loads(match.group(1))
-    return examples
-
-
 @pytest.mark.unit
 def test_every_stage_message_is_documented_with_an_example_that_fits() -> None:
     base, extended = Registry().catalog, Registry(extensions=[stage.install]).catalog
     added = set(extended.client) - set(base.client) | set(extended.server) - set(base.server)
-    documented = _section("Extension: lightning stage")
+    documented = examples("Extension: lightning stage")
     assert set(documented) == added == {*HOST_MESSAGES, "stage_sync", "stage_state"}
     for name in [*HOST_MESSAGES, "stage_sync"]:
         assert extended.decode(json.dumps(documented[name])).type == name

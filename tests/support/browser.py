@@ -1,0 +1,38 @@
+"""Helpers for real-browser tests: bounded polling, and signing in by the real emailed link."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from playwright.sync_api import Page
+
+WAIT_S = 15.0
+
+
+def wait_until(check: Callable[[], Any], what: str, within: float = WAIT_S) -> Any:
+    """Poll ``check`` until it returns something truthy; fail with ``what`` after ``within`` s."""
+    deadline = time.monotonic() + within
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.2)
+    raise AssertionError(f"{what} (last seen: {last!r})")
+
+
+def sign_in(page: Page, site: str, app: Any, email: str) -> None:
+    """The real flow, in the browser: ask for a link, open it from the mail, confirm."""
+    mailer = app.state.services.mailer
+    sent = len(mailer.sent)
+    page.goto(f"{site}/signin")
+    page.fill("#email", email)
+    page.click("main button[type=submit]")
+    wait_until(lambda: len(mailer.sent) > sent, f"a sign-in link for {email}")
+    link = re.search(r"https?://\S+/signin/[\w-]+\?next=\S*", mailer.sent[-1].get_content())
+    assert link, "the mail holds no sign-in link"
+    page.goto(link.group(0))
+    page.click("main button[type=submit]")
