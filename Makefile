@@ -38,7 +38,8 @@ pytest: $(VENV)/.installed-test
 	$(BIN)/pytest -m "not e2e"
 	$(BIN)/pytest -m e2e
 
-test: lint typecheck pytest
+# The benchmarks' smoke run (under 2 minutes) checks they still run; a missed goal is a result.
+test: lint typecheck pytest bench-quick
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks
