@@ -29,6 +29,26 @@ from rooms.domain.errors import RoomsError
 
 Event = dict[str, Any]
 
+
+class Delivered(dict[str, Any]):
+    """An event as subscribers receive it, with the compact JSON text it came as.
+
+    Every subscriber of a topic gets the same object, so a connection can forward
+    ``json`` to its client instead of encoding the event again for each recipient.
+    """
+
+    __slots__ = ("json",)
+
+    def __init__(self, text: str) -> None:
+        super().__init__(json.loads(text))
+        self.json = text
+
+
+def encode(event: Event) -> str:
+    """The wire form of an event: compact JSON, as clients receive it."""
+    return json.dumps(event, separators=(",", ":"))
+
+
 DEFAULT_MAX_PENDING = 1024
 
 
@@ -151,7 +171,7 @@ class MemoryBus:
     async def publish(self, topic: str, event: Event) -> None:
         if self._closed:
             raise BusClosed("the bus is closed")
-        decoded = json.loads(json.dumps(event))
+        decoded = Delivered(encode(event))
         for sub in list(self._topics.get(topic, ())):
             if not sub.deliver(topic, decoded):
                 await sub.aclose()
@@ -201,7 +221,7 @@ class RedisBus:
     async def publish(self, topic: str, event: Event) -> None:
         if self._closed:
             raise BusClosed("the bus is closed")
-        await self._client.publish(self._prefix + topic, json.dumps(event))
+        await self._client.publish(self._prefix + topic, encode(event))
 
     async def subscribe(self, *topics: str) -> Subscription:
         if self._closed:
@@ -280,7 +300,8 @@ class RedisBus:
             self._handle(message)
             return
         topic = message["channel"][len(self._prefix) :]
-        event = json.loads(message["data"])
+        data = message["data"]
+        event = Delivered(data.decode() if isinstance(data, bytes) else data)
         for sub in list(self._local.get(topic, ())):
             if not sub.deliver(topic, event):
                 await sub.aclose()

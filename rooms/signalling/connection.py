@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import secrets
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from rooms.bus import BusError, SubscriberOverflow, Subscription
+from rooms.bus import BusError, Delivered, SubscriberOverflow, Subscription, encode
 from rooms.domain.errors import RoomsError
 from rooms.domain.participant import Participant
 from rooms.signalling.codec import ClientMessage, ServerMessage
@@ -125,9 +124,12 @@ class Connection:
     def send(self, message: ServerMessage | dict[str, Any]) -> None:
         if self._closing:
             return
-        event = message.to_dict() if isinstance(message, ServerMessage) else message
+        if isinstance(message, Delivered):
+            text = message.json  # encoded once by the bus for every recipient
+        else:
+            text = encode(message.to_dict() if isinstance(message, ServerMessage) else message)
         try:
-            self._outbox.put_nowait(json.dumps(event, separators=(",", ":")))
+            self._outbox.put_nowait(text)
         except asyncio.QueueFull:
             self.abort(CloseCode.TRY_AGAIN_LATER, "client too slow; reconnect to resume")
 
@@ -148,12 +150,15 @@ class Connection:
         self._stopped.set()
 
     async def _write(self) -> None:
-        while True:
-            item = await self._outbox.get()
-            if isinstance(item, _Close):
-                await self._ws.close(item.code, item.reason)
-                return
-            await self._ws.send_text(item)
+        try:
+            while True:
+                item = await self._outbox.get()
+                if isinstance(item, _Close):
+                    await self._ws.close(item.code, item.reason)
+                    return
+                await self._ws.send_text(item)
+        except (WebSocketDisconnect, OSError):
+            return  # the client went away while we wrote: an ordinary end, not an error
 
     # Reading.
 

@@ -109,3 +109,17 @@ async def test_events_must_be_json() -> None:
     bus = MemoryBus()
     with pytest.raises(TypeError):
         await bus.publish("room:a", {"at": object()})
+
+
+async def test_every_subscriber_gets_one_event_encoded_once() -> None:
+    """Connections forward ``Delivered.json`` as is, instead of encoding per recipient."""
+    from rooms.bus import Delivered, MemoryBus, encode
+
+    bus = MemoryBus()
+    first, second = await bus.subscribe("room:a"), await bus.subscribe("room:a")
+    await bus.publish("room:a", {"type": "chat_message", "text": "héllo", "n": 1})
+    (_, one), (_, two) = await anext(aiter(first)), await anext(aiter(second))
+    assert one is two and isinstance(one, Delivered)
+    assert one == {"type": "chat_message", "text": "héllo", "n": 1}
+    assert one.json == encode(one) == '{"type":"chat_message","text":"h\\u00e9llo","n":1}'
+    await bus.close()
