@@ -28,9 +28,12 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
-        kwargs["pool_size"] = 10
-        kwargs["max_overflow"] = 20
         kwargs["pool_pre_ping"] = True
+    # Views run in Starlette's worker threads (40 by default): enough connections for all of
+    # them, so a busy page waits for the database rather than timing out on the pool.
+    if not url.endswith(":memory:"):
+        kwargs["pool_size"] = 10
+        kwargs["max_overflow"] = 30
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

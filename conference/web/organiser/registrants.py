@@ -23,6 +23,7 @@ from .forms import int_param
 log = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 500
+PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -98,11 +99,19 @@ def registrant_list(ctx: Ctx) -> Response:
         session_id=chosen.session_id,
         support=chosen.support,
     )
+    # A page of rows at a time: 5,000 registrants in one table is megabytes nobody reads.
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    number = min(max(1, int_param(ctx.request.query_params.get("page")) or 1), pages)
+    base = "/organiser/registrants?" + (f"{chosen.query()}&" if chosen.query() else "")
     return ctx.render(
         "organiser/registrants.html",
         status_code=400 if chosen.problems else 200,
         conference=conference,
-        registrants=rows,
+        registrants=rows[(number - 1) * PAGE_SIZE : number * PAGE_SIZE],
+        total=len(rows),
+        page=number,
+        pages=pages,
+        page_url=base + "page=",
         sessions=list(titles.items()),
         values=chosen.as_values(),
         errors=chosen.problems,

@@ -234,3 +234,29 @@ def test_an_upload_without_a_file_or_csrf_is_refused(organiser, engine) -> None:
     )
     assert response.status_code == 403
     assert emails(engine) == []
+
+
+def test_a_long_list_comes_a_page_at_a_time_with_the_full_count(client, engine) -> None:
+    from conference.domain.registration import RegistrationData
+    from conference.storage import registrations
+    from conference.storage.engine import session
+    from conference.storage.tables import Conference
+
+    with session(engine) as db:
+        conference = db.exec(select(Conference)).one()
+        for n in range(230):
+            data = RegistrationData(
+                name=f"Person {n:03d}", email=f"p{n}@example.org", timezone="UTC",
+                languages=("fr" if n % 2 else "en",), sessions=(1,),
+            )  # fmt: skip
+            registrations.save(db, conference, data)
+    sign_in(client, "organiser@example.org")
+
+    first = client.get("/organiser/registrants").text
+    assert "230 registrants" in first and "Page 1 of 3" in first
+    assert first.count("@example.org</td>") == 100
+    assert "Person 000" in first and "Person 100" not in first
+    last = client.get("/organiser/registrants?language=fr&page=9").text
+    assert "115 registrants" in last and "Page 2 of 2" in last  # pages past the end show the last
+    assert last.count("@example.org</td>") == 15
+    assert 'href="/organiser/registrants?language=fr&amp;page=1"' in last
