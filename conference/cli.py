@@ -243,7 +243,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Migrations and ICE checks say a lot at INFO that an operator does not need.
+    for chatty in ("alembic", "aioice"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
