@@ -11,7 +11,9 @@ Slow listeners: each track keeps at most ``queue_packets`` packets and drops
 the oldest when full, so a listener whose sender falls behind loses audio
 instead of building delay, and never holds up the publisher or the others.
 
-Switching: ``RTCRtpSender`` numbers packets itself (one sequence number per
+Switching starts with the new source's latest packet when it is fresh (under 30 ms old),
+so the first packet of the new language leaves at once instead of up to a frame later.
+``RTCRtpSender`` numbers packets itself (one sequence number per
 packet it sends) and derives the RTP timestamp as a random origin plus the
 packet's ``pts``. So sequence numbers stay continuous across a switch for
 free, and the track only has to keep ``pts`` increasing: each run of packets
@@ -46,14 +48,29 @@ class PacketSink(Protocol):
     def discontinuity(self) -> None: ...
 
 
+FRESH_S = 0.03
+"""A switched track starts with the source's latest packet if it is younger than this."""
+
+
 class Fanout:
     """One publisher's encoded packets, pushed to every subscribed sink."""
 
-    def __init__(self, source_id: str) -> None:
+    def __init__(self, source_id: str, clock: Callable[[], float] = time.monotonic) -> None:
         self.source_id = source_id
         self.enabled = True
         self.packets_in = 0
+        self._clock = clock
         self._sinks: dict[PacketSink, None] = {}
+        self._latest: av.Packet | None = None
+        self._latest_at = 0.0
+
+    def latest(self) -> av.Packet | None:
+        """The last packet published, if it is fresh enough to send right away."""
+        if not self.enabled or self._latest is None:
+            return None
+        if self._clock() - self._latest_at > FRESH_S:
+            return None
+        return self._latest
 
     def __repr__(self) -> str:
         return f"Fanout({self.source_id!r}, sinks={len(self._sinks)})"
@@ -73,6 +90,7 @@ class Fanout:
         self.packets_in += 1
         if not self.enabled:
             return
+        self._latest, self._latest_at = packet, self._clock()
         for sink in tuple(self._sinks):
             sink.push(packet)
 
@@ -149,6 +167,11 @@ class ForwardingTrack(MediaStreamTrack):
         )
         if source is not None and self.readyState == "live":
             source.subscribe(self)
+            # Start with the packet the source sent a moment ago rather than waiting up to
+            # a frame for its next one: the listener hears the new language sooner.
+            latest = source.latest()
+            if latest is not None:
+                self.push(latest)
 
     def push(self, packet: av.Packet) -> None:
         if len(self._queue) == self._queue.maxlen:

@@ -156,3 +156,35 @@ async def test_stopping_the_track_ends_a_waiting_recv_and_unsubscribes():
     with pytest.raises(MediaStreamError):
         await asyncio.wait_for(waiting, 1)
     assert a.sink_count == 0
+
+
+async def test_a_switch_starts_with_the_new_sources_fresh_packet_at_once():
+    clock = FakeClock()
+    a, b = Fanout("a", clock=clock), Fanout("b", clock=clock)
+    track = ForwardingTrack(clock=clock)
+    track.switch(a)
+    a.publish(packet(960))
+    await drain(track, 1)
+    b.publish(packet(50_000, b"b-latest"))  # b spoke 10 ms before the switch
+    clock.now += 0.01
+
+    track.switch(b)
+    first = await drain(track, 1)  # no wait for b's next frame
+    assert bytes(first[0]) == b"b-latest" and first[0].pts == 960  # one frame after a's
+    b.publish(packet(50_960, b"b-next"))
+    nxt = await drain(track, 1)
+    assert bytes(nxt[0]) == b"b-next" and nxt[0].pts == 1920  # the timeline stays continuous
+
+
+async def test_a_stale_or_muted_source_is_not_replayed_on_switch():
+    clock = FakeClock()
+    stale, muted = Fanout("stale", clock=clock), Fanout("muted", clock=clock)
+    stale.publish(packet(960))
+    muted.publish(packet(960))
+    muted.enabled = False
+    clock.now += 0.5
+    track = ForwardingTrack(clock=clock)
+    track.switch(stale)
+    track.switch(muted)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(track.recv(), 0.05)
