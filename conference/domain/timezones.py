@@ -42,6 +42,7 @@ def all_names() -> list[str]:
     return sorted(z for z in _zones() if z not in ALIASES)
 
 
+@cache
 def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name if is_known(name) else "UTC")
 
