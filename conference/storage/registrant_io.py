@@ -83,64 +83,93 @@ def registrants(
     those who attend that session; ``support`` keeps those with a request of that kind
     (whatever its status), or of any kind.
     """
+    ids = matching_ids(db, conference, language=language, session_id=session_id, support=support)
+    return described(db, conference, ids)
+
+
+def matching_ids(
+    db: DbSession,
+    conference: Conference,
+    *,
+    language: str | None = None,
+    session_id: int | None = None,
+    support: SupportFilter | None = None,
+) -> list[int]:
+    """Registration ids matching the filters, in the list's order (by name).
+
+    Filtering and sorting look only at a few columns, so a page of a long list costs little.
+    """
     if support is not None and support not in SUPPORT_FILTERS:
         raise ValueError(f"unknown support filter {support!r}")
     assert conference.id is not None
-    titles = _titles(db, conference.id)
-    # Columns, not ORM objects: building thousands of objects was most of this page's time.
-    people = db.exec(
-        select(  # type: ignore[call-overload]  # sqlmodel types select() up to four columns
-            col(Registration.id),
-            col(Registration.languages),
-            col(Registration.timezone),
-            col(Person.name),
-            col(Person.email),
-        )
+    query = (
+        select(col(Registration.id), col(Registration.languages), col(Person.name))
         .join(Person, col(Person.id) == col(Registration.person_id))
         .where(Registration.conference_id == conference.id)
-    ).all()
+    )
+    if session_id is not None:
+        attending = select(Attendance.registration_id).where(Attendance.session_id == session_id)
+        query = query.where(col(Registration.id).in_(attending))
+    if support is not None:
+        requests = select(SupportRequest.registration_id)
+        if support != "any":
+            requests = requests.where(SupportRequest.kind == support)
+        query = query.where(col(Registration.id).in_(requests))
+    wanted = language.strip().casefold() if language else None
+    rows = [
+        (name.casefold(), registration_id)
+        for registration_id, languages, name in db.exec(query).all()
+        if registration_id is not None
+        and (not wanted or wanted in {tag.casefold() for tag in languages})
+    ]
+    return [registration_id for _, registration_id in sorted(rows)]
+
+
+def described(db: DbSession, conference: Conference, ids: Sequence[int]) -> list[Registrant]:
+    """Everything the list shows about these registrations, in the order given."""
+    if not ids:
+        return []
+    assert conference.id is not None
+    titles = _titles(db, conference.id)
+    people = {
+        registration_id: (languages, timezone, name, email)
+        for registration_id, languages, timezone, name, email in db.exec(
+            select(  # type: ignore[call-overload]  # sqlmodel types select() up to four columns
+                col(Registration.id),
+                col(Registration.languages),
+                col(Registration.timezone),
+                col(Person.name),
+                col(Person.email),
+            )
+            .join(Person, col(Person.id) == col(Registration.person_id))
+            .where(col(Registration.id).in_(ids))
+        ).all()
+    }
     attending: dict[int, list[int]] = defaultdict(list)
     for registration_id, attended in db.exec(
-        select(Attendance.registration_id, Attendance.session_id)
-        .join(Registration, col(Registration.id) == col(Attendance.registration_id))
-        .where(Registration.conference_id == conference.id)
+        select(Attendance.registration_id, Attendance.session_id).where(
+            col(Attendance.registration_id).in_(ids)
+        )
     ).all():
         attending[registration_id].append(attended)
     requests: dict[int, list[SupportRequest]] = defaultdict(list)
     for request in db.exec(
         select(SupportRequest)
-        .join(Registration, col(Registration.id) == col(SupportRequest.registration_id))
-        .where(Registration.conference_id == conference.id)
+        .where(col(SupportRequest.registration_id).in_(ids))
         .order_by(col(SupportRequest.kind), col(SupportRequest.id))
     ).all():
         requests[request.registration_id].append(request)
-
-    wanted_language = language.strip().casefold() if language else None
     result = []
-    for registration_id, registration_languages, timezone, name, email in people:
-        assert registration_id is not None
-        if wanted_language and wanted_language not in {
-            tag.casefold() for tag in registration_languages
-        }:
-            continue
-        attended_ids = attending.get(registration_id, [])
-        if session_id is not None and session_id not in attended_ids:
-            continue
-        own = requests.get(registration_id, [])
-        if support == "any" and not own:
-            continue
-        if support in (SupportKind.DATA_PACKAGE, SupportKind.CHILDCARE) and not any(
-            r.kind == support for r in own
-        ):
-            continue
+    for registration_id in ids:
+        languages, timezone, name, email = people[registration_id]
         result.append(
             Registrant(
                 registration_id=registration_id,
                 name=name,
                 email=email,
-                languages=tuple(registration_languages),
+                languages=tuple(languages),
                 timezone=timezone,
-                sessions=_refs(attended_ids, titles),
+                sessions=_refs(attending.get(registration_id, []), titles),
                 support=tuple(
                     Support(
                         kind=r.kind,
@@ -151,11 +180,10 @@ def registrants(
                         children=r.children,
                         sessions=_refs(r.sessions, titles),
                     )
-                    for r in own
+                    for r in requests.get(registration_id, [])
                 ),
             )
         )
-    result.sort(key=lambda r: (r.name.casefold(), r.registration_id))
     return result
 
 
