@@ -8,6 +8,9 @@ packets are matched to the interpreter's send times by the marker in the payload
 
 Baseline, same run: aiortc's MediaRelay, where each listener's sender re-encodes the
 decoded audio (N = 5, 10, 20; quick: 5, 10).
+
+``FANOUT_FAST_SEND=1`` in the environment runs the product's server with
+``MediaRouter(fast_send=True)`` (rooms.media.fast_send); the default is the queued path.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ def _measure(
     port = procs.free_port()
     url = f"ws://127.0.0.1:{port}"
     args = ["--mode", mode, "--port", str(port)]
+    if mode == "forward" and _fast_send():
+        args.append("--fast-send")
     points: list[dict[str, Any]] = []
     with procs.server("benchmarks.mediaserver", args, port, workdir / f"fanout-{mode}.log") as srv:
         workers.call(0, "publish", url, "interpreter", 0, marker, within=60)
@@ -186,9 +191,18 @@ def _report(record: Record, ours: list[dict[str, Any]], base: list[dict[str, Any
         if p["listeners"] and p["connected"] < p["listeners"]:
             record.notes.append(f"N={p['listeners']}: only {p['connected']} listeners connected")
     record.notes.append(
+        "Server: MediaRouter(fast_send=True), rooms.media.fast_send"
+        if _fast_send()
+        else "Server: MediaRouter(fast_send=False), aiortc's RTCRtpSender loop per listener"
+    )
+    record.notes.append(
         "Latency is end to end on loopback (the interpreter's send time in the payload to the "
         "listener's packet handler), so it bounds the server's added latency from above."
     )
+
+
+def _fast_send() -> bool:
+    return os.environ.get("FANOUT_FAST_SEND", "") not in ("", "0")
 
 
 def _pct(value: float | None) -> float | None:

@@ -37,8 +37,8 @@ from rooms.media.router import MediaRouter
 class ForwardServer:
     """The product path, plus renegotiating peers for the switch baseline."""
 
-    def __init__(self) -> None:
-        self.router = MediaRouter(loopback=True)
+    def __init__(self, fast_send: bool = False) -> None:
+        self.router = MediaRouter(loopback=True, fast_send=fast_send)
         self._renegotiators: dict[str, tuple[RTCPeerConnection, RTCRtpTransceiver]] = {}
 
     async def offer(self, ws: ServerConnection, message: dict[str, Any]) -> dict[str, Any]:
@@ -166,8 +166,10 @@ async def _drain(track: MediaStreamTrack) -> None:
             await track.recv()
 
 
-async def main(mode: str, port: int) -> None:
-    app: ForwardServer | RelayServer = ForwardServer() if mode == "forward" else RelayServer()
+async def main(mode: str, port: int, fast_send: bool = False) -> None:
+    app: ForwardServer | RelayServer = (
+        ForwardServer(fast_send) if mode == "forward" else RelayServer()
+    )
 
     async def handle(ws: ServerConnection) -> None:
         async for raw in ws:
@@ -189,5 +191,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mode", choices=["forward", "relay"], default="forward")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument(
+        "--fast-send",
+        action="store_true",
+        help="forward mode: MediaRouter(fast_send=True), listeners sent by rooms.media.fast_send",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.mode, args.port))
+    asyncio.run(main(args.mode, args.port, args.fast_send))

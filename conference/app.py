@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 authenticate=session_authenticator(engine),
                 ice_plan=ice_plan,
                 loopback=settings.loopback_media,
+                fast_send=settings.media_fast_send,
                 extensions=[interpretation.install, stage.install],
             ) as live:
                 services.extras[EXTRAS_KEY] = live

@@ -50,6 +50,7 @@ class Settings:
     log_level: str = "INFO"
     # None: on when the site URL is a loopback address (a developer's machine, the tests).
     media_loopback: bool | None = None
+    media_fast_send: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -78,6 +79,7 @@ class Settings:
             in ("1", "true", "yes"),
             "log_level": get("LOG_LEVEL", "INFO").upper(),
             "media_loopback": _flag(get("MEDIA_LOOPBACK", "")),
+            "media_fast_send": _flag(get("MEDIA_FAST_SEND", "")) is True,
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -144,6 +144,8 @@ class ForwardingTrack(MediaStreamTrack):
         self._last_source_pts: int | None = None
         self._last_pts: int | None = None
         self._last_sent_at = 0.0
+        self.direct: Callable[[av.Packet], None] | None = None
+        """Set by :mod:`rooms.media.fast_send`: packets go there at once instead of the queue."""
 
     @property
     def source(self) -> Fanout | None:
@@ -174,6 +176,9 @@ class ForwardingTrack(MediaStreamTrack):
                 self.push(latest)
 
     def push(self, packet: av.Packet) -> None:
+        if self.direct is not None:
+            self.direct(packet)
+            return
         if len(self._queue) == self._queue.maxlen:
             self.dropped += 1
         self._queue.append(packet)
@@ -199,7 +204,14 @@ class ForwardingTrack(MediaStreamTrack):
         self._wakeup.set()
 
     def _rebase(self, packet: av.Packet) -> av.Packet:
-        source_pts = packet.pts or 0
+        pts = self._rebase_pts(packet.pts or 0)
+        out = av.Packet(bytes(packet))
+        out.pts = pts
+        out.time_base = packet.time_base
+        return out
+
+    def _rebase_pts(self, source_pts: int) -> int:
+        """The outgoing pts of the next packet (one more packet out); fires ``on_switch``."""
         now = self._clock()
         if (
             self._new_segment
@@ -219,10 +231,7 @@ class ForwardingTrack(MediaStreamTrack):
         self._last_pts = pts
         self._last_sent_at = now
         self.packets_out += 1
-        out = av.Packet(bytes(packet))
-        out.pts = pts
-        out.time_base = packet.time_base
-        return out
+        return pts
 
     def _segment_start(self, now: float) -> int:
         if self._last_pts is None:

@@ -14,6 +14,7 @@ from aiortc import (
     sdp,
 )
 
+from rooms.media import fast_send as fast_send_module
 from rooms.media import ice, slots
 from rooms.media.errors import NegotiationError
 from rooms.media.forwarding import ForwardingTrack
@@ -42,6 +43,7 @@ class ServerPeer:
         on_mic: Callable[[av.Packet], None],
         *,
         loopback: bool = False,
+        fast_send: bool = False,
     ) -> None:
         self.peer_id = peer_id
         self.pc = RTCPeerConnection(configuration)
@@ -50,6 +52,7 @@ class ServerPeer:
         self.has_mic = False
         self._on_mic = on_mic
         self._loopback = loopback
+        self._fast_send = fast_send
 
     def __repr__(self) -> str:
         return f"ServerPeer({self.peer_id!r}, {self.pc.connectionState})"
@@ -84,13 +87,14 @@ class ServerPeer:
         _check_opus(answer)
         return answer
 
-    @staticmethod
     def _send_on(
-        transceiver: RTCRtpTransceiver, track: ForwardingTrack | None = None
+        self, transceiver: RTCRtpTransceiver, track: ForwardingTrack | None = None
     ) -> ForwardingTrack:
         track = track or ForwardingTrack()
         transceiver.direction = "sendonly"
         transceiver.sender.replaceTrack(track)
+        if self._fast_send:
+            fast_send_module.attach(transceiver.sender, track)
         return track
 
     def slot_tracks(self) -> list[ForwardingTrack]:

@@ -39,6 +39,7 @@ from aiortc import RTCIceServer
 
 from rooms.media import ice
 from rooms.media.errors import UnknownPeerError
+from rooms.media.fast_send import check_fast_send
 from rooms.media.forwarding import Fanout, ForwardingTrack
 from rooms.media.peer import ServerPeer
 from rooms.media.rendition import LowBitrateRendition
@@ -77,10 +78,18 @@ class MediaRouter:
     """Every participant's peer connection, and which publisher feeds which slot."""
 
     def __init__(
-        self, ice_servers: list[RTCIceServer] | None = None, *, loopback: bool = False
+        self,
+        ice_servers: list[RTCIceServer] | None = None,
+        *,
+        loopback: bool = False,
+        fast_send: bool = False,
     ) -> None:
+        """``fast_send``: listeners' packets bypass aiortc's sender loop (rooms.media.fast_send)."""
+        if fast_send:
+            check_fast_send()
         self._configuration = ice.configuration(ice_servers)
         self._loopback = loopback
+        self.fast_send = fast_send
         self._participants: dict[str, _Participant] = {}
         self._renditions: dict[str, LowBitrateRendition] = {}
         self._audible_order = itertools.count(1)
@@ -90,7 +99,11 @@ class MediaRouter:
         participant = self._participant(peer_id)
         async with participant.lock:
             peer = ServerPeer(
-                peer_id, self._configuration, participant.fanout.publish, loopback=self._loopback
+                peer_id,
+                self._configuration,
+                participant.fanout.publish,
+                loopback=self._loopback,
+                fast_send=self.fast_send,
             )
             try:
                 answer = await peer.answer(offer_sdp)

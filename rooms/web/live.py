@@ -95,11 +95,12 @@ class LiveRooms:
         authenticate: Authenticate,
         ice_plan: IcePlan,
         loopback: bool,
+        fast_send: bool = False,
         extensions: Sequence[Extension] = (),
     ) -> AsyncIterator[LiveRooms]:
         # The server only needs STUN: browsers behind strict firewalls relay through
         # TURN themselves, and fixed TURN credentials would expire under a long run.
-        router = MediaRouter(ice_plan.stun_servers(), loopback=loopback)
+        router = MediaRouter(ice_plan.stun_servers(), loopback=loopback, fast_send=fast_send)
         try:
             registry = Registry.from_url(
                 bus_url, media=router, extensions=[lowdata.install, *extensions]

@@ -119,9 +119,10 @@ class Client:
 Join = Callable[..., Awaitable[Client]]
 
 
-@pytest.fixture
-async def router() -> AsyncIterator[MediaRouter]:
-    media = MediaRouter(loopback=True)
+@pytest.fixture(params=[False, True], ids=["queued", "fast_send"])
+async def router(request: pytest.FixtureRequest) -> AsyncIterator[MediaRouter]:
+    """The router, once with aiortc's queued sender path and once with rooms.media.fast_send."""
+    media = MediaRouter(loopback=True, fast_send=request.param)
     yield media
     await asyncio.wait_for(media.aclose(), CLOSE_TIMEOUT)
 
