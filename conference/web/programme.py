@@ -6,13 +6,14 @@ from collections import defaultdict
 from datetime import date
 
 from sqlmodel import col, select
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from ..domain import calendar, timezones
 from ..storage import registrations
 from ..storage import talks as lightning_talks
 from ..storage.tables import Registration, Session
+from .microcache import MicroCache
 from .page import Ctx, NotFound, page
 
 
@@ -24,9 +25,15 @@ def _viewer_registration(ctx: Ctx) -> Registration | None:
 
 @page()
 def programme(ctx: Ctx) -> Response:
+    asked = ctx.request.query_params.get("tz", "")
+    # Everyone opens the programme at once before a session; anonymous views are the same
+    # for everyone with the same zone and language, so each is rendered once every few seconds.
+    cache: MicroCache = ctx.services.extras.setdefault("programme_cache", MicroCache())
+    key = (asked, ctx.lang.code)
+    if ctx.person is None and (body := cache.get(key)) is not None:
+        return HTMLResponse(body)
     conference = ctx.conference()
     registration = _viewer_registration(ctx)
-    asked = ctx.request.query_params.get("tz", "")
     if asked and timezones.is_known(asked):
         zone = asked
     elif registration is not None:
@@ -44,7 +51,7 @@ def programme(ctx: Ctx) -> Response:
     days: dict[date, list[Session]] = defaultdict(list)
     for s in sessions:
         days[timezones.local(s.start, zone).date()].append(s)
-    return ctx.render(
+    response = ctx.render(
         "programme.html",
         conference=conference,
         zone=zone,
@@ -52,9 +59,11 @@ def programme(ctx: Ctx) -> Response:
         days=sorted(days.items()),
         attending=attending,
         registration=registration,
-        timezones=timezones.all_names(),
         lightning=lightning_talks.slotted_by_block(ctx.db, conference),
     )
+    if ctx.person is None:
+        cache.put(key, bytes(response.body))
+    return response
 
 
 @page()
