@@ -393,7 +393,7 @@ class Interpretation:
                 except Exception:
                     log.exception("following room events failed")
         except BusError:
-            pass  # the bus closed: the server is stopping
+            return  # the bus closed: the server is stopping, so this follower ends
         finally:
             for timer in self._timers.values():
                 timer.cancel()
