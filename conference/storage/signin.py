@@ -13,7 +13,8 @@ from sqlmodel import col, select
 from .tables import Person, SignInToken
 
 
-def _hash(token: str) -> str:
+def hash_token(token: str) -> str:
+    """What is stored of a bearer token: its SHA-256, never the token itself."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -24,7 +25,7 @@ def issue(db: DbSession, person: Person, minutes: int, now: datetime | None = No
     moment = now or datetime.now(UTC)
     db.add(
         SignInToken(
-            token_hash=_hash(token),
+            token_hash=hash_token(token),
             person_id=person.id,
             expires_at=moment + timedelta(minutes=minutes),
         )
@@ -59,7 +60,7 @@ def consume(db: DbSession, token: str, now: datetime | None = None) -> Person | 
 def _valid(db: DbSession, token: str, now: datetime) -> SignInToken | None:
     if not token or len(token) > 100:
         return None
-    row = db.exec(select(SignInToken).where(SignInToken.token_hash == _hash(token))).first()
+    row = db.exec(select(SignInToken).where(SignInToken.token_hash == hash_token(token))).first()
     if row is None or row.used_at is not None or row.expires_at <= now:
         return None
     return row

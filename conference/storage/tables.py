@@ -140,6 +140,22 @@ class SignInToken(SQLModel, table=True):
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
 
 
+class RegistrationConfirmation(SQLModel, table=True):
+    """A registration waiting for its owner to prove the address by the emailed link.
+
+    Only the token's SHA-256 is stored; ``form`` is the form as submitted, cleaned again on
+    confirmation, so nothing reaches a person or a registration before the owner says so.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    conference_id: int = Field(foreign_key="conference.id", index=True)
+    email: str = Field(max_length=254)
+    form: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    expires_at: datetime = _utc()
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
 class LightningTalk(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     conference_id: int = Field(foreign_key="conference.id", index=True)

@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from ..domain import languages, registration, timezones
 from ..domain.fields import Errors, Message
-from ..storage import registrations
+from ..storage import registration_confirmations, registrations
 from ..storage.tables import Person, Registration, Session
 from .accounts import sign_in
 from .page import Ctx, NotFound, page
@@ -79,20 +79,103 @@ def _save(ctx: Ctx, existing: Registration | None, template: str) -> Response:
     form = registration.Form(ctx.value, ctx.values)
     data, errors = registration.clean(form, {s.id for s in context["sessions"] if s.id})
     if data is not None:
+        if existing is None and (ctx.person is None or ctx.person.email != data.email):
+            return _ask_owner_to_confirm(ctx, data.email, values)
         try:
             row = registrations.save(ctx.db, context["conference"], data, existing)
         except registrations.EmailTaken:
+            if existing is None:
+                # The signed-in owner of this address is registered already.
+                taken = _registration_of(ctx, data.email)
+                if taken is not None:
+                    return ctx.redirect(f"/registration/{taken.token}")
             errors["email"] = Message(
                 "This email is already registered. Sign in to change that registration."
             )
         else:
             if existing is None:
-                sign_in(ctx.request, row.person_id)
                 return ctx.redirect(f"/registration/{row.token}?new=1")
             return ctx.redirect(f"/registration/{row.token}?saved=1")
     ctx.db.rollback()
     context["errors"] = errors
     return ctx.render(template, status_code=400, registration=existing, **context)
+
+
+def _registration_of(ctx: Ctx, email: str) -> Registration | None:
+    person = registrations.person_by_email(ctx.db, email)
+    if person is None:
+        return None
+    return ctx.db.exec(
+        select(Registration).where(
+            Registration.person_id == person.id,
+            Registration.conference_id == ctx.conference().id,
+        )
+    ).first()
+
+
+def _ask_owner_to_confirm(ctx: Ctx, email: str, values: dict[str, Any]) -> Response:
+    """Keep the form until the address's owner confirms it through the emailed link.
+
+    Known and unknown addresses take the same path and get the same answer, so the form
+    reveals no one, and nobody is signed in as, or changes, an existing person.
+    """
+    conference = ctx.conference()
+    assert conference.id is not None
+    form = {k: v for k, v in values.items() if v not in (None, "", [])}
+    token = registration_confirmations.issue(ctx.db, conference.id, email, form)
+    link = f"{ctx.services.settings.site_url}/register/confirm/{token}"
+    ctx.services.mailer.send(
+        email,
+        ctx._("Confirm your registration for %(name)s", name=conference.name),
+        ctx._(
+            "Someone, we hope you, registered this address for %(name)s. "
+            "Open this link within 24 hours to confirm it:",
+            name=conference.name,
+        )
+        + f"\n\n{link}\n\n"
+        + ctx._("If it was not you, ignore this message: nothing changes without you."),
+        log_line=f"Registration confirmation link: {link}",
+    )
+    return ctx.render("register_sent.html", conference=conference)
+
+
+@page()
+def confirm(ctx: Ctx) -> Response:
+    """GET shows what will be registered; only the POST uses the link up."""
+    token = ctx.request.path_params["token"]
+    if ctx.request.method == "GET":
+        pending = registration_confirmations.peek(ctx.db, token)
+        if pending is None:
+            return ctx.render("register_invalid.html", status_code=410)
+        return ctx.render(
+            "register_confirm.html",
+            token=token,
+            email=pending.email,
+            name=pending.form.get("name", ""),
+            already=_registration_of(ctx, pending.email) is not None,
+        )
+    pending = registration_confirmations.consume(ctx.db, token)
+    if pending is None:
+        return ctx.render("register_invalid.html", status_code=410)
+    taken = _registration_of(ctx, pending.email)
+    if taken is None:
+        context = _form_context(ctx, {}, Errors())
+        form = registration.Form.from_mapping(pending.form)
+        data, errors = registration.clean(form, {s.id for s in context["sessions"] if s.id})
+        if data is None or data.email != pending.email:
+            # The programme changed since (a session removed): the owner fixes the form.
+            ctx.db.rollback()
+            context.update(values=dict(pending.form), errors=errors)
+            return ctx.render("register.html", status_code=400, registration=None, **context)
+        try:
+            taken = registrations.save(ctx.db, context["conference"], data)
+        except registrations.EmailTaken:
+            taken = _registration_of(ctx, pending.email)
+        assert taken is not None
+        sign_in(ctx.request, taken.person_id)
+        return ctx.redirect(f"/registration/{taken.token}?new=1")
+    sign_in(ctx.request, taken.person_id)
+    return ctx.redirect(f"/registration/{taken.token}")
 
 
 @page()
@@ -133,5 +216,6 @@ def private(ctx: Ctx) -> Response:
 
 routes = [
     Route("/register", register, methods=["GET", "POST"]),
+    Route("/register/confirm/{token}", confirm, methods=["GET", "POST"]),
     Route("/registration/{token}", private, methods=["GET", "POST"]),
 ]

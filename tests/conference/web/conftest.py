@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -50,3 +51,22 @@ def sign_in(client: TestClient, email: str) -> None:
     assert confirm.status_code == 200
     done = client.post(f"/{link}", data={"csrf_token": csrf(confirm.text), "next": "/"})
     assert done.status_code == 200, done.text
+
+
+def register(client: TestClient, form: dict[str, Any]) -> str:
+    """Submit the form as a stranger would; return the confirmation link from the mail."""
+    page = client.get("/register")
+    response = client.post("/register", data={**form, "csrf_token": csrf(page.text)})
+    assert response.status_code == 200
+    assert "Check your email" in response.text
+    message = client.app.state.services.mailer.sent[-1]  # type: ignore[attr-defined]
+    assert message["To"] == form["email"]
+    match = re.search(r"https?://[^/\s]+(/register/confirm/[\w-]{43})", message.get_content())
+    assert match, "the mail holds no confirmation link"
+    return match.group(1)
+
+
+def confirm(client: TestClient, link: str) -> Any:
+    page = client.get(link)
+    assert page.status_code == 200
+    return client.post(link, data={"csrf_token": csrf(page.text)}, follow_redirects=False)

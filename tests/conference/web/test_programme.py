@@ -7,7 +7,7 @@ import re
 import pytest
 from icalendar import Calendar
 
-from .conftest import csrf
+from .conftest import confirm, register
 
 pytestmark = pytest.mark.integration
 
@@ -27,12 +27,11 @@ def test_programme_defaults_to_the_conference_zone_and_follows_the_picker(client
 
 
 def test_the_calendar_feed_holds_the_sessions_one_attends(client) -> None:
-    page = client.get("/register")
     form = {
         "name": "Asha", "email": "asha@example.org", "timezone": "Asia/Kolkata",
-        "language_1": "hi", "sessions": ["2"], "csrf_token": csrf(page.text),
+        "language_1": "hi", "sessions": ["2"],
     }  # fmt: skip
-    location = client.post("/register", data=form, follow_redirects=False).headers["location"]
+    location = confirm(client, register(client, form)).headers["location"]
     token = location.split("/")[-1].split("?")[0]
     assert _times(client.get("/programme").text)[:2] == ["6:30 PM", "8:00 PM"]
 
