@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
 from conference.web import i18n
@@ -45,3 +46,19 @@ def test_every_catalog_translates_every_message_and_keeps_placeholders(code: str
             assert set(re.findall(r"%\((\w+)\)", text)) <= placeholders | {"num"}, (
                 f"{code}: {text!r} names a placeholder that {ids[0]!r} does not give"
             )
+
+
+def test_the_catalog_template_holds_every_message_in_the_code() -> None:
+    """A message added without `make catalogs` would show in English in every language."""
+    keywords = {**DEFAULT_KEYWORDS, "N_": None, "FieldError": None, "Message": None}
+    method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+    in_code = set()
+    root = i18n.LOCALE_DIR.parents[2]
+    for package in ("conference", "rooms", "interpretation"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            root / package, method_map=method_map, keywords=keywords
+        ):
+            in_code.add(message if isinstance(message, str) else message[0])
+    with (i18n.LOCALE_DIR / "messages.pot").open("rb") as handle:
+        template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+    assert sorted(in_code - template) == []
