@@ -23,7 +23,7 @@ import hmac
 import time
 from dataclasses import dataclass
 
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
+from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCPeerConnection
 
 __all__ = [
     "TurnCredentials",
@@ -90,8 +90,14 @@ def browser_ice_servers(servers: list[RTCIceServer]) -> list[dict[str, object]]:
 
 
 def configuration(servers: list[RTCIceServer] | None = None) -> RTCConfiguration:
-    """An RTCConfiguration with an explicit server list (empty unless given)."""
-    return RTCConfiguration(iceServers=list(servers or []))
+    """An RTCConfiguration with an explicit server list (empty unless given), max-bundle.
+
+    Max-bundle: every m-section shares the first one's transport. With aiortc's
+    default (balanced), an answer to an offer with both audio and video bundles
+    the later video sections onto the first video section's own transport, which
+    BUNDLE then closes: those senders never start (aiortc 1.16).
+    """
+    return RTCConfiguration(iceServers=list(servers or []), bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
 
 
 def drop_mdns_candidates(sdp: str) -> str:

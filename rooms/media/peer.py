@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 
 import av
 from aiortc import (
     RTCConfiguration,
     RTCPeerConnection,
+    RTCRtpReceiver,
     RTCRtpTransceiver,
     RTCSessionDescription,
     sdp,
@@ -18,7 +20,9 @@ from rooms.media import fast_send as fast_send_module
 from rooms.media import ice, slots
 from rooms.media.errors import NegotiationError
 from rooms.media.forwarding import ForwardingTrack
-from rooms.media.receiver_hook import forward_encoded
+from rooms.media.receiver_hook import VideoReceiver, forward_encoded, forward_encoded_video
+from rooms.media.sender_hook import on_keyframe_request, prefer_codecs, share_stream
+from rooms.media.video import VideoFanout, VideoForwardingTrack
 
 __all__ = ["ServerPeer"]
 
@@ -44,12 +48,21 @@ class ServerPeer:
         *,
         loopback: bool = False,
         fast_send: bool = False,
+        camera: VideoFanout | None = None,
+        screen: VideoFanout | None = None,
     ) -> None:
         self.peer_id = peer_id
         self.pc = RTCPeerConnection(configuration)
         self.floor: list[ForwardingTrack] = []
         self.channel = ForwardingTrack()
         self.has_mic = False
+        self.floor_video: list[VideoForwardingTrack] = []
+        self.share: VideoForwardingTrack | None = None
+        self.pinned: list[VideoForwardingTrack] = []
+        self.camera_receiver: VideoReceiver | None = None
+        self.screen_receiver: VideoReceiver | None = None
+        self._camera = camera
+        self._screen = screen
         self._on_mic = on_mic
         self._loopback = loopback
         self._fast_send = fast_send
@@ -74,18 +87,81 @@ class ServerPeer:
             forward_encoded(transceiver.receiver, self._on_mic if transceiver is mic else _discard)
             if transceiver is mic:
                 self.has_mic = True
-        for mid in layout.other_mids:
-            by_mid[mid].direction = "inactive"
         for mid in layout.floor_mids:
             self.floor.append(self._send_on(by_mid[mid]))
         self._send_on(by_mid[layout.channel_mid], self.channel)
+        video_mids: dict[str, VideoForwardingTrack] = {}
+        if layout.video is not None:
+            video_mids = self._video(layout.video, layout.floor_mids, by_mid)
+        share_stream([by_mid[layout.channel_mid].sender], str(uuid.uuid4()))
 
         if self._loopback:
             await ice.add_loopback_candidates(self.pc)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         answer = self.pc.localDescription.sdp
-        _check_opus(answer)
+        negotiated = _check_codecs(answer)
+        for mid, track in video_mids.items():
+            track.mime = negotiated.get(mid)
         return answer
+
+    def _video(
+        self,
+        layout: slots.VideoLayout,
+        floor_mids: tuple[str, ...],
+        by_mid: dict[str | None, RTCRtpTransceiver],
+    ) -> dict[str, VideoForwardingTrack]:
+        """Hook the camera and screen, and put a forwarding track on every video slot."""
+        for transceiver in by_mid.values():
+            if transceiver.kind == "video":
+                # One codec for everyone where the offer allows: VP8, else H.264.
+                prefer_codecs(transceiver, slots.VIDEO_CODECS)
+        for mid, fanout, name in (
+            (layout.camera_mid, self._camera, "camera"),
+            (layout.screen_mid, self._screen, "screen"),
+        ):
+            receiver = by_mid[mid].receiver
+            if receiver.track is None or fanout is None:
+                continue
+            hooked = forward_encoded_video(receiver, fanout.publish, fanout.lost)
+            setattr(self, f"{name}_receiver", hooked)
+        for transceiver in by_mid.values():
+            if transceiver.kind == "video" and transceiver.mid not in (
+                layout.camera_mid,
+                layout.screen_mid,
+            ):
+                _discard_video(transceiver.receiver)
+        tracks: dict[str, VideoForwardingTrack] = {}
+        for index, (audio_mid, mid) in enumerate(zip(floor_mids, layout.floor_mids, strict=True)):
+            track = self._video_slot(by_mid[mid], f"floor video slot {index} of {self.peer_id}")
+            self.floor_video.append(track)
+            tracks[mid] = track
+            # Voice and picture of floor slot i in one stream: the browser syncs them.
+            share_stream([by_mid[audio_mid].sender, by_mid[mid].sender], str(uuid.uuid4()))
+        self.share = tracks[layout.share_mid] = self._video_slot(
+            by_mid[layout.share_mid], f"share slot of {self.peer_id}"
+        )
+        share_stream([by_mid[layout.share_mid].sender], str(uuid.uuid4()))
+        for index, mid in enumerate(layout.pinned_mids):
+            track = self._video_slot(by_mid[mid], f"pinned slot {index} of {self.peer_id}")
+            self.pinned.append(track)
+            tracks[mid] = track
+            share_stream([by_mid[mid].sender], str(uuid.uuid4()))
+        return tracks
+
+    def _video_slot(self, transceiver: RTCRtpTransceiver, label: str) -> VideoForwardingTrack:
+        track = VideoForwardingTrack(label)
+        transceiver.direction = "sendonly"
+        transceiver.sender.replaceTrack(track)
+        on_keyframe_request(transceiver.sender, track.keyframe_requested)
+        return track
+
+    @property
+    def has_camera(self) -> bool:
+        return self.camera_receiver is not None
+
+    @property
+    def has_screen(self) -> bool:
+        return self.screen_receiver is not None
 
     def _send_on(
         self, transceiver: RTCRtpTransceiver, track: ForwardingTrack | None = None
@@ -100,19 +176,41 @@ class ServerPeer:
     def slot_tracks(self) -> list[ForwardingTrack]:
         return [*self.floor, self.channel]
 
+    def video_tracks(self) -> list[VideoForwardingTrack]:
+        share = [] if self.share is None else [self.share]
+        return [*self.floor_video, *share, *self.pinned]
+
     async def close(self) -> None:
         for track in self.slot_tracks():
             track.stop()
+        for video in self.video_tracks():
+            video.stop()
         await self.pc.close()
 
 
-def _check_opus(answer_sdp: str) -> None:
+def _discard_video(receiver: RTCRtpReceiver) -> None:
+    """A client sending on a video slot: never decode it."""
+    if receiver.track is not None:
+        forward_encoded_video(receiver, lambda mime, packet: None, lambda: None)
+
+
+def _check_codecs(answer_sdp: str) -> dict[str, str]:
+    """Refuse an answer that forwards anything but Opus and VP8/H.264; mids' video codecs."""
     description = sdp.SessionDescription.parse(answer_sdp)
+    video: dict[str, str] = {}
     for media in description.media:
-        if media.kind != "audio" or media.direction == "inactive":
+        if media.kind not in ("audio", "video") or media.direction == "inactive":
             continue
-        if not media.rtp.codecs or media.rtp.codecs[0].mimeType.lower() != "audio/opus":
+        first = media.rtp.codecs[0].mimeType.lower() if media.rtp.codecs else ""
+        if media.kind == "audio" and first != "audio/opus":
             raise NegotiationError(
                 f"audio m-section {media.rtp.muxId} did not settle on Opus; "
                 "the server forwards Opus packets only"
             )
+        if media.kind == "video":
+            if first not in slots.VIDEO_CODECS:
+                raise NegotiationError(
+                    f"video m-section {media.rtp.muxId} did not settle on VP8 or H.264"
+                )
+            video[media.rtp.muxId or ""] = first
+    return video

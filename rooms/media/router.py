@@ -7,7 +7,11 @@ The signalling layer calls it; the lifespan owns one instance::
     router.place(peer_id, room_id, may_publish=True)         # the room it hears and speaks in
     router.set_muted(peer_id, True)                          # organiser mute: mic forwarded nowhere
     router.set_channel(listener_id, interpreter_id)          # what the channel slot carries
-    router.set_low_data(peer_id, True)                       # 16 kbit/s renditions instead
+    router.set_low_data(peer_id, True)                       # 16 kbit/s renditions, no video
+    router.set_camera(peer_id, True)                         # its camera may be shown
+    router.set_sharing(peer_id, True)                        # its screen fills its room's share slot
+    router.set_pinned(peer_id, [signer_id])                  # what the pinned video slots show
+    router.on_slots = callback                               # (peer_id, SlotAssignment) on change
     await router.close(peer_id)
     await router.aclose()                                    # lifespan shutdown
 
@@ -21,7 +25,13 @@ Rules, re-applied after every call:
   peer is placed and whether or not it may publish to its room (interpreters
   are placed with ``may_publish=False``); silent if the source is muted,
   unknown or gone; it comes back when that peer negotiates again;
-- a muted peer's packets are dropped at its Fanout: no slot carries them.
+- a muted peer's packets are dropped at its Fanout: no slot carries them;
+- floor video slot i shows the camera of whoever floor slot i carries, if it is on
+  (``set_camera``); a peer with its camera on keeps its floor slot while muted;
+- share slot: the screen of the peer placed in the listener's room that most
+  recently started sharing (``set_sharing``), never the listener's own;
+- pinned slots: the cameras ``set_pinned`` chose, wherever those peers are;
+- low-data listeners get no video at all.
 
 State set before the first offer (``place``, ``set_channel``...) is kept, and a
 second ``negotiate`` for the same id replaces the connection (a reconnect)
@@ -33,6 +43,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiortc import RTCIceServer
@@ -44,8 +55,9 @@ from rooms.media.forwarding import Fanout, ForwardingTrack
 from rooms.media.peer import ServerPeer
 from rooms.media.rendition import LowBitrateRendition
 from rooms.media.slots import assign_floor
+from rooms.media.video import VideoFanout, VideoForwardingTrack
 
-__all__ = ["MediaRouter"]
+__all__ = ["MediaRouter", "SlotAssignment"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,16 +74,37 @@ class _Participant:
     audible_since: int = 0
     peer: ServerPeer | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    camera: VideoFanout = field(init=False)
+    screen: VideoFanout = field(init=False)
+    camera_on: bool = False
+    sharing_since: int | None = None
+    pinned: tuple[str | None, ...] = ()
+    slots: SlotAssignment | None = None
+
+    def __post_init__(self) -> None:
+        self.camera = VideoFanout(self.peer_id, "camera")
+        self.screen = VideoFanout(self.peer_id, "screen")
 
     @property
     def speaks(self) -> bool:
-        return (
-            self.room_id is not None
-            and self.may_publish
-            and not self.muted
-            and self.peer is not None
-            and self.peer.has_mic
-        )
+        """On the floor: heard (mic on, not muted) or seen (camera on)."""
+        if self.room_id is None or not self.may_publish or self.peer is None:
+            return False
+        return (self.peer.has_mic and not self.muted) or self.shows_camera
+
+    @property
+    def shows_camera(self) -> bool:
+        return self.camera_on and self.peer is not None and self.peer.has_camera
+
+
+@dataclass(frozen=True)
+class SlotAssignment:
+    """What a participant's slots carry now: peer ids, None for nothing."""
+
+    floor: tuple[str | None, ...]
+    floor_video: tuple[str | None, ...]
+    share: str | None
+    pinned: tuple[str | None, ...]
 
 
 class MediaRouter:
@@ -93,6 +126,8 @@ class MediaRouter:
         self._participants: dict[str, _Participant] = {}
         self._renditions: dict[str, LowBitrateRendition] = {}
         self._audible_order = itertools.count(1)
+        self.on_slots: Callable[[str, SlotAssignment], None] | None = None
+        """Called after a change with a peer's new slot assignment (the client labels tiles)."""
 
     async def negotiate(self, peer_id: str, offer_sdp: str) -> str:
         """Answer ``offer_sdp``; a peer that already has a connection gets a new one."""
@@ -104,6 +139,8 @@ class MediaRouter:
                 participant.fanout.publish,
                 loopback=self._loopback,
                 fast_send=self.fast_send,
+                camera=participant.camera,
+                screen=participant.screen,
             )
             try:
                 answer = await peer.answer(offer_sdp)
@@ -111,6 +148,12 @@ class MediaRouter:
                 await peer.close()
                 raise
             old, participant.peer = participant.peer, peer
+            participant.slots = None
+            for fanout, hooked in (
+                (participant.camera, peer.camera_receiver),
+                (participant.screen, peer.screen_receiver),
+            ):
+                fanout.attach(None if hooked is None else hooked.request_keyframe)
             if old is not None:
                 await old.close()
                 participant.fanout.discontinuity()
@@ -144,17 +187,44 @@ class MediaRouter:
         self._participant(peer_id).low_data = low_data
         self._reconcile()
 
+    def set_camera(self, peer_id: str, on: bool) -> None:
+        """Whether the peer's camera may be shown (where it may publish, or pinned)."""
+        participant = self._participant(peer_id)
+        was_speaking = participant.speaks
+        participant.camera_on = on
+        self._touch(participant, was_speaking)
+        self._reconcile()
+
+    def set_sharing(self, peer_id: str, on: bool) -> None:
+        """Whether the peer's screen fills the share slot of everyone else in its room."""
+        participant = self._participant(peer_id)
+        if on and participant.sharing_since is None:
+            participant.sharing_since = next(self._audible_order)
+        elif not on:
+            participant.sharing_since = None
+        self._reconcile()
+
+    def set_pinned(self, peer_id: str, sources: list[str | None]) -> None:
+        """Whose camera each pinned video slot shows (missing entries: nothing)."""
+        self._participant(peer_id).pinned = tuple(sources)
+        self._reconcile()
+
     async def close(self, peer_id: str) -> None:
         participant = self._participants.pop(peer_id, None)
         if participant is None:
             return
         participant.fanout.enabled = False
+        participant.camera.close()
+        participant.screen.close()
         self._reconcile()
         if participant.peer is not None:
             await participant.peer.close()
 
     async def aclose(self) -> None:
         peers = [p.peer for p in self._participants.values() if p.peer is not None]
+        for participant in self._participants.values():
+            participant.camera.close()
+            participant.screen.close()
         self._participants.clear()
         self._reconcile()
         await asyncio.gather(*(peer.close() for peer in peers), return_exceptions=True)
@@ -178,6 +248,23 @@ class MediaRouter:
 
     def floor_sources(self, peer_id: str) -> list[str | None]:
         return [_source_id(track) for track in self.peer(peer_id).floor]
+
+    def camera(self, peer_id: str) -> VideoFanout:
+        participant = self._participants.get(peer_id)
+        if participant is None:
+            raise UnknownPeerError(peer_id)
+        return participant.camera
+
+    def screen(self, peer_id: str) -> VideoFanout:
+        participant = self._participants.get(peer_id)
+        if participant is None:
+            raise UnknownPeerError(peer_id)
+        return participant.screen
+
+    def slots(self, peer_id: str) -> SlotAssignment | None:
+        """What the peer's slots carry (None before its first answer)."""
+        participant = self._participants.get(peer_id)
+        return None if participant is None else participant.slots
 
     def _participant(self, peer_id: str) -> _Participant:
         participant = self._participants.get(peer_id)
@@ -208,11 +295,70 @@ class MediaRouter:
             for track, source_id in zip(peer.floor, wanted, strict=True):
                 track.switch(self._feed(source_id, listener.low_data))
             peer.channel.switch(self._feed(listener.channel_source, listener.low_data))
+            self._reconcile_video(listener, peer, wanted)
 
         for source_id, rendition in list(self._renditions.items()):
             if rendition.fanout.sink_count == 0 or source_id not in self._participants:
                 rendition.close()
                 del self._renditions[source_id]
+
+    def _reconcile_video(
+        self, listener: _Participant, peer: ServerPeer, floor: list[str | None]
+    ) -> None:
+        floor_video: list[str | None] = []
+        for track, source_id in zip(peer.floor_video, floor, strict=False):
+            floor_video.append(self._show(track, listener, source_id, "camera"))
+        share = None
+        if peer.share is not None:
+            sharer = self._sharer(listener.room_id)
+            share = self._show(peer.share, listener, sharer, "screen")
+        pinned = [
+            self._show(track, listener, source_id, "camera")
+            for track, source_id in zip(
+                peer.pinned, [*listener.pinned, *[None] * len(peer.pinned)], strict=False
+            )
+        ]
+        assignment = SlotAssignment(
+            floor=tuple(floor),
+            floor_video=tuple(floor_video),
+            share=share,
+            pinned=tuple(pinned),
+        )
+        if assignment != listener.slots:
+            listener.slots = assignment
+            if self.on_slots is not None:
+                try:
+                    self.on_slots(listener.peer_id, assignment)
+                except Exception:
+                    logger.exception("slot callback failed")
+
+    def _show(
+        self, track: VideoForwardingTrack, listener: _Participant, source_id: str | None, kind: str
+    ) -> str | None:
+        """Switch a video slot to ``source_id``'s camera or screen, if it may show; its id."""
+        source = self._participants.get(source_id) if source_id is not None else None
+        visible = (
+            source is not None
+            and source is not listener
+            and not listener.low_data
+            and source.peer is not None
+            and (source.shows_camera if kind == "camera" else source.peer.has_screen)
+        )
+        if not visible or source is None:
+            track.switch(None)
+            return None
+        track.switch(source.camera if kind == "camera" else source.screen)
+        return source.peer_id
+
+    def _sharer(self, room_id: str | None) -> str | None:
+        if room_id is None:
+            return None
+        sharers = [
+            p for p in self._participants.values() if p.room_id == room_id and p.sharing_since
+        ]
+        if not sharers:
+            return None
+        return max(sharers, key=lambda p: p.sharing_since or 0).peer_id
 
     def _feed(self, source_id: str | None, low_data: bool) -> Fanout | None:
         source = self._participants.get(source_id) if source_id is not None else None

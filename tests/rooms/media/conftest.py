@@ -15,8 +15,9 @@ import pytest
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtp import RtpPacket
-from av import AudioFrame
+from av import AudioFrame, VideoFrame
 
+from rooms.media.colours import ColourTrack, average_colour
 from rooms.media.ice import add_loopback_candidates, configuration
 from rooms.media.router import MediaRouter
 from rooms.media.slots import add_client_transceivers
@@ -37,13 +38,40 @@ class Received:
 class Client:
     """A participant's browser, played by aiortc: a tone as microphone, slots read continuously."""
 
-    def __init__(self, tone: float | None = None, floor_slots: int = 2) -> None:
+    def __init__(
+        self,
+        tone: float | None = None,
+        floor_slots: int = 2,
+        *,
+        video: bool = False,
+        camera: tuple[int, int, int] | None = None,
+        screen: tuple[int, int, int] | None = None,
+        pinned_slots: int = 0,
+    ) -> None:
         self.pc = RTCPeerConnection(configuration())
         self.mic = ToneTrack(tone) if tone is not None else None
-        self.slots = add_client_transceivers(self.pc, self.mic, floor_slots)
+        self.camera = ColourTrack(camera) if camera is not None else None
+        self.screen = ColourTrack(screen, width=640, height=360, fps=5) if screen else None
+        self.slots = add_client_transceivers(
+            self.pc,
+            self.mic,
+            floor_slots,
+            video=video,
+            camera=self.camera,
+            screen=self.screen,
+            pinned_slots=pinned_slots,
+        )
         self.frames: list[deque[tuple[float, AudioFrame]]] = []
         self.rtp: list[list[Received]] = []
+        self.pictures: list[list[tuple[float, tuple[int, int, int]]]] = []
+        """Per video slot (floor video slots, share, pinned): (time, average colour) per frame."""
+        self.video_rtp: list[list[Received]] = []
         self._readers: list[asyncio.Task[None]] = []
+
+    @property
+    def video_receivers(self) -> list[RTCRtpReceiver]:
+        share = [] if self.slots.share is None else [self.slots.share]
+        return [t.receiver for t in [*self.slots.floor_video, *share, *self.slots.pinned]]
 
     @property
     def slot_receivers(self) -> list[RTCRtpReceiver]:
@@ -60,8 +88,35 @@ class Client:
             self.rtp.append([])
             self._capture_rtp(receiver, self.rtp[index])
             self._readers.append(asyncio.create_task(self._read(receiver.track, index)))
+        for index, receiver in enumerate(self.video_receivers):
+            self.pictures.append([])
+            self.video_rtp.append([])
+            self._capture_rtp(receiver, self.video_rtp[index])
+            self._readers.append(asyncio.create_task(self._watch(receiver.track, index)))
         await asyncio.wait_for(self._connected(), CONNECT_TIMEOUT)
         return offer
+
+    async def _watch(self, track: MediaStreamTrack, index: int) -> None:
+        try:
+            while True:
+                frame = await track.recv()
+                assert isinstance(frame, VideoFrame)
+                self.pictures[index].append((time.monotonic(), average_colour(frame)))
+        except MediaStreamError:
+            pass
+
+    async def sees(
+        self, slot: int, rgb: tuple[int, int, int], within: float = 5.0, since: float = 0.0
+    ) -> float:
+        """Wait until the video slot shows ``rgb`` (within 40 per channel); return the time."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            for at, colour in self.pictures[slot]:
+                if at >= since and all(abs(a - b) <= 40 for a, b in zip(colour, rgb, strict=True)):
+                    return at
+            await asyncio.sleep(0.05)
+        recent = self.pictures[slot][-1:] if self.pictures[slot] else None
+        raise AssertionError(f"video slot {slot} did not show {rgb} within {within} s ({recent})")
 
     async def _connected(self) -> None:
         while self.pc.connectionState != "connected":
@@ -132,8 +187,10 @@ async def join(router: MediaRouter) -> AsyncIterator[Join]:
     """``await join(peer_id, tone=440, floor_slots=2)``: a connected client, closed after the test."""
     created: list[Client] = []
 
-    async def connect(peer_id: str, tone: float | None = None, floor_slots: int = 2) -> Client:
-        client = Client(tone, floor_slots)
+    async def connect(
+        peer_id: str, tone: float | None = None, floor_slots: int = 2, **video: object
+    ) -> Client:
+        client = Client(tone, floor_slots, **video)  # type: ignore[arg-type]
         created.append(client)
         await client.join(router, peer_id)
         return client
