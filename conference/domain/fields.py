@@ -26,6 +26,9 @@ _EMAIL = re.compile(
 T = TypeVar("T")
 
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+# C0 controls but tab and line breaks, DEL and the C1 controls: no person types them, and
+# PostgreSQL refuses a NUL byte in text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class Message(str):
@@ -61,8 +64,15 @@ class Errors(dict[str, str]):
             return None
 
 
+def no_controls(value: str) -> str:
+    """``value`` unchanged, or a FieldError when it holds a control character."""
+    if _CONTROL.search(value):
+        raise FieldError("This holds a control character that text cannot contain.")
+    return value
+
+
 def text(value: str | None, *, required: bool = True, limit: int = MAX_TEXT) -> str:
-    value = (value or "").strip()
+    value = no_controls((value or "").strip())
     if required and not value:
         raise FieldError("This field is required.")
     if len(value) > limit:
@@ -79,7 +89,7 @@ def name(value: str | None) -> str:
 
 
 def email(value: str | None) -> str:
-    value = (value or "").strip()
+    value = no_controls((value or "").strip())
     if not value:
         raise FieldError("This field is required.")
     if len(value) > MAX_EMAIL:

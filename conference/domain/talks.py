@@ -92,7 +92,7 @@ def duration(value: str | None, slot_minutes: float) -> int:
     """Whole minutes, at least 1 and no longer than a slot."""
     limit = int(min(MAX_DURATION, slot_minutes))
     raw = (value or "").strip()
-    if raw.isdigit() and int(raw) > limit:
+    if raw.isascii() and raw.isdigit() and len(raw) < 10 and int(raw) > limit:
         raise FieldError(
             "A lightning talk lasts at most %(minutes)s minutes: the length of a slot.",
             minutes=limit,

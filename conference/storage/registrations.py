@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
@@ -33,7 +34,24 @@ def save(
     data: RegistrationData,
     existing: Registration | None = None,
 ) -> Registration:
-    """Create or update a registration, its attendance and its undecided support requests."""
+    """Create or update a registration, its attendance and its undecided support requests.
+
+    :class:`EmailTaken` when another registration holds the address, also when a concurrent
+    request inserted it first (the unique constraints decide the race); after that the
+    caller rolls the session back before using it again.
+    """
+    try:
+        return _save(db, conference, data, existing)
+    except IntegrityError:
+        raise EmailTaken(data.email) from None
+
+
+def _save(
+    db: DbSession,
+    conference: Conference,
+    data: RegistrationData,
+    existing: Registration | None,
+) -> Registration:
     assert conference.id is not None
     if existing is None:
         person = person_by_email(db, data.email)

@@ -63,7 +63,8 @@ def _error_page(request: Request, status: int, message: str) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     lang = language_of(request)
-    return _error_page(request, exc.status_code, lang.gettext(exc.detail))
+    values = getattr(exc, "values", None) or {}
+    return _error_page(request, exc.status_code, lang.gettext(exc.detail, **values))
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

@@ -108,5 +108,5 @@ def any_profile(ctx: Ctx) -> Response:
 
 routes = [
     Route("/interpreter/profile", own_profile, methods=["GET", "POST"]),
-    Route("/organiser/interpreters/{person_id:int}/profile", any_profile, methods=["GET", "POST"]),
+    Route("/organiser/interpreters/{person_id:id}/profile", any_profile, methods=["GET", "POST"]),
 ]

@@ -82,4 +82,4 @@ def block_notes(ctx: Ctx) -> Response:
     )
 
 
-routes = [Route("/interpret/lightning/{block_id:int}", block_notes)]
+routes = [Route("/interpret/lightning/{block_id:id}", block_notes)]

@@ -28,7 +28,7 @@ from ..domain.people import Role
 from ..settings import Settings
 from ..storage import engine as storage
 from ..storage.tables import Conference, Person
-from . import i18n
+from . import i18n, ids  # noqa: F401 -- ids registers the "id" route converter
 from .mail import Mailer
 
 log = logging.getLogger(__name__)

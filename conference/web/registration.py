@@ -84,6 +84,7 @@ def _save(ctx: Ctx, existing: Registration | None, template: str) -> Response:
         try:
             row = registrations.save(ctx.db, context["conference"], data, existing)
         except registrations.EmailTaken:
+            ctx.db.rollback()
             if existing is None:
                 # The signed-in owner of this address is registered already.
                 taken = _registration_of(ctx, data.email)
@@ -113,6 +114,10 @@ def _registration_of(ctx: Ctx, email: str) -> Registration | None:
     ).first()
 
 
+def _printable(value: str | list[str]) -> bool:
+    return all("\x00" not in part for part in ([value] if isinstance(value, str) else value))
+
+
 def _ask_owner_to_confirm(ctx: Ctx, email: str, values: dict[str, Any]) -> Response:
     """Keep the form until the address's owner confirms it through the emailed link.
 
@@ -121,7 +126,9 @@ def _ask_owner_to_confirm(ctx: Ctx, email: str, values: dict[str, Any]) -> Respo
     """
     conference = ctx.conference()
     assert conference.id is not None
-    form = {k: v for k, v in values.items() if v not in (None, "", [])}
+    # Fields the form ignored (a carrier without "need data") may hold anything: a NUL byte
+    # among them would make PostgreSQL refuse the row, so only printable values are kept.
+    form = {k: v for k, v in values.items() if v not in (None, "", []) and _printable(v)}
     token = registration_confirmations.issue(ctx.db, conference.id, email, form)
     link = f"{ctx.services.settings.site_url}/register/confirm/{token}"
     ctx.services.mailer.send(
@@ -170,8 +177,11 @@ def confirm(ctx: Ctx) -> Response:
         try:
             taken = registrations.save(ctx.db, context["conference"], data)
         except registrations.EmailTaken:
+            # A second confirmation of the same address won the race: this one joins it.
+            ctx.db.rollback()
             taken = _registration_of(ctx, pending.email)
-        assert taken is not None
+        if taken is None:  # the address is someone's who is not registered: sign in instead
+            return ctx.render("register_invalid.html", status_code=410)
         sign_in(ctx.request, taken.person_id)
         return ctx.redirect(f"/registration/{taken.token}?new=1")
     sign_in(ctx.request, taken.person_id)

@@ -166,5 +166,5 @@ def one_talk(ctx: Ctx) -> Response:
 routes = [
     Route("/talks", my_talks),
     Route("/talks/new", new_talk, methods=["GET", "POST"]),
-    Route("/talks/{talk_id:int}", one_talk, methods=["GET", "POST"]),
+    Route("/talks/{talk_id:id}", one_talk, methods=["GET", "POST"]),
 ]

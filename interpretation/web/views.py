@@ -187,6 +187,6 @@ def board_page(ctx: Ctx) -> Response:
 
 
 routes = [
-    Route("/interpret/session/{session_id:int}", console_page, name="interpret-console"),
-    Route("/interpret/session/{session_id:int}/board", board_page, name="interpret-board"),
+    Route("/interpret/session/{session_id:id}", console_page, name="interpret-console"),
+    Route("/interpret/session/{session_id:id}/board", board_page, name="interpret-board"),
 ]

@@ -198,7 +198,7 @@ async def _maybe_await(value: Any) -> Any:
 
 
 routes = [
-    Route("/rooms/session/{session_id:int}", room_page, name="room"),
-    Route("/rooms/session/{session_id:int}/connect", connect_info, name="room-connect"),
+    Route("/rooms/session/{session_id:id}", room_page, name="room"),
+    Route("/rooms/session/{session_id:id}/connect", connect_info, name="room-connect"),
     Route("/rooms/token", connect_token, methods=["POST"], name="room-token"),
 ]

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from ...domain import timezones
 from ...domain.registration import Form
+from ..ids import parse_number
 from ..page import Ctx
 
 
@@ -21,7 +22,4 @@ def datetime_local(moment: datetime, zone: str) -> str:
 
 def int_param(raw: str | None) -> int | None:
     """A whole number from a query parameter or path, or None when it is not one."""
-    raw = (raw or "").strip()
-    if not raw.isdigit() or len(raw) > 18:
-        return None
-    return int(raw)
+    return parse_number(raw or "")

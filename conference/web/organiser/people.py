@@ -107,5 +107,5 @@ def _roles_page(
 
 routes = [
     Route("/organiser/people", people_list, methods=["GET", "POST"]),
-    Route("/organiser/people/{person_id:int}", person_roles, methods=["GET", "POST"]),
+    Route("/organiser/people/{person_id:id}", person_roles, methods=["GET", "POST"]),
 ]

@@ -27,6 +27,7 @@ from ...planning.inputs import InvalidInput
 from ...storage import plan_runs, plans
 from ...storage.tables import Conference, PlanRun, Session
 from .. import pictures
+from ..ids import parse_number, query_number
 from ..messages import N_
 from ..page import Ctx, NotFound, page
 
@@ -373,9 +374,9 @@ def _render(
 ) -> Response:
     document = scope.build(ctx.db)
     if run is None:
-        wanted = ctx.request.query_params.get("run", "")
-        if wanted.isdigit():
-            run = plan_runs.get(ctx.db, scope.conference, int(wanted))
+        wanted = query_number(ctx.request.query_params, "run")
+        if wanted is not None:
+            run = plan_runs.get(ctx.db, scope.conference, wanted)
             if run is None or run.kind != scope.kind or run.scope != scope.key:
                 raise NotFound(N_("There is no such planning run."))
         else:
@@ -418,8 +419,8 @@ def _show(ctx: Ctx, kind: str) -> Response:
 
 def _apply(ctx: Ctx, kind: str) -> Response:
     scope = _scope(ctx, kind)
-    raw = ctx.value("run")
-    run = plan_runs.get(ctx.db, scope.conference, int(raw)) if raw.isdigit() else None
+    number = parse_number(ctx.value("run"))
+    run = plan_runs.get(ctx.db, scope.conference, number) if number is not None else None
     if run is None or run.kind != kind or run.scope != scope.key:
         raise NotFound(N_("There is no such planning run."))
     if run.status == plan_runs.INVALID:
@@ -647,11 +648,11 @@ def _routes() -> list[Route]:
     routes = [
         Route("/organiser/plan", index),
         Route("/organiser/plan/breakouts", breakout_sessions),
-        Route("/organiser/plan/runs/{run_id:int}/{part}.json", run_json),
+        Route("/organiser/plan/runs/{run_id:id}/{part}.json", run_json),
     ]
     for kind in ("roster", "lightning", "support", "breakouts"):
         base = (
-            "/organiser/plan/breakouts/{session_id:int}"
+            "/organiser/plan/breakouts/{session_id:id}"
             if kind == "breakouts"
             else (f"/organiser/plan/{kind}")
         )

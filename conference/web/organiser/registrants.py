@@ -17,6 +17,7 @@ from ...storage import registrant_io
 from ...storage import sessions as programme_storage
 from ...storage.registrant_io import SupportFilter
 from ...storage.tables import Conference
+from ..ids import query_number
 from ..page import Ctx, page
 from .forms import int_param
 
@@ -101,7 +102,7 @@ def registrant_list(ctx: Ctx) -> Response:
         support=chosen.support,
     )
     pages = max(1, -(-len(ids) // PAGE_SIZE))
-    number = min(max(1, int_param(ctx.request.query_params.get("page")) or 1), pages)
+    number = min(max(1, query_number(ctx.request.query_params, "page") or 1), pages)
     base = "/organiser/registrants?" + (f"{chosen.query()}&" if chosen.query() else "")
     return ctx.render(
         "organiser/registrants.html",

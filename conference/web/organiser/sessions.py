@@ -214,6 +214,6 @@ def session_delete(ctx: Ctx) -> Response:
 routes = [
     Route("/organiser/sessions", session_list),
     Route("/organiser/sessions/new", session_new, methods=["GET", "POST"]),
-    Route("/organiser/sessions/{session_id:int}", session_edit, methods=["GET", "POST"]),
-    Route("/organiser/sessions/{session_id:int}/delete", session_delete, methods=["GET", "POST"]),
+    Route("/organiser/sessions/{session_id:id}", session_edit, methods=["GET", "POST"]),
+    Route("/organiser/sessions/{session_id:id}/delete", session_delete, methods=["GET", "POST"]),
 ]

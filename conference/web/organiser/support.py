@@ -131,5 +131,5 @@ def support_decide(ctx: Ctx) -> Response:
 
 routes = [
     Route("/organiser/support", support_list),
-    Route("/organiser/support/{request_id:int}", support_decide, methods=["GET", "POST"]),
+    Route("/organiser/support/{request_id:id}", support_decide, methods=["GET", "POST"]),
 ]

@@ -25,6 +25,7 @@ from ...planning.lightning import cut
 from ...storage import talks as storage
 from ...storage.tables import Conference, LightningTalk, Person, Session
 from .. import i18n
+from ..ids import query_number
 from ..messages import N_
 from ..page import Ctx, NotFound, page
 
@@ -81,11 +82,11 @@ def _list(ctx: Ctx, conference: Conference, **extra: Any) -> Response:
 @page(role=Role.ORGANISER)
 def review(ctx: Ctx) -> Response:
     conference = ctx.conference()
-    decided = ctx.request.query_params.get("decided", "")
+    decided = query_number(ctx.request.query_params, "decided")
     return _list(
         ctx,
         conference,
-        decided=int(decided) if decided.isdigit() else None,
+        decided=decided,
         unsent=ctx.request.query_params.get("unsent") == "1",
         moved=ctx.request.query_params.get("moved", ""),
         errors=Errors(),
@@ -256,6 +257,6 @@ def _actor(ctx: Ctx) -> int | None:
 
 routes = [
     Route("/organiser/talks", review),
-    Route("/organiser/talks/{talk_id:int}/decide", decide, methods=["POST"]),
-    Route("/organiser/talks/{talk_id:int}/move", move, methods=["GET", "POST"]),
+    Route("/organiser/talks/{talk_id:id}/decide", decide, methods=["POST"]),
+    Route("/organiser/talks/{talk_id:id}/move", move, methods=["GET", "POST"]),
 ]
