@@ -9,10 +9,12 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+from prometheus_client import Histogram
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -23,17 +25,29 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from interpretation.metrics import InterpretationCollector
 from interpretation.signalling.service import Interpretation
 from interpretation.web import views as interpretation_views
 from interpretation.web.store import DatabaseBooths
 from rooms import stage
+from rooms.metrics import RoomsCollector
 from rooms.web import views as room_views
 from rooms.web.auth import session_authenticator
 from rooms.web.live import EXTRAS_KEY, IcePlan, LiveRooms, signalling_route
 
 from .settings import Settings
 from .storage.engine import make_engine
-from .web import accounts, home, interpreter, lightning, organiser, programme, registration, talks
+from .web import (
+    accounts,
+    health,
+    home,
+    interpreter,
+    lightning,
+    organiser,
+    programme,
+    registration,
+    talks,
+)
 from .web.mail import Mailer
 from .web.page import Services
 from .web.templating import environment
@@ -58,9 +72,13 @@ PLANNERS = {
 }
 
 
-def _planner(module: str) -> Callable[..., dict[str, Any]]:
+def _planner(kind: str, module: str, solve_seconds: Histogram) -> Callable[..., dict[str, Any]]:
     def plan(document: dict[str, Any], time_limit: float | None = None) -> dict[str, Any]:
-        result: dict[str, Any] = importlib.import_module(module).plan(document, time_limit)
+        started = time.perf_counter()
+        try:
+            result: dict[str, Any] = importlib.import_module(module).plan(document, time_limit)
+        finally:
+            solve_seconds.labels(kind).observe(time.perf_counter() - started)
         return result
 
     return plan
@@ -101,16 +119,33 @@ class SecurityHeaders:
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     engine = engine or make_engine(settings.database_url)
+    # One metrics registry per app (not prometheus_client's global one), so that two apps
+    # in one process (the tests) keep their numbers apart.
+    health_state = health.Health(engine, metrics_token=settings.metrics_token)
+    solve_seconds = Histogram(
+        "conference_planner_solve_seconds",
+        "Time a planner took, by kind (roster, lightning, breakouts, support).",
+        ["kind"],
+        buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+        registry=health_state.metrics,
+    )
     services = Services(
         settings=settings,
         engine=engine,
         templates=environment([d for d in EXTRA_TEMPLATES if d.is_dir()]),
         mailer=Mailer(settings),
-        extras={"planners": {kind: _planner(module) for kind, module in PLANNERS.items()}},
+        extras={
+            "planners": {
+                kind: _planner(kind, module, solve_seconds) for kind, module in PLANNERS.items()
+            },
+            "health": health_state,
+        },
     )
     ice_plan = IcePlan.parse(settings.ice_servers, settings.turn_secret)
     interpretation = Interpretation(DatabaseBooths(engine))
     services.extras[interpretation_views.EXTRAS_KEY] = interpretation
+    health_state.metrics.register(RoomsCollector(lambda: services.extras.get(EXTRAS_KEY)))
+    health_state.metrics.register(InterpretationCollector(interpretation))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -128,9 +163,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 extensions=[interpretation.install, stage.install],
             ) as live:
                 services.extras[EXTRAS_KEY] = live
+                if not settings.bus_url.startswith("memory:"):
+                    health_state.checks["redis"] = live.registry.bus.ping
                 try:
                     yield
                 finally:
+                    # Draining: readiness fails from here, so a balancer sends no one new.
+                    health_state.draining = True
+                    health_state.checks.pop("redis", None)
                     services.extras.pop(EXTRAS_KEY, None)
         finally:
             engine.dispose()
@@ -139,6 +179,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return services.extras.get(EXTRAS_KEY)
 
     routes: list[BaseRoute] = [
+        *health.routes(health_state),
         *home.routes,
         *accounts.routes,
         *registration.routes,

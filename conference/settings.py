@@ -51,6 +51,7 @@ class Settings:
     # None: on when the site URL is a loopback address (a developer's machine, the tests).
     media_loopback: bool | None = None
     media_fast_send: bool = False
+    metrics_token: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -80,6 +81,7 @@ class Settings:
             "log_level": get("LOG_LEVEL", "INFO").upper(),
             "media_loopback": _flag(get("MEDIA_LOOPBACK", "")),
             "media_fast_send": _flag(get("MEDIA_FAST_SEND", "")) is True,
+            "metrics_token": get("METRICS_TOKEN", ""),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -12,6 +12,11 @@ events behind is dropped: its iterator raises ``SubscriberOverflow`` rather than
 letting one slow client hold memory or delay everybody else. Events are JSON objects;
 the in-memory bus round-trips them through JSON too, so both buses accept the same
 events.
+
+When Redis stops answering, the Redis bus keeps the process going on its own: a publish
+that Redis refuses is delivered to this process's subscribers directly, new topics are
+subscribed when Redis is back, and the reader reconnects with backoff and subscribes
+again. Events between processes are lost during the outage; nothing else is.
 """
 
 from __future__ import annotations
@@ -19,8 +24,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import secrets
+import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import redis.asyncio as redis
@@ -28,6 +36,19 @@ import redis.asyncio as redis
 from rooms.domain.errors import RoomsError
 
 Event = dict[str, Any]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class BusStats:
+    """Counters for /metrics: plain numbers, read when scraped."""
+
+    published: int = 0
+    publish_seconds: float = 0.0  # total time spent in publish (Redis: the round trip)
+    publish_failures: int = 0  # publishes Redis refused (delivered in this process only)
+    overflows: int = 0  # subscribers dropped for falling behind
+    reconnects: int = 0  # times the Redis reader subscribed again after losing Redis
 
 
 class Delivered(dict[str, Any]):
@@ -87,11 +108,20 @@ class EventBus(Protocol):
 
     async def close(self) -> None: ...
 
+    async def ping(self) -> bool:
+        """Whether the bus answers now (readiness)."""
+        ...
+
+    @property
+    def stats(self) -> BusStats: ...
+
 
 _END = object()
 
 
 class _Hub(Protocol):
+    stats: BusStats
+
     async def _attach(self, sub: _QueueSubscription, topic: str) -> None: ...
 
     async def _detach(self, sub: _QueueSubscription, topic: str) -> None: ...
@@ -123,6 +153,7 @@ class _QueueSubscription:
         if self._failure is not None or self._closed:
             return True
         if self._queue.qsize() >= self._max_pending:
+            self._hub.stats.overflows += 1
             self.fail(SubscriberOverflow(f"more than {self._max_pending} events pending"))
             return False
         self._queue.put_nowait((topic, event))
@@ -160,6 +191,12 @@ class _QueueSubscription:
             self._queue.put_nowait(_END)
 
 
+async def _deliver(subs: set[_QueueSubscription] | tuple[()], topic: str, event: Event) -> None:
+    for sub in list(subs):
+        if not sub.deliver(topic, event):
+            await sub.aclose()
+
+
 class MemoryBus:
     """In-process event bus."""
 
@@ -167,14 +204,18 @@ class MemoryBus:
         self._topics: dict[str, set[_QueueSubscription]] = {}
         self._max_pending = max_pending
         self._closed = False
+        self.stats = BusStats()
+
+    async def ping(self) -> bool:
+        return not self._closed
 
     async def publish(self, topic: str, event: Event) -> None:
         if self._closed:
             raise BusClosed("the bus is closed")
-        decoded = Delivered(encode(event))
-        for sub in list(self._topics.get(topic, ())):
-            if not sub.deliver(topic, decoded):
-                await sub.aclose()
+        started = time.perf_counter()
+        await _deliver(self._topics.get(topic, ()), topic, Delivered(encode(event)))
+        self.stats.published += 1
+        self.stats.publish_seconds += time.perf_counter() - started
 
     async def subscribe(self, *topics: str) -> Subscription:
         if self._closed:
@@ -205,23 +246,50 @@ class MemoryBus:
 class RedisBus:
     """Redis pub/sub event bus: one Redis subscriber connection per process."""
 
+    # Seconds between attempts to subscribe again after Redis went away (doubling).
+    RETRY_FIRST = 0.25
+    RETRY_MAX = 2.0
+
     def __init__(
         self, url: str, prefix: str = "rooms:", max_pending: int = DEFAULT_MAX_PENDING
     ) -> None:
-        self._client = redis.Redis.from_url(url, decode_responses=True)
+        # Short timeouts: a Redis that stops answering must not hold up a publish (and
+        # with it a client's message) for long; the process carries on by itself.
+        self._client = redis.Redis.from_url(
+            url, decode_responses=True, socket_connect_timeout=1.0, socket_timeout=2.0
+        )
         self._pubsub = self._client.pubsub()
         self._prefix = prefix
         self._max_pending = max_pending
         self._local: dict[str, set[_QueueSubscription]] = {}
         self._confirmed: dict[str, asyncio.Future[None]] = {}
+        self._keepalive = f"{self._prefix}_keepalive:{secrets.token_hex(8)}"
         self._reader: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._closed = False
+        self.connected = True  # False while Redis is out of reach
+        self.stats = BusStats()
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await asyncio.wait_for(self._client.ping(), 1.0))
+        except (redis.RedisError, OSError, TimeoutError):
+            return False
 
     async def publish(self, topic: str, event: Event) -> None:
         if self._closed:
             raise BusClosed("the bus is closed")
-        await self._client.publish(self._prefix + topic, encode(event))
+        text = encode(event)
+        started = time.perf_counter()
+        try:
+            await self._client.publish(self._prefix + topic, text)
+        except (redis.RedisError, OSError) as exc:
+            # Redis is out of reach: this process's subscribers still get the event.
+            self.stats.publish_failures += 1
+            self._lost(exc)
+            await _deliver(self._local.get(topic, set()), topic, Delivered(text))
+        self.stats.published += 1
+        self.stats.publish_seconds += time.perf_counter() - started
 
     async def subscribe(self, *topics: str) -> Subscription:
         if self._closed:
@@ -232,12 +300,21 @@ class RedisBus:
             await sub.add(topic)
         return sub
 
+    def _lost(self, exc: BaseException) -> None:
+        if self.connected:
+            logger.warning("lost Redis (%s); carrying on in this process until it is back", exc)
+        self.connected = False
+        # Nobody waits for a confirmation Redis cannot give; resubscribing restores them.
+        for future in self._confirmed.values():
+            if not future.done():
+                future.set_result(None)
+
     async def _start(self) -> None:
         async with self._lock:
             if self._reader is None:
                 # A private channel keeps the pub/sub connection subscribed, so the
                 # reader never sees "not subscribed" between topics.
-                await self._subscribe_channel(f"{self._prefix}_keepalive:{secrets.token_hex(8)}")
+                await self._subscribe_channel(self._keepalive)
                 self._reader = asyncio.create_task(self._read(), name="redis-bus-reader")
 
     async def _subscribe_channel(self, channel: str) -> None:
@@ -245,9 +322,16 @@ class RedisBus:
         if future is None:
             future = asyncio.get_running_loop().create_future()
             self._confirmed[channel] = future
-            await self._pubsub.subscribe(channel)
-            if self._reader is None:
-                await self._await_first_confirmation(channel)
+            if not self.connected:
+                future.set_result(None)  # subscribed when Redis is back
+                return
+            try:
+                await self._pubsub.subscribe(channel)
+                if self._reader is None:
+                    await self._await_first_confirmation(channel)
+            except (redis.RedisError, OSError) as exc:
+                self._lost(exc)
+                return
         await asyncio.shield(future)
 
     async def _await_first_confirmation(self, channel: str) -> None:
@@ -272,22 +356,39 @@ class RedisBus:
         if not subs:
             del self._local[topic]
             self._confirmed.pop(self._prefix + topic, None)
-            if not self._closed:
-                await self._pubsub.unsubscribe(self._prefix + topic)
+            if not self._closed and self.connected:
+                try:
+                    await self._pubsub.unsubscribe(self._prefix + topic)
+                except (redis.RedisError, OSError) as exc:
+                    self._lost(exc)
 
     async def _read(self) -> None:
-        try:
-            while True:
+        delay = self.RETRY_FIRST
+        while True:
+            try:
+                if not self.connected:
+                    await self._resubscribe()
+                    delay = self.RETRY_FIRST
                 message = await self._pubsub.get_message(timeout=None)
                 if message is not None:
                     await self._dispatch(message)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # the connection to Redis is gone: tell every subscriber
-            error = BusError(f"lost the Redis subscription: {exc}")
-            for subs in list(self._local.values()):
-                for sub in list(subs):
-                    sub.fail(error)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis went away: carry on locally, and try again
+                self._lost(exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.RETRY_MAX)
+
+    async def _resubscribe(self) -> None:
+        """A fresh pub/sub connection subscribed to every channel this process follows."""
+        old, self._pubsub = self._pubsub, self._client.pubsub()
+        with contextlib.suppress(Exception):
+            await old.aclose()
+        channels = [self._keepalive, *(self._prefix + topic for topic in self._local)]
+        await self._pubsub.subscribe(*channels)
+        self.connected = True
+        self.stats.reconnects += 1
+        logger.warning("Redis is back; subscribed again to %d channels", len(channels))
 
     def _handle(self, message: dict[str, Any]) -> None:
         if message["type"] == "subscribe":
@@ -302,9 +403,7 @@ class RedisBus:
         topic = message["channel"][len(self._prefix) :]
         data = message["data"]
         event = Delivered(data.decode() if isinstance(data, bytes) else data)
-        for sub in list(self._local.get(topic, ())):
-            if not sub.deliver(topic, event):
-                await sub.aclose()
+        await _deliver(self._local.get(topic, set()), topic, event)
 
     async def close(self) -> None:
         if self._closed:
@@ -319,8 +418,10 @@ class RedisBus:
                 await self._reader
         for future in self._confirmed.values():
             future.cancel()
-        await self._pubsub.aclose()
-        await self._client.aclose()
+        with contextlib.suppress(Exception):
+            await self._pubsub.aclose()
+        with contextlib.suppress(Exception):
+            await self._client.aclose()
 
 
 def open_bus(url: str, max_pending: int = DEFAULT_MAX_PENDING) -> EventBus:

@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import create_engine, select
@@ -58,6 +58,16 @@ def session(engine: Engine) -> Iterator[DbSession]:
         except BaseException:
             db.rollback()
             raise
+
+
+def answers(engine: Engine) -> bool:
+    """Whether the database answers a trivial query now (readiness)."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True
 
 
 def alembic_config(engine: Engine) -> Config:

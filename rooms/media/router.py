@@ -128,6 +128,9 @@ class MediaRouter:
         self._audible_order = itertools.count(1)
         self.on_slots: Callable[[str, SlotAssignment], None] | None = None
         """Called after a change with a peer's new slot assignment (the client labels tiles)."""
+        # Packets forwarded and dropped by slots of peers already closed (for /metrics).
+        self._retired_forwarded = 0
+        self._retired_dropped = 0
 
     async def negotiate(self, peer_id: str, offer_sdp: str) -> str:
         """Answer ``offer_sdp``; a peer that already has a connection gets a new one."""
@@ -155,6 +158,7 @@ class MediaRouter:
             ):
                 fanout.attach(None if hooked is None else hooked.request_keyframe)
             if old is not None:
+                self._retire(old)
                 await old.close()
                 participant.fanout.discontinuity()
             self._touch(participant, was_speaking=False)
@@ -218,6 +222,7 @@ class MediaRouter:
         participant.screen.close()
         self._reconcile()
         if participant.peer is not None:
+            self._retire(participant.peer)
             await participant.peer.close()
 
     async def aclose(self) -> None:
@@ -229,7 +234,22 @@ class MediaRouter:
         self._reconcile()
         await asyncio.gather(*(peer.close() for peer in peers), return_exceptions=True)
 
-    # Introspection, for the signalling layer's status and for benchmarks.
+    # Introspection, for the signalling layer's status, metrics and benchmarks.
+
+    def packet_counts(self) -> tuple[int, int]:
+        """Packets forwarded to listeners' slots and dropped there, since the router started."""
+        forwarded, dropped = self._retired_forwarded, self._retired_dropped
+        for participant in self._participants.values():
+            if participant.peer is not None:
+                for track in participant.peer.slot_tracks():
+                    forwarded += track.packets_out
+                    dropped += track.dropped
+        return forwarded, dropped
+
+    def _retire(self, peer: ServerPeer) -> None:
+        for track in peer.slot_tracks():
+            self._retired_forwarded += track.packets_out
+            self._retired_dropped += track.dropped
 
     def peer(self, peer_id: str) -> ServerPeer:
         participant = self._participants.get(peer_id)

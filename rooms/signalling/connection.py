@@ -76,6 +76,7 @@ class Connection:
         self._stopped = asyncio.Event()
         self._abort: _Close | None = None  # close without flushing the outbox
         self._closing = False
+        self._closed_by: str | None = None  # "server" or "client", for the close-code metric
         self._last_heard = 0.0
 
     async def run(self) -> None:
@@ -84,9 +85,14 @@ class Connection:
         self._spawn(self._read(), "reader")
         self._spawn(self._write(), "writer")
         self._spawn(self._heartbeat(), "heartbeat")
+        stats = self._registry.stats
+        stats.connections += 1
         try:
             await self._stopped.wait()
         finally:
+            stats.connections -= 1
+            if self._abort is not None and self._closed_by is None:
+                stats.closed(self._abort.code, "server")
             for task in self._tasks:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -154,6 +160,8 @@ class Connection:
             while True:
                 item = await self._outbox.get()
                 if isinstance(item, _Close):
+                    self._closed_by = "server"
+                    self._registry.stats.closed(item.code, "server")
                     await self._ws.close(item.code, item.reason)
                     return
                 await self._ws.send_text(item)
@@ -167,6 +175,9 @@ class Connection:
         while True:
             frame = await self._ws.receive()
             if frame["type"] == "websocket.disconnect":
+                if self._closed_by is None:
+                    self._closed_by = "client"
+                    self._registry.stats.closed(frame.get("code", 1005), "client")
                 return
             if self._closing:
                 continue  # closing: wait for the client's close, ignore anything else

@@ -46,6 +46,7 @@ from rooms.signalling.messages import (
     RoomView,
     rooms_catalog,
 )
+from rooms.signalling.stats import SignallingStats
 from rooms.signalling.tokens import ConnectTokens
 
 logger = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ class Registry:
         self._media_placed: dict[str, tuple[str | None, bool]] = {}  # seat -> (room, may publish)
         self._media_peers: set[str] = set()  # seats the media layer knows about
         self._sweeper: asyncio.Task[None] | None = None
+        self.stats = SignallingStats()
         # Live state that extensions keep per registry, by extension name (rooms/stage.py).
         self.extension_state: dict[str, Any] = {}
 

@@ -1,0 +1,84 @@
+"""The live rooms' numbers in Prometheus form, read from the live state when scraped.
+
+Nothing here counts on the hot path: the bus, the connections and the media router keep
+plain integers, and this collector turns them into metric families at scrape time.
+Labels carry room and session ids and room kinds, never a person's name or id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    Metric,
+    SummaryMetricFamily,
+)
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from rooms.web.live import LiveRooms
+
+
+class RoomsCollector(Collector):
+    """Connections, seats per room, packets, the bus and close codes of this process."""
+
+    def __init__(self, find: Callable[[], LiveRooms | None]) -> None:
+        self._find = find
+
+    def collect(self) -> Iterator[Metric]:
+        live = self._find()
+        if live is None:
+            return
+        registry = live.registry
+        stats = registry.stats
+        yield GaugeMetricFamily(
+            "rooms_websocket_connections", "Open signalling websockets.", value=stats.connections
+        )
+        seats = GaugeMetricFamily(
+            "rooms_seats", "Seats in each live room.", labels=["session", "room", "kind"]
+        )
+        for room in registry.rooms.values():
+            seats.add_metric([room.session_id, room.room_id, room.kind.value], len(room.seats))
+        yield seats
+        closes = CounterMetricFamily(
+            "rooms_websocket_closes",
+            "Signalling websockets ended, by close code and by which side closed.",
+            labels=["code", "by"],
+        )
+        for (code, by), count in sorted(stats.closes.items()):
+            closes.add_metric([str(code), by], count)
+        yield closes
+        forwarded, dropped = live.router.packet_counts()
+        yield CounterMetricFamily(
+            "rooms_packets_forwarded", "Audio packets sent to listeners' slots.", value=forwarded
+        )
+        yield CounterMetricFamily(
+            "rooms_packets_dropped",
+            "Audio packets dropped for listeners too slow to take them.",
+            value=dropped,
+        )
+        bus = registry.bus.stats
+        yield SummaryMetricFamily(
+            "rooms_bus_publish_seconds",
+            "Time spent publishing live events (with Redis: the round trip).",
+            count_value=bus.published,
+            sum_value=bus.publish_seconds,
+        )
+        yield CounterMetricFamily(
+            "rooms_bus_publish_failures",
+            "Publishes the bus refused (Redis away): delivered in this process only.",
+            value=bus.publish_failures,
+        )
+        yield CounterMetricFamily(
+            "rooms_bus_subscriber_overflows",
+            "Subscribers dropped for falling too far behind.",
+            value=bus.overflows,
+        )
+        yield CounterMetricFamily(
+            "rooms_bus_reconnects",
+            "Times the bus subscribed again after losing Redis.",
+            value=bus.reconnects,
+        )
