@@ -159,6 +159,13 @@ def by_token(db: DbSession, token: str) -> Registration | None:
     return db.exec(select(Registration).where(col(Registration.token) == token)).first()
 
 
+def by_calendar_token(db: DbSession, token: str) -> Registration | None:
+    """The registration whose calendar feed this token opens (never the edit link's token)."""
+    if not token or len(token) > 64:
+        return None
+    return db.exec(select(Registration).where(col(Registration.calendar_token) == token)).first()
+
+
 def support_requests(db: DbSession, registration_id: int) -> list[SupportRequest]:
     return list(
         db.exec(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -40,6 +41,9 @@ class Person(SQLModel, table=True):
     email: str = Field(unique=True, index=True, max_length=254)
     roles: list[str] = _list()
     locale: str = Field(default="en", max_length=16)
+    # Part of every session cookie; raised on sign-out and on losing a role, which ends
+    # every cookie issued before (copies included).
+    session_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
 
 
@@ -68,6 +72,10 @@ class Registration(SQLModel, table=True):
     languages: list[str] = _list()
     timezone: str = Field(max_length=64)
     token: str = Field(unique=True, index=True, max_length=64)
+    # Opens only the calendar feed, read-only: a calendar subscribed by others leaks no edit link.
+    calendar_token: str = Field(
+        default_factory=lambda: secrets.token_urlsafe(32), unique=True, index=True, max_length=64
+    )
     created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
 

@@ -10,8 +10,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..domain import fields
-from ..storage import signin
+from ..storage import people, signin
 from ..storage.registrations import person_by_email
+from ..storage.tables import Person
 from . import i18n
 from .page import Ctx, page
 
@@ -77,18 +78,22 @@ def signin_link(ctx: Ctx) -> Response:
     person = signin.consume(ctx.db, token)
     if person is None:
         return ctx.render("signin_invalid.html", status_code=410)
-    sign_in(ctx.request, person.id)
+    sign_in(ctx.request, person)
     return ctx.redirect(target)
 
 
-def sign_in(request: Request, person_id: int | None) -> None:
-    """Start a fresh signed session (a new CSRF secret too) for ``person_id``."""
+def sign_in(request: Request, person: Person) -> None:
+    """Start a fresh signed session (a new CSRF secret too) for ``person``."""
     request.session.clear()
-    request.session["person_id"] = person_id
+    request.session.update(people.session_values(person))
 
 
 @page()
 def signout(ctx: Ctx) -> Response:
+    """End this person's sessions everywhere: a copy of the cookie stops working too."""
+    if ctx.person is not None:
+        people.end_sessions(ctx.person)
+        ctx.db.add(ctx.person)
     ctx.request.session.clear()
     return ctx.redirect("/")
 

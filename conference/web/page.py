@@ -27,6 +27,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from ..domain.people import Role
 from ..settings import Settings
 from ..storage import engine as storage
+from ..storage import people
 from ..storage.tables import Conference, Person
 from . import i18n, ids  # noqa: F401 -- ids registers the "id" route converter
 from .mail import Mailer
@@ -169,10 +170,11 @@ def page(
 
             def run() -> Response:
                 with storage.session(services.engine) as db:
-                    person = None
-                    person_id = request.session.get("person_id")
-                    if isinstance(person_id, int):
-                        person = db.get(Person, person_id)
+                    person = people.signed_in(db, request.session)
+                    if person is None and "person_id" in request.session:
+                        # Signed out elsewhere, or a role was taken away: this cookie is over.
+                        request.session.pop("person_id", None)
+                        request.session.pop("v", None)
                     if (signed_in or role) and person is None:
                         return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
                     if role and person is not None and role.value not in person.roles:

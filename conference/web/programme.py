@@ -68,9 +68,9 @@ def programme(ctx: Ctx) -> Response:
 
 @page()
 def calendar_feed(ctx: Ctx) -> Response:
-    """The sessions one registrant attends; the private token in the URL is the key."""
+    """The sessions one registrant attends; the feed's own read-only token is the key."""
     token = ctx.request.path_params["token"]
-    registration = registrations.by_token(ctx.db, token)
+    registration = registrations.by_calendar_token(ctx.db, token)
     if registration is None or registration.id is None:
         raise NotFound("This calendar link is not valid.")
     conference = ctx.conference()

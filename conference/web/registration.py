@@ -102,6 +102,12 @@ def _save(ctx: Ctx, existing: Registration | None, template: str) -> Response:
     return ctx.render(template, status_code=400, registration=existing, **context)
 
 
+def _person(ctx: Ctx, row: Registration) -> Person:
+    person = ctx.db.get(Person, row.person_id)
+    assert person is not None
+    return person
+
+
 def _registration_of(ctx: Ctx, email: str) -> Registration | None:
     person = registrations.person_by_email(ctx.db, email)
     if person is None:
@@ -182,9 +188,9 @@ def confirm(ctx: Ctx) -> Response:
             taken = _registration_of(ctx, pending.email)
         if taken is None:  # the address is someone's who is not registered: sign in instead
             return ctx.render("register_invalid.html", status_code=410)
-        sign_in(ctx.request, taken.person_id)
+        sign_in(ctx.request, _person(ctx, taken))
         return ctx.redirect(f"/registration/{taken.token}?new=1")
-    sign_in(ctx.request, taken.person_id)
+    sign_in(ctx.request, _person(ctx, taken))
     return ctx.redirect(f"/registration/{taken.token}")
 
 
@@ -219,7 +225,7 @@ def private(ctx: Ctx) -> Response:
         new=ctx.request.query_params.get("new") == "1",
         saved=ctx.request.query_params.get("saved") == "1",
         private_link=f"{ctx.services.settings.site_url}/registration/{row.token}",
-        calendar_link=f"{ctx.services.settings.site_url}/calendar/{row.token}.ics",
+        calendar_link=f"{ctx.services.settings.site_url}/calendar/{row.calendar_token}.ics",
         **_form_context(ctx, _stored(ctx, row), Errors()),
     )
 

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from starlette.requests import HTTPConnection
 
 from conference.storage import engine as storage
+from conference.storage import people
 from conference.storage.tables import Person
 from rooms.domain.roles import Role
 from rooms.signalling import Authenticate, Identity
@@ -25,20 +26,20 @@ def identity_of(person: Person) -> Identity:
 def session_authenticator(engine: Engine) -> Authenticate:
     """Resolve a websocket through the session cookie SessionMiddleware already verified."""
 
-    def load(person_id: int) -> Identity | None:
+    def load(session: dict[str, object]) -> Identity | None:
         with storage.session(engine) as db:
-            person = db.get(Person, person_id)
+            # A cookie ended by signing out or by losing a role opens no socket either.
+            person = people.signed_in(db, session)
             return identity_of(person) if person is not None else None
 
     async def authenticate(connection: HTTPConnection) -> Identity | None:
         # SessionMiddleware decodes the signed cookie for websocket scopes too.
         session = connection.scope.get("session") or {}
-        person_id = session.get("person_id")
-        if not isinstance(person_id, int):
+        if not isinstance(session.get("person_id"), int):
             return None
         # The database lookup must not block the event loop that carries audio. Plain
         # asyncio rather than anyio's worker threads: after an anyio thread call, the
         # test client's cancel scope could not end the connection task cleanly.
-        return await asyncio.to_thread(load, person_id)
+        return await asyncio.to_thread(load, dict(session))
 
     return authenticate

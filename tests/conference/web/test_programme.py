@@ -32,10 +32,24 @@ def test_the_calendar_feed_holds_the_sessions_one_attends(client) -> None:
         "language_1": "hi", "sessions": ["2"],
     }  # fmt: skip
     location = confirm(client, register(client, form)).headers["location"]
-    token = location.split("/")[-1].split("?")[0]
-    assert _times(client.get("/programme").text)[:2] == ["6:30 PM", "8:00 PM"]
+    edit_token = location.split("/")[-1].split("?")[0]
+    page = client.get(location).text
+    feed = re.search(
+        r'href="http://127.0.0.1:8000(/calendar/[\w-]{43}\.ics)" id="calendar-link"', page
+    )
+    assert feed, "the registration page shows no calendar link"
+    assert edit_token not in feed.group(1)
+    programme = client.get("/programme").text
+    assert _times(programme)[:2] == ["6:30 PM", "8:00 PM"]
+    assert f'href="{feed.group(1)}"' in programme and edit_token not in programme
 
-    response = client.get(f"/calendar/{token}.ics")
+    # The edit link's token opens no feed; the feed's token opens no registration.
+    assert client.get(f"/calendar/{edit_token}.ics").status_code == 404
+    feed_token = feed.group(1).split("/")[-1].removesuffix(".ics")
+    client.cookies.clear()
+    assert client.get(f"/registration/{feed_token}").status_code == 404
+
+    response = client.get(feed.group(1))
     assert response.headers["content-type"].startswith("text/calendar")
     calendar = Calendar.from_ical(response.content)
     (event,) = calendar.walk("VEVENT")

@@ -56,7 +56,8 @@ def block(engine: Engine, conference: Conference) -> int:
         db.flush()
         assert conference.id is not None and ama.id is not None and block.id is not None
         db.add(Registration(conference_id=conference.id, person_id=ama.id, languages=["en"],
-                            timezone="Asia/Kolkata", token="ama-calendar-token"))  # fmt: skip
+                            timezone="Asia/Kolkata", token="ama-edit-token",
+                            calendar_token="ama-calendar-token"))  # fmt: skip
         return block.id
 
 
