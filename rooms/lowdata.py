@@ -1,4 +1,4 @@
-"""Low-data mode, a protocol extension: a listener asks for 16 kbit/s renditions of every voice.
+"""Low-data mode, a protocol extension: a listener asks for 9 kbit/s renditions of every voice.
 
 The rooms protocol proper has no such message, so the application installs this
 extension on its registry (``Registry(..., extensions=[lowdata.install])``). The
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rooms.media.datause import megabytes_per_hour
-from rooms.media.rendition import LOW_BITRATE
+from rooms.media.rendition import FRAME_MS, LOW_BITRATE
 from rooms.signalling import ClientMessage, Context, Dispatcher, ServerMessage
 from rooms.signalling.errors import MediaUnavailable
 
@@ -35,11 +35,17 @@ class LowDataSet(ServerMessage):
     megabytes_per_hour: float  # per voice heard, packet overhead included
 
 
+def _use(low: bool) -> float:
+    if low:
+        return round(megabytes_per_hour(LOW_BITRATE, frame_ms=FRAME_MS), 1)
+    return round(megabytes_per_hour(NORMAL_BITRATE), 1)
+
+
 def data_use() -> dict[str, dict[str, float]]:
     """Expected use per voice heard, in both modes (for the page)."""
     return {
-        mode: {"bitrate": bitrate, "megabytes_per_hour": round(megabytes_per_hour(bitrate), 1)}
-        for mode, bitrate in (("normal", NORMAL_BITRATE), ("low", LOW_BITRATE))
+        "normal": {"bitrate": NORMAL_BITRATE, "megabytes_per_hour": _use(False)},
+        "low": {"bitrate": LOW_BITRATE, "megabytes_per_hour": _use(True)},
     }
 
 
@@ -54,7 +60,7 @@ async def low_data(ctx: Context, message: LowData) -> None:
         LowDataSet(
             enabled=message.enabled,
             bitrate=bitrate,
-            megabytes_per_hour=round(megabytes_per_hour(bitrate), 1),
+            megabytes_per_hour=_use(message.enabled),
         )
     )
 

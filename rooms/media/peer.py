@@ -17,7 +17,7 @@ from aiortc import (
 )
 
 from rooms.media import fast_send as fast_send_module
-from rooms.media import ice, slots
+from rooms.media import ice, rtcp_pacing, slots
 from rooms.media.errors import NegotiationError
 from rooms.media.forwarding import ForwardingTrack
 from rooms.media.receiver_hook import VideoReceiver, forward_encoded, forward_encoded_video
@@ -78,6 +78,8 @@ class ServerPeer:
 
         by_mid = {t.mid: t for t in self.pc.getTransceivers()}
         mic = by_mid[layout.mic_mid]
+        for transceiver in self.pc.getTransceivers():
+            rtcp_pacing.pace(transceiver.sender, transceiver.receiver, transceiver.kind)
         # setRemoteDescription only scheduled the connection; no packet can
         # arrive before setLocalDescription, so hooking here loses nothing.
         for transceiver in self.pc.getTransceivers():

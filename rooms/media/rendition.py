@@ -5,6 +5,14 @@ Forwarded packets keep the publisher's bitrate (a browser sends Opus at about
 and re-encodes in its own thread (never on the event loop), and publishes the
 smaller packets on its own Fanout, which low-data listeners' tracks switch to.
 Its cost is paid once per publisher, whatever the number of listeners.
+
+At a low bitrate most of a voice's bytes are packet headers (about 58 bytes a
+packet, docs/performance.md), so the rendition sends 60 ms Opus frames: 16.7
+packets a second instead of 50. aiortc's own ``OpusEncoder`` always cuts 20 ms
+frames, so the rendition drives FFmpeg's libopus wrapper itself
+(``frame_duration``). At 9 kbit/s libopus still codes speech as SILK wideband
+(8 kHz of audio, beyond a telephone's 3.4 kHz); below about 8.3 kbit/s it
+drops to narrowband. The browser decodes 60 ms frames as it does 20 ms ones.
 """
 
 from __future__ import annotations
@@ -19,9 +27,10 @@ import av
 
 from rooms.media.forwarding import Fanout
 
-__all__ = ["LOW_BITRATE", "LowBitrateRendition"]
+__all__ = ["FRAME_MS", "LOW_BITRATE", "LowBitrateRendition"]
 
-LOW_BITRATE = 16_000
+LOW_BITRATE = 9_000
+FRAME_MS = 60
 _BACKLOG = 10  # packets waiting for the thread; more means it fell behind, so drop
 
 logger = logging.getLogger(__name__)
@@ -30,9 +39,12 @@ logger = logging.getLogger(__name__)
 class LowBitrateRendition:
     """Re-encodes ``source`` at ``bitrate``; listeners subscribe to :attr:`fanout`."""
 
-    def __init__(self, source: Fanout, bitrate: int = LOW_BITRATE) -> None:
+    def __init__(
+        self, source: Fanout, bitrate: int = LOW_BITRATE, frame_ms: int = FRAME_MS
+    ) -> None:
         self.fanout = Fanout(source.source_id)
         self.bitrate = bitrate
+        self.frame_ms = frame_ms
         self._source = source
         self._loop = asyncio.get_running_loop()
         self._queue: queue.Queue[av.Packet | None] = queue.Queue(maxsize=_BACKLOG)
@@ -67,8 +79,10 @@ class LowBitrateRendition:
         encoder.sample_rate = 48_000  # type: ignore[attr-defined]
         encoder.layout = "mono"  # type: ignore[attr-defined]
         encoder.format = "s16"  # type: ignore[attr-defined]
-        encoder.options = {"application": "voip"}
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=48_000, frame_size=960)
+        encoder.options = {"application": "voip", "frame_duration": str(self.frame_ms)}
+        resampler = av.AudioResampler(
+            format="s16", layout="mono", rate=48_000, frame_size=48 * self.frame_ms
+        )
         while (packet := self._queue.get()) is not None:
             try:
                 for frame in decoder.decode(packet):

@@ -7,7 +7,7 @@ The signalling layer calls it; the lifespan owns one instance::
     router.place(peer_id, room_id, may_publish=True)         # the room it hears and speaks in
     router.set_muted(peer_id, True)                          # organiser mute: mic forwarded nowhere
     router.set_channel(listener_id, interpreter_id)          # what the channel slot carries
-    router.set_low_data(peer_id, True)                       # 16 kbit/s renditions, no video
+    router.set_low_data(peer_id, True)                       # 9 kbit/s renditions, no video
     router.set_camera(peer_id, True)                         # its camera may be shown
     router.set_sharing(peer_id, True)                        # its screen fills its room's share slot
     router.set_pinned(peer_id, [signer_id])                  # what the pinned video slots show
@@ -187,7 +187,7 @@ class MediaRouter:
         self._reconcile()
 
     def set_low_data(self, peer_id: str, low_data: bool) -> None:
-        """Low-data listeners get every publisher's 16 kbit/s rendition instead of the original."""
+        """Low-data listeners get every publisher's 9 kbit/s rendition instead of the original."""
         self._participant(peer_id).low_data = low_data
         self._reconcile()
 

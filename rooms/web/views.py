@@ -79,6 +79,7 @@ def _texts(ctx: Ctx) -> dict[str, str]:
         ),
         "data_use_low": _("Low-data mode: about %(low)s MB per hour per voice you hear."),
         "low_data_unsupported": _("This server has no low-data mode."),
+        "data_now": _("Receiving now: about %(mb)s MB per hour."),
         "room_n": _("Room %(n)s"),
         # Interpretation (the language picker; the channels come from the server).
         "original": _("Original (floor)"),

@@ -26,6 +26,6 @@ def test_the_extension_messages_are_documented_with_examples_that_fit() -> None:
 
 def test_the_page_gets_the_data_use_of_both_modes() -> None:
     assert lowdata.data_use() == {
-        "normal": {"bitrate": 32000, "megabytes_per_hour": 25.6},
-        "low": {"bitrate": 16000, "megabytes_per_hour": 18.4},
+        "normal": {"bitrate": 32000, "megabytes_per_hour": 24.9},
+        "low": {"bitrate": 9000, "megabytes_per_hour": 7.6},
     }

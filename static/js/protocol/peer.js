@@ -19,6 +19,8 @@
 /** @typedef {{slot: "floor"|"channel", index: number, track: MediaStreamTrack}} SlotTrack */
 
 export const LOW_DATA_BITRATE = 16000;
+/** IPv4 (20) and UDP (8) headers: getStats counts from the UDP payload up. */
+export const IP_UDP_HEADER_BYTES = 28;
 
 /**
  * The SDP without mDNS `.local` candidates: the server could only resolve them by
@@ -156,7 +158,7 @@ export class RoomPeer extends EventTarget {
   }
 
   /**
-   * Low-data mode: our own microphone at 16 kbit/s, and the server's 16 kbit/s
+   * Low-data mode: our own microphone at 16 kbit/s, and the server's 9 kbit/s
    * renditions of every voice we hear. Resolves to whether the server supports it.
    * @param {boolean} enabled
    */
@@ -224,6 +226,28 @@ export class RoomPeer extends EventTarget {
         bytesReceived: s.bytesReceived ?? 0,
       };
     });
+  }
+
+  /**
+   * Everything this connection has received so far, as it came off the network: the
+   * selected candidate pair's bytes (whole SRTP/SRTCP datagrams, every slot) plus the
+   * IPv4 and UDP headers of each packet. What a participant's data plan pays for.
+   * @returns {Promise<{bytes: number, packets: number, at: number}|null>}
+   */
+  async received() {
+    if (!this.pc) return null;
+    const report = await this.pc.getStats();
+    /** @type {any} */
+    let pair = null;
+    report.forEach((s) => {
+      if (s.type === "transport" && s.selectedCandidatePairId) pair = report.get(s.selectedCandidatePairId) ?? pair;
+    });
+    if (!pair) {
+      report.forEach((s) => { if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") pair = s; });
+    }
+    if (!pair) return null;
+    const packets = pair.packetsReceived ?? 0;
+    return { bytes: (pair.bytesReceived ?? 0) + IP_UDP_HEADER_BYTES * packets, packets, at: pair.timestamp };
   }
 
   close() {

@@ -48,3 +48,47 @@ export class LowDataSwitch {
     this.note.textContent = describeUse(template, this.use);
   }
 }
+
+/**
+ * What this participant receives right now, in megabytes per hour: the growth of the
+ * connection's received bytes (packet headers included) over the last `windowMs`,
+ * extrapolated to an hour. Shown beside the expected figures.
+ */
+export class DataMeter {
+  /**
+   * @param {HTMLElement} note
+   * @param {string} template a sentence with %(mb)s
+   * @param {() => Promise<{bytes: number, at: number}|null>} read
+   * @param {{everyMs?: number, windowMs?: number}} [options]
+   */
+  constructor(note, template, read, options = {}) {
+    this.note = note;
+    this.template = template;
+    this.read = read;
+    this.windowMs = options.windowMs ?? 10_000;
+    /** @type {{bytes: number, at: number}[]} */
+    this.samples = [];
+    /** @type {number|null} */
+    this.megabytesPerHour = null;
+    setInterval(() => this.sample().catch(() => {}), options.everyMs ?? 2000);
+  }
+
+  async sample() {
+    const now = await this.read();
+    if (!now) return;
+    const last = this.samples.at(-1);
+    // A new connection starts counting from zero: start the window again.
+    if (last && now.bytes < last.bytes) this.samples = [];
+    this.samples.push(now);
+    while (this.samples.length > 2 && now.at - this.samples[1].at >= this.windowMs) this.samples.shift();
+    const first = this.samples[0];
+    if (now.at - first.at < 1000) return;
+    const perSecond = ((now.bytes - first.bytes) * 1000) / (now.at - first.at);
+    this.megabytesPerHour = (perSecond * 3600) / 1e6;
+    this.note.textContent = this.template.replace(
+      "%(mb)s",
+      this.megabytesPerHour.toLocaleString(undefined, { maximumFractionDigits: 1 }),
+    );
+    this.note.hidden = false;
+  }
+}

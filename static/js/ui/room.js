@@ -6,7 +6,7 @@ import { Signalling } from "../protocol/signalling.js";
 import { RoomPeer } from "../protocol/peer.js";
 import { RoomState } from "../protocol/roomstate.js";
 import { AudioOut } from "./audio.js";
-import { LowDataSwitch } from "./lowdata.js";
+import { DataMeter, LowDataSwitch } from "./lowdata.js";
 import { setupPicker } from "./picker.js";
 import { mountStage } from "./stage.js";
 
@@ -72,6 +72,7 @@ const lowData = new LowDataSwitch(
   texts,
   async (enabled) => (peer ? peer.setLowData(enabled) : true),
 );
+const dataMeter = new DataMeter($("data-now"), texts.data_now ?? "", async () => (peer ? peer.received() : null));
 
 signalling.addEventListener("welcome", async () => {
   if (peer) return; // later welcomes: RoomPeer renegotiates by itself when needed
@@ -394,6 +395,10 @@ if (stagePanel) mountStage(stagePanel, signalling, state, config.roomId);
   get language() { return picker.language; },
   get mix() { return picker.mix; },
   stats: () => peer?.stats() ?? Promise.resolve([]),
+  /** everything received so far, headers included (what the data-use meter reads) */
+  received: () => peer?.received() ?? Promise.resolve(null),
+  /** the megabytes per hour the page shows as received now (null until measured) */
+  get dataNow() { return dataMeter.megabytesPerHour; },
   dropConnection: () => signalling.dropConnection(),
 };
 

@@ -149,7 +149,8 @@ class Client:
     def frequency(self, slot: int, seconds: float = 0.4) -> float | None:
         since = time.monotonic() - seconds
         recent = [frame for at, frame in self.frames[slot] if at >= since]
-        if len(recent) < seconds * 50 * 0.5:
+        # At least half the time's worth of samples, whatever the frame length (20 or 60 ms).
+        if sum(frame.samples for frame in recent) < seconds * 48_000 * 0.5:
             return None
         return dominant_frequency(recent)
 

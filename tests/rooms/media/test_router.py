@@ -174,10 +174,19 @@ async def test_low_data_listener_gets_the_shared_low_bitrate_rendition(router, j
 
     await low.hears(FLOOR_0, 440)
     await full.hears(FLOOR_0, 440)
-    low_sizes = [len(r.payload) for r in await packets_within(low.rtp[FLOOR_0], 0.5)]
-    full_sizes = [len(r.payload) for r in full.rtp[FLOOR_0][-20:]]
-    assert statistics.mean(low_sizes) * 8 * 50 < 24_000
-    assert statistics.mean(full_sizes) > 2 * statistics.mean(low_sizes)
+    low_packets = await packets_within(low.rtp[FLOOR_0], 1.0)
+    full_packets = full.rtp[FLOOR_0][-50:]
+    # 60 ms Opus frames: one packet every 2880 samples, about 17 a second.
+    assert {uint32_step(a.timestamp, b.timestamp) for a, b in itertools.pairwise(low_packets)} == {
+        2880
+    }
+    assert {uint32_step(a.timestamp, b.timestamp) for a, b in itertools.pairwise(full_packets)} == {
+        960
+    }
+    low_bitrate = sum(len(r.payload) for r in low_packets) * 8 / 1.0
+    assert low_bitrate < 11_000  # VBR: a steady tone takes less than the 9 kbit/s allowed
+    full_bitrate = sum(len(r.payload) for r in full_packets) * 8 / 1.0
+    assert full_bitrate > 2 * low_bitrate
 
     router.set_low_data("low", False)
     assert router._renditions == {}

@@ -85,8 +85,8 @@ async def test_a_signed_in_browser_is_seated_as_itself(engine: Engine, tmp_path:
             assert json.loads(await asyncio.wait_for(ws.recv(), 10)) == {
                 "type": "low_data_set",
                 "enabled": True,
-                "bitrate": 16000,
-                "megabytes_per_hour": 18.4,
+                "bitrate": 9000,
+                "megabytes_per_hour": 7.6,
             }
 
             # A client with a token needs no Origin and no cookie.

@@ -94,8 +94,8 @@ def test_the_room_page_escapes_the_title_and_carries_what_the_scripts_need(
         "name": "Ada <b>Lovelace</b>",
         "slots": "3",
         "use": {
-            "normal": {"bitrate": 32000, "megabytes_per_hour": 25.6},
-            "low": {"bitrate": 16000, "megabytes_per_hour": 18.4},
+            "normal": {"bitrate": 32000, "megabytes_per_hour": 24.9},
+            "low": {"bitrate": 9000, "megabytes_per_hour": 7.6},
         },
     }
     assert "Raise hand" in json.loads(room["data-texts"] or "")["raise_hand"]
