@@ -43,6 +43,7 @@ from .web import (
     home,
     interpreter,
     lightning,
+    log_redaction,
     organiser,
     programme,
     registration,
@@ -50,6 +51,7 @@ from .web import (
 )
 from .web.mail import Mailer
 from .web.page import Services
+from .web.ratelimit import MailLimits
 from .web.templating import environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,6 +136,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         engine=engine,
         templates=environment([d for d in EXTRA_TEMPLATES if d.is_dir()]),
         mailer=Mailer(settings),
+        mail_limits=MailLimits.from_settings(settings),
         extras={
             "planners": {
                 kind: _planner(kind, module, solve_seconds) for kind, module in PLANNERS.items()
@@ -150,6 +153,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.services = services
+        log_redaction.install()
         try:
             # The live rooms: one media router and one registry for this process.
             async with LiveRooms.open(
@@ -173,6 +177,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                     health_state.checks.pop("redis", None)
                     services.extras.pop(EXTRAS_KEY, None)
         finally:
+            services.mailer.close()
             engine.dispose()
 
     def live_rooms(websocket: WebSocket) -> LiveRooms | None:

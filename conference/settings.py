@@ -51,6 +51,10 @@ class Settings:
     # None: on when the site URL is a loopback address (a developer's machine, the tests).
     media_loopback: bool | None = None
     media_fast_send: bool = False
+    # Mail-sending forms (sign-in, registration), in the ``limits`` notation.
+    rate_limit_address: str = "3/minute;10/hour"
+    rate_limit_ip: str = "30/minute;300/hour"
+    rate_limit_storage: str = "memory://"
     metrics_token: str = field(default="", repr=False)
 
     @classmethod
@@ -62,6 +66,7 @@ class Settings:
             return env.get(f"CONFERENCE_{name}", default)
 
         site_url = get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+        bus_url = get("BUS_URL", "memory://")
         values: dict[str, object] = {
             "database_url": get("DATABASE_URL", f"sqlite:///{var_dir / 'conference.db'}"),
             "secret_key": get("SECRET_KEY", "") or _secret_key(var_dir),
@@ -72,7 +77,7 @@ class Settings:
             "smtp_password": get("SMTP_PASSWORD", ""),
             "smtp_from": get("SMTP_FROM", "conference@localhost"),
             "smtp_starttls": get("SMTP_STARTTLS", "1") not in ("0", "false", "no"),
-            "bus_url": get("BUS_URL", "memory://"),
+            "bus_url": bus_url,
             "ice_servers": get("ICE_SERVERS", ""),
             "turn_secret": get("TURN_SECRET", ""),
             "sign_in_minutes": int(get("SIGN_IN_MINUTES", "15")),
@@ -81,6 +86,11 @@ class Settings:
             "log_level": get("LOG_LEVEL", "INFO").upper(),
             "media_loopback": _flag(get("MEDIA_LOOPBACK", "")),
             "media_fast_send": _flag(get("MEDIA_FAST_SEND", "")) is True,
+            "rate_limit_address": get("RATE_LIMIT_ADDRESS", "3/minute;10/hour"),
+            "rate_limit_ip": get("RATE_LIMIT_IP", "30/minute;300/hour"),
+            # Several processes share one Redis bus, so they count in the same Redis.
+            "rate_limit_storage": get("RATE_LIMIT_URL", "")
+            or (bus_url if bus_url.startswith("redis") else "memory://"),
             "metrics_token": get("METRICS_TOKEN", ""),
         }
         values.update(overrides)

@@ -34,7 +34,8 @@ def make_engine(url: str) -> Engine:
     if not url.endswith(":memory:"):
         kwargs["pool_size"] = 10
         kwargs["max_overflow"] = 30
-    engine = create_engine(url, **kwargs)
+    # Statement parameters are emails, names, carriers: never in an error message or the log.
+    engine = create_engine(url, hide_parameters=True, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -14,7 +14,8 @@ from ..storage import people, signin
 from ..storage.registrations import person_by_email
 from ..storage.tables import Person
 from . import i18n
-from .page import Ctx, page
+from .page import MAIL_FAILED, TOO_MANY, Ctx, page
+from .ratelimit import client_ip
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +50,41 @@ def signin_form(ctx: Ctx) -> Response:
             errors=errors,
             next=target,
         )
+    if not ctx.services.mail_limits.allow("signin", email, client_ip(ctx.request)):
+        errors["email"] = TOO_MANY
+        return ctx.render(
+            "signin.html", status_code=429, values={"email": email}, errors=errors, next=target
+        )
+    # Known or not, the address gets a mail: the same answer, the same mail server's verdict
+    # and about the same time either way, so the form reveals no one.
+    site = ctx.services.settings.site_url
     person = person_by_email(ctx.db, email)
     if person is not None:
         token = signin.issue(ctx.db, person, ctx.services.settings.sign_in_minutes)
-        link = f"{ctx.services.settings.site_url}/signin/{token}?next={quote(target, safe='')}"
-        ctx.services.mailer.send(
-            person.email,
-            ctx._("Your sign-in link"),
-            ctx._("Open this link to sign in. It works once, for %(minutes)s minutes:")
-            % {"minutes": ctx.services.settings.sign_in_minutes}
-            + f"\n\n{link}\n",
-            log_line=f"Sign-in link for person #{person.id}: {link}",
+        link = f"{site}/signin/{token}?next={quote(target, safe='')}"
+        subject = ctx._("Your sign-in link")
+        body = ctx._(
+            "Open this link to sign in. It works once, for %(minutes)s minutes:",
+            minutes=ctx.services.settings.sign_in_minutes,
         )
-    # The same answer whether or not the address is known, so the form reveals no one.
+        log_line = f"Sign-in link for person #{person.id}: {link}"
+    else:
+        link = f"{site}/register"
+        subject = ctx._("No account uses this address")
+        body = ctx._(
+            "Someone, we hope you, asked to sign in with this address, but no account uses it. "
+            "If it was you, register first:"
+        )
+        log_line = "Sign-in asked for an address without an account."
+    body += f"\n\n{link}\n\n" + ctx._(
+        "If it was not you, ignore this message: nothing changes without you."
+    )
+    if not ctx.services.mailer.send(email, subject, body, log_line=log_line):
+        ctx.db.rollback()
+        errors["email"] = MAIL_FAILED
+        return ctx.render(
+            "signin.html", status_code=503, values={"email": email}, errors=errors, next=target
+        )
     return ctx.render("signin_sent.html")
 
 

@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from ..storage.tables import Conference, Registration
+from .log_redaction import redact
 from .page import Ctx, language_of, page, page_context, services_of
 
 log = logging.getLogger("conference.web")
@@ -69,7 +70,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     # The traceback goes to the log (no personal data in it: forms are not logged), never to the page.
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.error("unhandled error on %s %s", request.method, redact(request.url.path), exc_info=exc)
     lang = language_of(request)
     return _error_page(
         request, 500, lang.gettext("Something went wrong on our side. Please try again.")

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from ..domain.fields import Message
 from ..domain.people import Role
 from ..settings import Settings
 from ..storage import engine as storage
@@ -31,6 +32,7 @@ from ..storage import people
 from ..storage.tables import Conference, Person
 from . import i18n, ids  # noqa: F401 -- ids registers the "id" route converter
 from .mail import Mailer
+from .ratelimit import MailLimits
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ class Services:
     engine: Engine
     templates: Environment
     mailer: Mailer
+    mail_limits: MailLimits
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -104,6 +107,14 @@ class Ctx:
 
     def redirect(self, url: str) -> RedirectResponse:
         return RedirectResponse(url, status_code=303)
+
+
+MAIL_FAILED = Message(
+    "We could not send the mail. Check the address, or try again in a few minutes."
+)
+TOO_MANY = Message(
+    "Too many requests for this address or from your network. Wait a few minutes and try again."
+)
 
 
 def csrf_token(request: Request) -> str:

@@ -13,7 +13,8 @@ from ..domain.fields import Errors, Message
 from ..storage import registration_confirmations, registrations
 from ..storage.tables import Person, Registration, Session
 from .accounts import sign_in
-from .page import Ctx, NotFound, page
+from .page import MAIL_FAILED, TOO_MANY, Ctx, NotFound, page
+from .ratelimit import client_ip
 
 
 def _form_context(ctx: Ctx, values: dict[str, Any], errors: Errors) -> dict[str, Any]:
@@ -132,12 +133,14 @@ def _ask_owner_to_confirm(ctx: Ctx, email: str, values: dict[str, Any]) -> Respo
     """
     conference = ctx.conference()
     assert conference.id is not None
+    if not ctx.services.mail_limits.allow("register", email, client_ip(ctx.request)):
+        return _refuse(ctx, values, TOO_MANY, 429)
     # Fields the form ignored (a carrier without "need data") may hold anything: a NUL byte
     # among them would make PostgreSQL refuse the row, so only printable values are kept.
     form = {k: v for k, v in values.items() if v not in (None, "", []) and _printable(v)}
     token = registration_confirmations.issue(ctx.db, conference.id, email, form)
     link = f"{ctx.services.settings.site_url}/register/confirm/{token}"
-    ctx.services.mailer.send(
+    sent = ctx.services.mailer.send(
         email,
         ctx._("Confirm your registration for %(name)s", name=conference.name),
         ctx._(
@@ -149,7 +152,16 @@ def _ask_owner_to_confirm(ctx: Ctx, email: str, values: dict[str, Any]) -> Respo
         + ctx._("If it was not you, ignore this message: nothing changes without you."),
         log_line=f"Registration confirmation link: {link}",
     )
+    if not sent:
+        return _refuse(ctx, values, MAIL_FAILED, 503)
     return ctx.render("register_sent.html", conference=conference)
+
+
+def _refuse(ctx: Ctx, values: dict[str, Any], message: Message, status: int) -> Response:
+    """The form again, as typed, with ``message`` at the email field; nothing kept."""
+    ctx.db.rollback()
+    context = _form_context(ctx, values, Errors(email=message))
+    return ctx.render("register.html", status_code=status, registration=None, **context)
 
 
 @page()
