@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time
 from sqlmodel import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ..storage.tables import Conference, Registration
@@ -77,4 +77,9 @@ async def server_error(request: Request, exc: Exception) -> Response:
     )
 
 
-routes = [Route("/", home)]
+async def favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico whatever the page links: send them to the icon."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
+routes = [Route("/", home), Route("/favicon.ico", favicon)]

@@ -76,8 +76,17 @@ def zone_options(selected: str | None) -> Markup:
     return Markup("".join(parts))  # noqa: S704  (every name in it went through escape())
 
 
+# Babel names these "Unknown Region (UTC) Time": its standard variant is the proper name.
+_UNIVERSAL = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Zulu"})
+
+
 def zone_name(zone: str, locale: str) -> str:
     try:
+        if zone in _UNIVERSAL:
+            name = get_timezone_name(
+                timezones.zone("Etc/UTC"), locale=_locale(locale), zone_variant="standard"
+            )
+            return f"{name} (UTC)"
         return f"{get_timezone_name(timezones.zone(zone), locale=_locale(locale))} ({zone})"
     except LookupError:
         return zone

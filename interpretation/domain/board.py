@@ -70,8 +70,9 @@ def live_board(
                 language=channel.language,
                 booth=channel.booth,
                 state=None if booth is None else booth.state,
-                on_air=None if booth is None else booth.on_air,
-                audible=booth.audible if booth is not None else floor_speaking,
+                # A bi-active booth's other language is filled by the floor: nobody is on air in it.
+                on_air=None if booth is None or not channel.active else booth.on_air,
+                audible=(booth.audible and channel.active) if booth is not None else floor_speaking,
                 source=channel.source,
                 active=channel.active,
                 listeners=listeners[channel.language],

@@ -180,6 +180,7 @@ class BoothState(ServerMessage):
     output_language: str
     source: str
     sources: list[str]  # what the source selector offers
+    live_sources: list[str]  # the sources with a voice going out now (a relay booth on air)
     state: str
     on_air: str | None
     coughing: bool

@@ -318,6 +318,7 @@ class Interpretation:
             output_language=booth.output_language,
             source=booth.source,
             sources=state.sources(booth),
+            live_sources=self._live_sources(state, booth, room),
             state=booth.state.value,
             on_air=booth.on_air,
             coughing=booth.state is BoothState.COUGHING,
@@ -343,6 +344,22 @@ class Interpretation:
             ),
             floor_up=fade.reason.value if fade.reason is not None else None,
         )
+
+    def _live_sources(
+        self, state: RoomInterpretation, booth: Booth, room: Room | None
+    ) -> list[str]:
+        live = []
+        for source in state.sources(booth):
+            if source == "floor":
+                registry = self._registry
+                if registry is not None and room is not None and _floor_speaking(registry, room):
+                    live.append(source)
+                continue
+            language = source.removeprefix("relay:")
+            pivot = state.channels.booth_for(language)
+            if pivot is not None and pivot.audible and pivot.output_language == language:
+                live.append(source)
+        return live
 
     def _board(self, registry: Registry, state: RoomInterpretation) -> m.Board:
         room = registry.rooms.get(state.room_id)
@@ -621,10 +638,12 @@ def _present(registry: Registry | None, seat_id: str | None) -> bool:
 
 
 def _floor_speaking(registry: Registry, room: Room) -> bool:
-    """Someone may speak on the floor and is not muted (the board's "while the floor speaks")."""
+    """Someone may speak on the floor and is not muted (the board's "while the floor speaks").
+
+    Organisers count: an organiser who opens the session speaks on the floor like anyone.
+    Interpreters' console seats are listen-only, so they never count.
+    """
     seats: list[Participant] = [registry.seats[s] for s in room.seats if s in registry.seats]
     return any(
-        room.may_publish(s) and not s.muted and s.state is ParticipantState.PRESENT
-        and Role.ORGANISER not in s.roles
-        for s in seats
-    )  # fmt: skip
+        room.may_publish(s) and not s.muted and s.state is ParticipantState.PRESENT for s in seats
+    )

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC
 
 from anyio import from_thread
 from sqlmodel import select
@@ -19,6 +18,8 @@ from conference.domain import languages
 from conference.domain.people import Role
 from conference.storage.tables import Person, Session
 from conference.web.page import Ctx, Forbidden, NotFound, Services, page
+from conference.web.templating import local_time, zone_name
+from conference.web.viewer import zone_of
 from interpretation.signalling.service import Interpretation
 from interpretation.web.store import booth_specs, is_stored_member
 from rooms.media.slots import RECOMMENDED_FLOOR_SLOTS
@@ -73,32 +74,49 @@ def _console_texts(ctx: Ctx) -> dict[str, str]:
         "go_on_air": _("Go on air"),
         "go_off_air": _("Go off air"),
         "on_air": _("On air"),
-        "off_air": _("Off air"),
+        "mic_off": _("Microphone off"),
+        "coughing_short": _("Coughing"),
+        "partner_has_air": _("Your partner has the air"),
         "you_on_air": _("You are on air"),
+        "coughing": _("Coughing: your microphone is muted"),
         "partner_on_air": _("%(name)s is on air"),
         "nobody_on_air": _("Nobody is on air"),
         "dropped": _("%(name)s lost the connection"),
+        "dropped_short": _("connection lost while on air"),
         "request_handover": _("Ask for the air"),
         "offer_handover": _("Offer the air"),
-        "accept_handover": _("Accept handover"),
-        "decline_handover": _("Decline"),
-        "cancel_handover": _("Cancel request"),
-        "take_over": _("Take over now"),
+        "cancel_handover": _("Cancel"),
         "asks_for_air": _("%(name)s asks for the air"),
         "offers_air": _("%(name)s offers you the air"),
-        "waiting_answer": _("Waiting for your partner's answer…"),
+        "you_asked": _("You asked %(name)s for the air. Waiting for the answer…"),
+        "you_offered": _("You offered the air to %(name)s. Waiting for the answer…"),
+        "no_handover": _("No handover pending."),
+        "alone_in_booth": _("You are alone in this booth."),
+        "handover_done": _("Handover done: %(name)s is on air."),
+        "handover_done_you": _("Handover done: you are on air."),
         "next_turn": _("Next handover in %(time)s: %(name)s"),
         "turn_starts": _("Your turn starts in %(time)s"),
         "no_turns": _("No turn plan for this booth."),
         "working_into": _("Working into %(language)s"),
+        "switch_into": _("Switch to %(language)s (retour)"),
         "floor": _("Floor"),
         "relay_from": _("Relay from %(language)s"),
+        "live": _("live"),
+        "silent": _("silent"),
         "connected_member": _("connected"),
         "away_member": _("not connected"),
-        "you": _("you"),
-        "floor_up": _("Listeners hear the floor at full level (%(reason)s)."),
+        "you_named": _("%(name)s (you)"),
+        "floor_up_booth_empty": _("Your listeners hear the floor at full level: nobody is on air."),
+        "floor_up_interpreter_dropped": _(
+            "Your listeners hear the floor at full level: the interpreter on air lost the connection."
+        ),
+        "floor_up_retour": _(
+            "Your listeners hear the floor at full level: the booth works into the other language."
+        ),
+        "floor_up_no_booth": _(
+            "Your listeners hear the floor at full level: no booth serves the language."
+        ),
         "slow_down_sent": _("The speaker was asked to slow down."),
-        "not_assigned": _("You are not assigned to a booth of this session."),
     }
 
 
@@ -116,6 +134,7 @@ def console_page(ctx: Ctx) -> Response:
         # Logged without personal data: the session is enough to look into it.
         log.warning("refused the interpreter console of session %s: not assigned", session.id)
         raise Forbidden(ctx._("Only interpreters assigned to a booth of this session may open it."))
+    zone = zone_of(ctx, ctx.conference())
     turns = []
     for spec in booth_specs(ctx.db, session.id):
         if str(person.id) not in {p for p, _ in spec.members}:
@@ -124,8 +143,10 @@ def console_page(ctx: Ctx) -> Response:
         turns = [
             {
                 "name": names.get(t.interpreter, t.interpreter),
-                "start": t.start.astimezone(UTC).strftime("%H:%M"),
-                "end": t.end.astimezone(UTC).strftime("%H:%M"),
+                "start": local_time(t.start, zone, ctx.lang.code),
+                "end": local_time(t.end, zone, ctx.lang.code),
+                "start_ts": int(t.start.timestamp()),
+                "end_ts": int(t.end.timestamp()),
                 "you": t.interpreter == str(person.id),
             }
             for t in spec.turns
@@ -139,6 +160,7 @@ def console_page(ctx: Ctx) -> Response:
         ice_servers=live.ice_plan.for_browser(f"person-{person.id}"),
         floor_slots=RECOMMENDED_FLOOR_SLOTS,
         turns=turns,
+        zone_label=zone_name(zone, ctx.lang.code),
         language_names={
             tag: languages.native_name(tag)
             for tag in (*session.floor_languages, *session.interpretation_languages)

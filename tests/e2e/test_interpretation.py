@@ -198,7 +198,7 @@ def test_after_a_handover_the_listener_hears_the_partner(party: Party) -> None:
     dominant(party, "lea", IVAN, under=FLOOR)
     ivan_level = party.level("lea", IVAN)
     iris.click("#handover-button")
-    expect(ivan.locator("#pending-note")).to_contain_text("Iris Interpreter")
+    expect(ivan.locator("#handover-state")).to_contain_text("Iris Interpreter")
     ivan.click("#answer-accept")
     expect(iris.locator("#air-state")).to_have_attribute("data-state", "on_air")
     dominant(party, "lea", IRIS, under=FLOOR)

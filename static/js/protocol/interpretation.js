@@ -18,6 +18,7 @@
  * @property {string} output_language
  * @property {string} source
  * @property {string[]} sources
+ * @property {string[]} live_sources
  * @property {string} state
  * @property {string|null} on_air
  * @property {boolean} coughing

@@ -45,8 +45,10 @@ def test_an_assigned_interpreter_gets_the_console_with_the_turn_plan(client: Tes
     assert data["data-ws-url"] == "ws://127.0.0.1:8000/ws"
     assert data["data-room-id"]
     assert json.loads(data["data-language-names"] or "{}")["es"] == "Español"
-    assert "13:00–13:30 UTC · Ivan Interpreter" in page.text
-    assert "14:00–14:30 UTC · Iris Interpreter" in page.text
+    # In the interpreter's zone (here the conference's, UTC), without seconds.
+    assert "<time>1:00\u202fPM–1:30\u202fPM</time> Ivan Interpreter" in page.text
+    assert "<time>2:00\u202fPM–2:30\u202fPM</time> Iris Interpreter" in page.text
+    assert "Times in Coordinated Universal Time (UTC)." in page.text
     assert client.get(f"/interpret/session/{BREAKOUT}").status_code == 200
 
 
