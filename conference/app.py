@@ -45,8 +45,10 @@ from .web import (
     lightning,
     log_redaction,
     organiser,
+    polls,
     programme,
     registration,
+    results,
     talks,
 )
 from .web.mail import Mailer
@@ -193,6 +195,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         *interpreter.routes,
         *talks.routes,
         *lightning.routes,
+        *polls.routes,
+        *results.routes,
         *room_views.routes,
         *interpretation_views.routes,
         signalling_route(live_rooms),

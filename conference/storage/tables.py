@@ -251,3 +251,29 @@ class PlanRun(SQLModel, table=True):
     created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
     applied_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     created_by: int | None = Field(default=None, foreign_key="person.id")
+
+
+class Poll(SQLModel, table=True):
+    """A ranked-priority poll for the whole event (no session) or one session's rooms."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    conference_id: int = Field(foreign_key="conference.id", index=True)
+    session_id: int | None = Field(default=None, foreign_key="programme_session.id")
+    title: str = Field(max_length=200)
+    options: list[str] = _list()
+    status: str = Field(default="draft", max_length=16)
+    created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+
+class Ballot(SQLModel, table=True):
+    """One person's ranking in one poll; a changed ballot replaces the old one."""
+
+    __table_args__ = (UniqueConstraint("poll_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="poll.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    # The breakout room the ballot was cast in, for results per room; None: the main room.
+    breakout_room_id: int | None = Field(default=None, foreign_key="breakoutroom.id")
+    ranking: list[int] = Field(default_factory=list, sa_type=JSONList, nullable=False)
+    cast_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)

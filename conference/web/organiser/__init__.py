@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from . import dashboard, interpreters, people, planning, registrants, sessions, support, talks
+from . import (
+    dashboard,
+    interpreters,
+    people,
+    planning,
+    polls,
+    registrants,
+    sessions,
+    support,
+    talks,
+)
 
 routes: list[BaseRoute] = [
     *dashboard.routes,
@@ -15,4 +25,5 @@ routes: list[BaseRoute] = [
     *interpreters.routes,
     *planning.routes,
     *talks.routes,
+    *polls.routes,
 ]
