@@ -26,10 +26,7 @@ log = logging.getLogger(__name__)
 
 
 def poll_id(ctx: Ctx) -> int:
-    typed = str(ctx.request.path_params["poll_id"])
-    if not typed.isascii() or not typed.isdigit() or len(typed) > 9:
-        raise NotFound(N_("There is no such poll."))
-    return int(typed)
+    return int(ctx.request.path_params["poll_id"])
 
 
 def results_by_room(ctx: Ctx, poll: Poll) -> tuple[poll_count.PollResult, list[tuple[str, Any]]]:
@@ -128,6 +125,6 @@ def results(ctx: Ctx) -> Response:
 
 routes = [
     Route("/polls", poll_list),
-    Route("/polls/{poll_id}", ballot, methods=["GET", "POST"]),
-    Route("/polls/{poll_id}/results", results),
+    Route("/polls/{poll_id:id}", ballot, methods=["GET", "POST"]),
+    Route("/polls/{poll_id:id}/results", results),
 ]

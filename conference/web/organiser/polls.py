@@ -156,6 +156,6 @@ def poll_export(ctx: Ctx) -> Response:
 
 routes = [
     Route("/organiser/polls", poll_list, methods=["GET", "POST"]),
-    Route("/organiser/polls/{poll_id}", poll_detail, methods=["GET", "POST"]),
-    Route("/organiser/polls/{poll_id}/ballots.{kind:str}", poll_export),
+    Route("/organiser/polls/{poll_id:id}", poll_detail, methods=["GET", "POST"]),
+    Route("/organiser/polls/{poll_id:id}/ballots.{kind:str}", poll_export),
 ]
