@@ -49,7 +49,7 @@ bench-quick: $(VENV)/.installed-test
 
 catalogs: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k FieldError -k Message -o conference/web/locale/messages.pot --no-location --sort-output .
-	for lang in es fr ar; do \
+	for lang in es fr ar zh_Hans ru de id hi; do \
 	  $(BIN)/pybabel update -i conference/web/locale/messages.pot -d conference/web/locale -l $$lang --no-fuzzy-matching || \
 	  $(BIN)/pybabel init -i conference/web/locale/messages.pot -d conference/web/locale -l $$lang; \
 	done

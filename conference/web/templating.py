@@ -38,7 +38,7 @@ def environment(extra_dirs: list[Path] | None = None) -> Environment:
 @cache
 def _locale(code: str) -> Locale:
     # Babel parses a locale string on every call; a page of 300 sessions formats 600 times.
-    return Locale.parse(code)
+    return Locale.parse(code.replace("-", "_"))  # "zh-Hans" is Babel's "zh_Hans"
 
 
 def local_datetime(moment: datetime, zone: str, locale: str) -> str:
