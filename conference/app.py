@@ -51,6 +51,7 @@ from .web import (
     results,
     talks,
 )
+from .web.body_limit import BodyLimit
 from .web.mail import Mailer
 from .web.page import Services
 from .web.ratelimit import MailLimits
@@ -206,6 +207,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         routes=routes,
         middleware=[
             Middleware(SecurityHeaders),
+            Middleware(BodyLimit),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,

@@ -30,6 +30,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .serving import uvicorn_options
 
     overrides: dict[str, Any] = {}
     if args.database_url:
@@ -45,6 +46,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         log_level=settings.log_level.lower(),
         ws="websockets-sansio",
+        # Header and keep-alive timeouts, connections per client IP (conference/serving.py).
+        **uvicorn_options(settings),
     )
     return 0
 

@@ -55,6 +55,11 @@ class Settings:
     rate_limit_address: str = "3/minute;10/hour"
     rate_limit_ip: str = "30/minute;300/hour"
     rate_limit_storage: str = "memory://"
+    # The HTTP server's defences (conference/serving.py).
+    header_timeout: float = 10.0
+    keep_alive_timeout: int = 5
+    max_connections_per_ip: int = 64
+    trusted_proxies: str = "127.0.0.1,::1"
     metrics_token: str = field(default="", repr=False)
 
     @classmethod
@@ -86,6 +91,10 @@ class Settings:
             "log_level": get("LOG_LEVEL", "INFO").upper(),
             "media_loopback": _flag(get("MEDIA_LOOPBACK", "")),
             "media_fast_send": _flag(get("MEDIA_FAST_SEND", "")) is True,
+            "header_timeout": float(get("HEADER_TIMEOUT", "10")),
+            "keep_alive_timeout": int(get("KEEP_ALIVE_TIMEOUT", "5")),
+            "max_connections_per_ip": int(get("MAX_CONNECTIONS_PER_IP", "64")),
+            "trusted_proxies": get("TRUSTED_PROXIES", "127.0.0.1,::1"),
             "rate_limit_address": get("RATE_LIMIT_ADDRESS", "3/minute;10/hour"),
             "rate_limit_ip": get("RATE_LIMIT_IP", "30/minute;300/hour"),
             # Several processes share one Redis bus, so they count in the same Redis.

@@ -31,12 +31,12 @@ from ..storage import engine as storage
 from ..storage import people
 from ..storage.tables import Conference, Person
 from . import i18n, ids  # noqa: F401 -- ids registers the "id" route converter
+from .body_limit import MAX_BODY_BYTES as MAX_FORM_BYTES
+from .body_limit import TOO_LARGE
 from .mail import Mailer
 from .ratelimit import MailLimits
 
 log = logging.getLogger(__name__)
-
-MAX_FORM_BYTES = 6 * 1024 * 1024
 
 
 @dataclass
@@ -117,6 +117,20 @@ TOO_MANY = Message(
 )
 
 
+EXPIRED = (
+    "This form has expired or did not come from this site. "
+    "Go back, reload the page and send it again."
+)
+
+
+def _same_site(request: Request) -> bool:
+    """False when the browser says the form came from another origin."""
+    origin = request.headers.get("origin")
+    if origin is None:  # older browsers and non-browser clients; the CSRF token still counts
+        return True
+    return origin == services_of(request).settings.site_origin
+
+
 def csrf_token(request: Request) -> str:
     token = request.session.get("csrf")
     if not token:
@@ -161,21 +175,19 @@ def page(
         async def endpoint(request: Request) -> Response:
             form = None
             if request.method not in ("GET", "HEAD", "OPTIONS"):
-                length = int(request.headers.get("content-length") or 0)
-                if length > MAX_FORM_BYTES:
-                    raise HTTPException(413, "This upload is too large (at most 6 MB).")
+                # Before reading a byte of the body: a form from another site, or from a
+                # browser that never got a form from us, cannot pass, so it is not read.
+                expected = request.session.get("csrf")
+                if not expected or not _same_site(request):
+                    raise Forbidden(EXPIRED)
+                length = request.headers.get("content-length", "")
+                if length.isascii() and length.isdigit() and int(length) > MAX_FORM_BYTES:
+                    raise HTTPException(413, TOO_LARGE)
+                # BodyLimit stops a longer body (chunked ones too) while it streams in.
                 form = await request.form(max_part_size=MAX_FORM_BYTES)
                 sent = form.get("csrf_token")
-                expected = request.session.get("csrf")
-                if (
-                    not isinstance(sent, str)
-                    or not expected
-                    or not hmac.compare_digest(sent, str(expected))
-                ):
-                    raise Forbidden(
-                        "This form has expired or did not come from this site. "
-                        "Go back, reload the page and send it again."
-                    )
+                if not isinstance(sent, str) or not hmac.compare_digest(sent, str(expected)):
+                    raise Forbidden(EXPIRED)
             services = services_of(request)
             lang = language_of(request)
 
