@@ -32,7 +32,7 @@ from interpretation.web.store import DatabaseBooths
 from rooms import stage
 from rooms.metrics import RoomsCollector
 from rooms.web import views as room_views
-from rooms.web.auth import session_authenticator
+from rooms.web.auth import person_identities, session_authenticator
 from rooms.web.live import EXTRAS_KEY, IcePlan, LiveRooms, signalling_route
 
 from .settings import Settings
@@ -185,6 +185,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     def live_rooms(websocket: WebSocket) -> LiveRooms | None:
         return services.extras.get(EXTRAS_KEY)
+
+    identities = person_identities(engine)
+
+    async def roles_changed(person_ids: list[int]) -> None:
+        """Seats of these people take their new roles at once (resume re-reads them too)."""
+        live: LiveRooms | None = services.extras.get(EXTRAS_KEY)
+        if live is None:
+            return
+        for identity in await identities(person_ids):
+            await live.registry.update_person(identity)
+
+    services.on_roles_changed.append(roles_changed)
 
     routes: list[BaseRoute] = [
         *health.routes(health_state),

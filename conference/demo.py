@@ -553,13 +553,11 @@ def _local_window(day: date, zone: str, first: int, last: int) -> tuple[datetime
 
 
 def _lightning(db: DbSession, conference_id: int, people: list[_Registrant]) -> None:
-    """The talks, each given by the registrant chosen for it; speakers gain the speaker role."""
+    """The talks, each given by the registrant chosen for it (on its block's stage, no role)."""
     speakers = {p.talk: p for p in people if p.talk is not None}
     for index, (title, language, _, priority, windows) in enumerate(TALKS):
         person = registrations.person_by_email(db, speakers[index].data.email)
         assert person is not None and person.id is not None
-        person.roles = [*person.roles, Role.SPEAKER.value]
-        db.add(person)
         talk = LightningTalk(
             conference_id=conference_id,
             speaker_id=person.id,

@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlmodel import Session as DbSession
 from sqlmodel import col, delete, select
 
-from ..domain.people import Role
 from ..domain.talks import Status, TalkData
 from ..planning.lightning import Block, Placement, Slot, Talk
 from .plans import CHANGEOVER_MINUTES, SLOT_MINUTES
@@ -82,7 +81,11 @@ def save(
     data: TalkData,
     talk: LightningTalk | None = None,
 ) -> LightningTalk:
-    """Create or update a submission and replace its windows; the speaker becomes a speaker."""
+    """Create or update a submission and replace its windows.
+
+    Submitting grants no role: the ``speaker`` role would hold the floor of every plenary.
+    A talk's speaker speaks on its block's stage during their slot, once it is accepted.
+    """
     if talk is None:
         assert conference.id is not None and speaker.id is not None
         talk = LightningTalk(
@@ -100,9 +103,6 @@ def save(
     assert talk.id is not None
     for window in data.windows:
         db.add(SpeakerWindow(talk_id=talk.id, start=window.start, end=window.end))
-    if Role.SPEAKER.value not in speaker.roles:
-        speaker.roles = [*speaker.roles, Role.SPEAKER.value]
-        db.add(speaker)
     db.flush()
     return talk
 

@@ -49,6 +49,10 @@ class Services:
     mailer: Mailer
     mail_limits: MailLimits
     extras: dict[str, Any] = field(default_factory=dict)
+    # Awaited on the event loop, with the person ids, once a unit of work that changed
+    # people's roles has committed. The composition root connects the live rooms here,
+    # so that a demoted organiser loses organiser powers on an open websocket at once.
+    on_roles_changed: list[Callable[[list[int]], Awaitable[None]]] = field(default_factory=list)
 
 
 class Forbidden(HTTPException):
@@ -71,6 +75,7 @@ class Ctx:
     lang: i18n.InterfaceLanguage
     person: Person | None
     form: FormData | None
+    roles_changed: list[int] = field(default_factory=list)  # told after the commit
 
     @property
     def roles(self) -> set[str]:
@@ -190,6 +195,7 @@ def page(
                     raise Forbidden(EXPIRED)
             services = services_of(request)
             lang = language_of(request)
+            roles_changed: list[int] = []
 
             def run() -> Response:
                 with storage.session(services.engine) as db:
@@ -202,13 +208,20 @@ def page(
                         return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
                     if role and person is not None and role.value not in person.roles:
                         raise Forbidden()
-                    return view(Ctx(request, db, services, lang, person, form))
+                    return view(Ctx(request, db, services, lang, person, form, roles_changed))
 
             try:
-                return await run_in_threadpool(run)
+                response = await run_in_threadpool(run)
             finally:
                 if form is not None:
                     await form.close()
+            if roles_changed:
+                for hook in services.on_roles_changed:
+                    try:
+                        await hook(sorted(set(roles_changed)))
+                    except Exception:  # the roles are saved; a live room failing must not 500
+                        log.exception("telling the live rooms about changed roles failed")
+            return response
 
         endpoint.__name__ = view.__name__
         endpoint.__doc__ = view.__doc__

@@ -1,7 +1,8 @@
 """A speaker's lightning talks: submit one, see them all, edit one until the organisers decide.
 
 - ``GET /talks``: the signed-in person's talks, with their status and slot.
-- ``GET|POST /talks/new``: submit a talk (the person becomes a speaker).
+- ``GET|POST /talks/new``: submit a talk (no role comes with it: see
+  ``storage.talks.save``).
 - ``GET|POST /talks/{id}``: see the talk, and change it while it is still undecided.
 
 Windows are typed in the speaker's own timezone and kept in UTC.

@@ -263,7 +263,12 @@ class Interpretation:
                 await registry.publish_seat(seat, mix)
         if room is not None:
             main = registry.main_room_of(room)
-            for watcher in sorted(self._watchers.get(main.room_id, ())):
+            watchers = self._watchers.get(main.room_id, set())
+            for watcher in sorted(watchers):
+                watching = registry.seats.get(watcher)
+                if watching is None or not watching.is_organiser:
+                    watchers.discard(watcher)  # gone, or no longer an organiser
+                    continue
                 await registry.publish_seat(watcher, self._board(registry, state))
 
     # Views.

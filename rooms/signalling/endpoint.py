@@ -43,7 +43,7 @@ async def identify(
         return None
     token = websocket.query_params.get("token")
     if token is not None:
-        return tokens.verify(token) if tokens is not None else None
+        return tokens.redeem(token) if tokens is not None else None
     if origin is None:
         return None
     try:

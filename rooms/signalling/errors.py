@@ -22,6 +22,7 @@ class CloseCode(IntEnum):
     HEARTBEAT_TIMEOUT = 4000
     REPLACED = 4001  # the seat was resumed by a newer connection
     UNSUPPORTED_VERSION = 4002
+    SEAT_TAKEN = 4003  # the same person sat down in this room from a newer connection
 
 
 class SignallingError(RoomsError):

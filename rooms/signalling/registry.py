@@ -19,10 +19,11 @@ from typing import Any
 
 from starlette.routing import WebSocketRoute
 
-from rooms.bus import EventBus, MemoryBus, open_bus
+from rooms.bus import BusError, EventBus, MemoryBus, Subscription, open_bus
 from rooms.domain.breakout import BreakoutSet, HelpRequest
 from rooms.domain.errors import Conflict, InvalidTransition, NotFound
 from rooms.domain.participant import Participant, ParticipantState
+from rooms.domain.roles import Role
 from rooms.domain.room import Room, RoomKind, RoomState
 from rooms.signalling import breakouts, negotiation, presence
 from rooms.signalling.clock import Clock, SystemClock
@@ -54,6 +55,9 @@ logger = logging.getLogger(__name__)
 # Control events on a seat's topic: the connection acts on them, clients never see them.
 MOVED = "_moved"
 CLOSE = "_close"
+# A person's roles or name changed: every registry sharing the bus updates its seats.
+PEOPLE_TOPIC = "people"
+PERSON_CHANGED = "_person"
 
 
 def room_topic(room_id: str) -> str:
@@ -105,6 +109,8 @@ class Registry:
         self._media_peers: set[str] = set()  # seats the media layer knows about
         self._sweeper: asyncio.Task[None] | None = None
         self.stats = SignallingStats()
+        self._people: asyncio.Task[None] | None = None
+        self._origin = secrets.token_hex(8)  # tells this registry's own bus events apart
         # Live state that extensions keep per registry, by extension name (rooms/stage.py).
         self.extension_state: dict[str, Any] = {}
 
@@ -118,14 +124,18 @@ class Registry:
     async def start(self) -> None:
         if self._sweeper is None:
             self._sweeper = asyncio.create_task(self._sweep_forever(), name="rooms-sweeper")
+        if self._people is None:
+            people = await self.bus.subscribe(PEOPLE_TOPIC)
+            self._people = asyncio.create_task(self._follow_people(people), name="rooms-people")
 
     async def stop(self) -> None:
         """Stop the sweeper and close the bus; open connections then close with 1001."""
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
+        for task in (self._sweeper, self._people):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._sweeper = self._people = None
         await self.bus.close()
 
     async def __aenter__(self) -> Registry:
@@ -160,6 +170,65 @@ class Registry:
         for bset in list(self.breakouts.values()):
             if bset.is_due(now):
                 await breakouts.close_all(self, bset)
+
+    # People: roles change while they sit in rooms.
+
+    async def update_person(self, identity: Identity) -> None:
+        """A person's roles or name changed: their seats follow at once, in every process.
+
+        The application calls it when an organiser changes someone's roles, so that a
+        demoted organiser loses organiser powers on a socket that is already open.
+        """
+        await self._apply_person(identity)
+        event = {
+            "type": PERSON_CHANGED,
+            "origin": self._origin,
+            "person_id": identity.person_id,
+            "display_name": identity.display_name,
+            "roles": sorted(role.value for role in identity.roles),
+        }
+        await self.bus.publish(PEOPLE_TOPIC, event)
+
+    async def _follow_people(self, subscription: Subscription) -> None:
+        try:
+            async for _topic, event in subscription:
+                if event.get("type") != PERSON_CHANGED or event.get("origin") == self._origin:
+                    continue
+                try:
+                    identity = Identity.of(
+                        str(event["person_id"]), str(event["display_name"]), event["roles"]
+                    )
+                except (KeyError, TypeError, ValueError):
+                    logger.warning("ignored a malformed person event on the bus")
+                    continue
+                await self._apply_person(identity)
+        except BusError:
+            return  # the bus closed: the registry is stopping
+        finally:
+            with contextlib.suppress(BusError):
+                await subscription.aclose()
+
+    async def _apply_person(self, identity: Identity) -> None:
+        for seat in [s for s in self.seats.values() if s.person_id == identity.person_id]:
+            await self._reseat_identity(seat, identity)
+
+    async def _reseat_identity(self, seat: Participant, identity: Identity) -> None:
+        """Give a seat the person's current roles and name, and what follows from them."""
+        if (seat.roles, seat.display_name) == (identity.roles, identity.display_name):
+            return
+        lost_speaker = Role.SPEAKER in seat.roles and Role.SPEAKER not in identity.roles
+        seat.roles = identity.roles
+        seat.display_name = identity.display_name
+        room = self.rooms.get(seat.room_id or "")
+        if (
+            lost_speaker
+            and seat.has_floor
+            and room is not None
+            and room.kind.floor_controlled
+            and room.floor_holders is None
+        ):
+            seat.take_floor()  # the floor came with the role
+        await self.refresh(seat)
 
     # Sessions and rooms.
 
@@ -321,6 +390,9 @@ class Registry:
                 )
             if seat.state is ParticipantState.AWAY:
                 seat.reconnect()
+            # The roles come from this connection's identity, read from the database just
+            # now, never from the seat: a demoted organiser resumes as what they are now.
+            await self._reseat_identity(seat, identity)
         self._attached[seat.seat_id] = connection_id
         for token in [t for t, sid in self._resume_tokens.items() if sid == seat.seat_id]:
             del self._resume_tokens[token]
@@ -382,6 +454,7 @@ class Registry:
                 old.room_id, PresenceLeft(room_id=old.room_id, seat_id=seat.seat_id, reason=reason)
             )
         if room is not None:
+            await self._one_seat_per_person(room, seat)
             room.admit(seat.seat_id)
             seat.enter_room(room.room_id)
             if room.grants_floor_on_entry(seat):
@@ -400,6 +473,25 @@ class Registry:
                 "reason": reason,
             },
         )
+
+    async def _one_seat_per_person(self, room: Room, newcomer: Participant) -> None:
+        """A person sits in a room once: their older seat there is closed and released."""
+        for seat_id in list(room.seats):
+            older = self.seats.get(seat_id)
+            if older is None or older is newcomer or older.person_id != newcomer.person_id:
+                continue
+            connection = self._attached.get(seat_id)
+            if connection is not None:
+                await self.publish_seat(
+                    seat_id,
+                    {
+                        "type": CLOSE,
+                        "connection_id": connection,
+                        "code": int(CloseCode.SEAT_TAKEN),
+                        "reason": "you took a seat in this room from another connection",
+                    },
+                )
+            await self.release(older, "replaced")
 
     async def refresh(self, seat: Participant) -> None:
         """Announce a seat's changed flags to its room, and keep the media in step."""

@@ -1,7 +1,13 @@
-"""Short-lived signed tokens for clients without the session cookie (``/ws?token=...``)."""
+"""Short-lived signed tokens for clients without the session cookie (``/ws?token=...``).
+
+A token opens one websocket: ``redeem`` spends it, so a copied token cannot open a second
+connection (it once opened 500 seats). ``verify`` only reads it, for HTTP requests such as
+``GET /rooms/session/{id}/connect`` that come before the websocket.
+"""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
@@ -25,6 +31,8 @@ class ConnectTokens:
                 return int(now())
 
         self._max_age = max_age
+        self._now = now
+        self._spent: dict[str, float] = {}  # nonce -> when it may be forgotten (expired anyway)
         self._serializer = URLSafeTimedSerializer(
             secret, salt="rooms.signalling.connect", signer=_ClockSigner
         )
@@ -34,16 +42,36 @@ class ConnectTokens:
             "p": identity.person_id,
             "n": identity.display_name,
             "r": sorted(role.value for role in identity.roles),
+            "j": secrets.token_urlsafe(12),
         }
         return self._serializer.dumps(payload)
 
     def verify(self, token: str) -> Identity | None:
-        """The identity in a valid, unexpired token; None otherwise."""
+        """The identity in a valid, unexpired, unspent token; None otherwise."""
+        found = self._read(token)
+        if found is None or found[1] in self._spent:
+            return None
+        return found[0]
+
+    def redeem(self, token: str) -> Identity | None:
+        """Like ``verify``, and spend the token: it opens no other connection."""
+        found = self._read(token)
+        now = self._now()
+        for nonce in [n for n, until in self._spent.items() if until <= now]:
+            del self._spent[nonce]
+        if found is None or found[1] in self._spent:
+            return None
+        self._spent[found[1]] = now + self._max_age + 1
+        return found[0]
+
+    def _read(self, token: str) -> tuple[Identity, str] | None:
         try:
             payload: Any = self._serializer.loads(token, max_age=self._max_age)
         except BadSignature:  # also covers SignatureExpired
             return None
         try:
-            return Identity.of(str(payload["p"]), str(payload["n"]), payload["r"])
+            identity = Identity.of(str(payload["p"]), str(payload["n"]), payload["r"])
+            nonce = str(payload["j"])
         except (KeyError, TypeError, ValueError):
             return None
+        return identity, nonce

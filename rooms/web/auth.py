@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy.engine import Engine
 from starlette.requests import HTTPConnection
@@ -13,7 +14,7 @@ from conference.storage.tables import Person
 from rooms.domain.roles import Role
 from rooms.signalling import Authenticate, Identity
 
-__all__ = ["identity_of", "session_authenticator"]
+__all__ = ["identity_of", "person_identities", "session_authenticator"]
 
 
 def identity_of(person: Person) -> Identity:
@@ -43,3 +44,17 @@ def session_authenticator(engine: Engine) -> Authenticate:
         return await asyncio.to_thread(load, dict(session))
 
     return authenticate
+
+
+def person_identities(engine: Engine) -> Callable[[list[int]], Awaitable[list[Identity]]]:
+    """Read people's current identities (roles, name) from the database, off the event loop."""
+
+    def load(person_ids: list[int]) -> list[Identity]:
+        with storage.session(engine) as db:
+            found = (db.get(Person, person_id) for person_id in person_ids)
+            return [identity_of(person) for person in found if person is not None]
+
+    async def identities(person_ids: list[int]) -> list[Identity]:
+        return await asyncio.to_thread(load, person_ids)
+
+    return identities

@@ -197,7 +197,7 @@ def test_lightning_talks_have_speakers_and_windows(engine: Engine) -> None:
     assert all(windows[t.id] == 1 for t in talks)
     for talk, speaker in zip(talks, speakers, strict=True):
         assert speaker is not None
-        assert speaker.roles == ["participant", "speaker"]
+        assert speaker.roles == ["participant"]  # a talk speaks on its stage, not by role
         assert speaker.id in registered
         assert talk.block_id is None and talk.slot_start is None
     assert len({t.speaker_id for t in talks}) == 8

@@ -54,6 +54,8 @@ def people_list(ctx: Ctx) -> Response:
         ctx.db.rollback()
         return _list_page(ctx, typed, errors, status_code=400)
     person = people.invite(ctx.db, name, email, role)
+    if person.id is not None:
+        ctx.roles_changed.append(person.id)
     log.info("person #%s given the %s role by person #%s", person.id, role, _actor(ctx))
     return ctx.redirect("/organiser/people?invited=1")
 
@@ -88,6 +90,8 @@ def person_roles(ctx: Ctx) -> Response:
         ctx.db.rollback()
         return _roles_page(ctx, person, typed, errors, status_code=400)
     people.set_roles(ctx.db, person, roles)
+    if person.id is not None:
+        ctx.roles_changed.append(person.id)
     log.info("roles of person #%s changed by person #%s", person.id, _actor(ctx))
     return ctx.redirect("/organiser/people?changed=1")
 

@@ -41,7 +41,7 @@ def test_a_talk_from_submission_to_the_running_order(engine: Engine) -> None:
         assert talks.offered_languages(db, conference) == ["en", "fr"]
         talk = talks.save(db, conference, ama, DATA)
         again = talks.save(db, conference, ama, DATA, talk)
-        assert again.id == talk.id and ama.roles == ["participant", "speaker"]
+        assert again.id == talk.id and ama.roles == ["participant"]
         assert [(w.start, w.end) for w in talks.windows(db, talk)] == [
             (at(15), at(16)), (at(17), at(18)),
         ]  # fmt: skip

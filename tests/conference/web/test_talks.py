@@ -106,7 +106,7 @@ def test_submitting_needs_signing_in(client, block) -> None:
     assert response.headers["location"] == "/signin?next=/talks/new"
 
 
-def test_a_submission_keeps_windows_typed_in_the_speakers_timezone_and_makes_them_a_speaker(
+def test_a_submission_keeps_windows_typed_in_the_speakers_timezone_and_grants_no_role(
     client, engine, block
 ) -> None:
     sign_in(client, "ama@example.org")
@@ -124,7 +124,8 @@ def test_a_submission_keeps_windows_typed_in_the_speakers_timezone_and_makes_the
         "Wikidata for small languages", "fr", 4, "submitted", "Asia/Kolkata",
     )  # fmt: skip
     assert windows == [(at(14, 30), at(17)), (at(17, 30), at(18))]
-    assert roles_of(engine, "ama@example.org") == ["participant", "speaker"]
+    # Submitting grants no role: the speaker role would hold the floor of every plenary.
+    assert roles_of(engine, "ama@example.org") == ["participant"]
 
     shown = client.get(response.headers["location"])
     assert "Your talk is saved." in shown.text

@@ -30,3 +30,15 @@ def test_forged_and_foreign_tokens_fail() -> None:
 def test_identity_refuses_unknown_roles() -> None:
     with pytest.raises(ValueError):
         Identity.of("p-1", "Ada", ["king"])
+
+
+def test_a_token_is_spent_by_the_connection_it_opens() -> None:
+    clock = FakeClock()
+    tokens = ConnectTokens("secret", clock=clock)
+    identity = Identity.of("p-1", "Ada", ["participant"])
+    token = tokens.issue(identity)
+    assert tokens.verify(token) == identity  # reading it (GET .../connect) does not spend it
+    assert tokens.redeem(token) == identity
+    assert tokens.redeem(token) is None
+    assert tokens.verify(token) is None
+    assert tokens.redeem(tokens.issue(identity)) == identity  # each token is its own

@@ -34,7 +34,7 @@ async def test_reconnect_within_30_s_resumes_seat_room_and_roles(harness: Harnes
     await _drop(bob, org)
 
     harness.clock.advance(29)
-    again = await harness.connect("bob", "participant")
+    again = await harness.connect("bob", "participant,interpreter")
     welcome = await again.hello(first["resume_token"])
     assert (welcome["resumed"], welcome["seat_id"]) == (True, first["seat_id"])
     assert welcome["resume_token"] != first["resume_token"]
