@@ -188,7 +188,10 @@ async def test_a_demoted_organiser_loses_organiser_powers_on_an_open_socket(
             assert await _error_about(bea_ws, "mute_self") == "not_allowed"
             old_token = welcomes[0]["resume_token"]  # given while she was an organiser
 
-        # She drops, and resumes the seat with the token she had as an organiser.
+        # She drops, signs in again (losing a role ended her old cookie), and resumes the
+        # seat with the resume token she was given as an organiser.
+        bea_http.cookies.clear()
+        await asyncio.to_thread(sign_in_over_http, bea_http, mailer, "bea@example.org")
         async with connect(ws_url, additional_headers=headers(bea_http)) as again:
             welcome = await _hello(again, old_token)
             assert (welcome["resumed"], welcome["you"]["roles"]) == (True, ["participant"])
