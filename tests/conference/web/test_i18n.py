@@ -88,7 +88,7 @@ def test_every_catalog_translates_every_message_and_keeps_placeholders(code: str
     with (i18n.LOCALE_DIR / "messages.pot").open("rb") as handle:
         template = read_po(handle)
     missing = {m.id for m in template if m.id} - {m.id for m in catalog if m.id}
-    assert not missing, f"{code}: {sorted(missing)[:5]} are missing"
+    assert not missing, f"{code}: {sorted(missing, key=str)[:5]} are missing"
     for message in catalog:
         if not message.id:
             continue
