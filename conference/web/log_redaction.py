@@ -26,6 +26,8 @@ _IN_QUERY = re.compile(r"([?&;](?:token|resume_token)=)[^&#\s\"']+")
 # and for the traceback of an exception that reached the server.
 LOGGERS = ("", "uvicorn", "uvicorn.access", "uvicorn.error")
 _TALKATIVE = (DBAPIError, smtplib.SMTPException)
+# How the websockets library logs each frame and handshake header it sends or receives.
+_FRAME_LINES = frozenset({"< %s", "> %s", "< %s: %s", "> %s: %s"})
 
 
 def redact(text: str) -> str:
@@ -49,6 +51,8 @@ class PrivateLog(logging.Filter):
         if record.name == "conference.mail":
             # Without a mail server, the development log is the mail: its links must work.
             return True
+        if record.levelno <= logging.DEBUG and record.msg in _FRAME_LINES:
+            return False  # websockets' frame log at DEBUG: chat lines, names, tokens
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         if isinstance(record.args, tuple):

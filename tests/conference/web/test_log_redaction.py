@@ -61,3 +61,23 @@ def test_a_database_error_keeps_its_frames_and_hides_its_text() -> None:
     text = logging.Formatter().format(record)
     assert "canary" not in text
     assert "IntegrityError" in text and "test_log_redaction.py" in text
+
+
+def test_websocket_frames_and_headers_are_not_logged_even_at_debug() -> None:
+    frame = logging.LogRecord(
+        "uvicorn.error", logging.DEBUG, __file__, 1, "< %s", ("TEXT '{\"chat\": ...}'",), None
+    )
+    header = logging.LogRecord(
+        "uvicorn.error", logging.DEBUG, __file__, 1, "< %s: %s", ("cookie", "session=x"), None
+    )
+    assert not PrivateLog().filter(frame)
+    assert not PrivateLog().filter(header)
+
+
+def test_the_development_mail_log_keeps_its_link() -> None:
+    record = logging.LogRecord(
+        "conference.mail", logging.WARNING, __file__, 1, "No mail server is configured. %s",
+        (f"Sign-in link for person #1: http://127.0.0.1:8000/signin/{TOKEN}",), None,
+    )  # fmt: skip
+    PrivateLog().filter(record)
+    assert TOKEN in record.getMessage()
