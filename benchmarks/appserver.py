@@ -15,6 +15,7 @@ from benchmarks.procs import raise_fd_limit
 from conference.app import create_app
 from conference.settings import Settings
 from conference.storage.engine import make_engine
+from rooms.signalling.server import uvicorn_ws_options
 
 
 def main() -> None:
@@ -33,7 +34,7 @@ def main() -> None:
         host="127.0.0.1",
         port=args.port,
         log_level="warning",
-        ws="websockets-sansio",
+        **uvicorn_ws_options(),
         backlog=4096,
         access_log=False,
     )

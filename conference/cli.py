@@ -29,6 +29,8 @@ def _engine(args: argparse.Namespace) -> Any:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from rooms.signalling.server import uvicorn_ws_options
+
     from .app import create_app
     from .serving import uvicorn_options
 
@@ -45,9 +47,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level=settings.log_level.lower(),
-        ws="websockets-sansio",
         # Header and keep-alive timeouts, connections per client IP (conference/serving.py).
         **uvicorn_options(settings),
+        # The protocol's 64 KiB frame limit, enforced by the server (rooms/signalling/server.py).
+        **uvicorn_ws_options(),
     )
     return 0
 

@@ -72,6 +72,8 @@ class MessageCatalog:
             data = json.loads(text)
         except ValueError:
             raise MalformedMessage("the message is not valid JSON") from None
+        except RecursionError:  # thousands of nested brackets
+            raise MalformedMessage("the message is nested too deeply") from None
         if not isinstance(data, dict):
             raise MalformedMessage("a message must be a JSON object")
         kind = data.get("type")

@@ -184,7 +184,9 @@ class Connection:
             self._last_heard = loop.time()
             text: str | None = frame.get("text")
             data: bytes | None = frame.get("bytes")
-            size = len(text.encode()) if text is not None else len(data or b"")
+            size = (
+                len(text.encode(errors="surrogatepass")) if text is not None else len(data or b"")
+            )
             if size > self._limits.max_message_bytes:
                 limit_kib = self._limits.max_message_bytes // 1024
                 self.abort(CloseCode.TOO_BIG, f"messages are limited to {limit_kib} KiB")
@@ -305,12 +307,19 @@ class Connection:
     # Heartbeat.
 
     async def _heartbeat(self) -> None:
+        """Ping every interval; close as soon as the client has been silent for the timeout."""
         loop = asyncio.get_running_loop()
+        interval, timeout = self._limits.heartbeat_interval, self._limits.heartbeat_timeout
         beats = 0
+        next_ping = loop.time() + interval
         while True:
-            await asyncio.sleep(self._limits.heartbeat_interval)
-            if loop.time() - self._last_heard > self._limits.heartbeat_timeout:
+            now = loop.time()
+            deadline = self._last_heard + timeout
+            if now >= deadline:
                 self.abort(CloseCode.HEARTBEAT_TIMEOUT, "no message or pong within the timeout")
                 return
-            beats += 1
-            self.send(ServerPing(nonce=str(beats)))
+            if now >= next_ping:
+                beats += 1
+                self.send(ServerPing(nonce=str(beats)))
+                next_ping = now + interval
+            await asyncio.sleep(min(next_ping, deadline) - now)

@@ -6,18 +6,23 @@ from dataclasses import dataclass
 
 from rooms.signalling.clock import Clock
 
+# The protocol's message limit; the HTTP server refuses bigger frames itself (server.py).
+MAX_MESSAGE_BYTES = 64 * 1024
+
 
 @dataclass(frozen=True)
 class Limits:
-    max_message_bytes: int = 64 * 1024
+    max_message_bytes: int = MAX_MESSAGE_BYTES
     messages_per_second: float = 10.0
     message_burst: int = 30
     # Going over the rate costs a strike; out of strikes means persistent abuse (close 1008).
     strikes_per_second: float = 0.5
     strike_burst: int = 10
     send_queue: int = 256  # outgoing messages a slow client may have pending before close 1013
-    heartbeat_interval: float = 15.0
-    heartbeat_timeout: float = 45.0
+    # A silent network drop (Wi-Fi gone) must be noticed within 10 s, so that an
+    # interpreter who vanishes goes off air and the floor's 3 s fade means something.
+    heartbeat_interval: float = 3.0
+    heartbeat_timeout: float = 8.0
     reconnect_grace: float = 30.0
     sweep_interval: float = 1.0
 

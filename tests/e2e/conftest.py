@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 from conference.app import create_app
 from conference.settings import Settings
 from conference.storage.engine import make_engine
+from rooms.signalling.server import uvicorn_ws_options
 
 CHROMIUM = "/usr/bin/chromium"
 # Flags from shared/notes/chromium.md: headless as root with no network.
@@ -61,7 +62,7 @@ class LiveServer:
 
 def start_server(app: Starlette, port: int) -> tuple[uvicorn.Server, threading.Thread]:
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio"
+        app, host="127.0.0.1", port=port, log_level="warning", **uvicorn_ws_options()
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

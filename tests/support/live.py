@@ -11,6 +11,8 @@ from contextlib import contextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
+from rooms.signalling.server import uvicorn_ws_options
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -22,7 +24,7 @@ def free_port() -> int:
 def serving(app: ASGIApp, port: int, start_within: float = 20) -> Iterator[None]:
     """Serve ``app`` on 127.0.0.1:``port`` until the block ends (lifespan included)."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio"
+        app, host="127.0.0.1", port=port, log_level="warning", **uvicorn_ws_options()
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True, name=f"uvicorn-{port}")

@@ -25,10 +25,11 @@ from interpretation.domain import FloorLevel
 from interpretation.signalling.service import Interpretation
 from interpretation.web.views import EXTRAS_KEY
 from rooms.client import RoomClient
-from rooms.signalling import ConnectTokens, Identity
+from rooms.signalling import ConnectTokens, Identity, Limits
 from rooms.web.live import EXTRAS_KEY as ROOMS_KEY
 from tests.support.interpretation_seed import BREAKOUT, PLENARY, interpretation_conference
 from tests.support.live import free_port, serving
+from tests.support.proxy import SilentDrop
 
 pytestmark = pytest.mark.integration
 
@@ -55,10 +56,12 @@ class Site:
         live = self.app.state.services.extras[ROOMS_KEY]
         return str(live.registry.room_for_session(str(session_id)))
 
-    async def client(self, name: str, roles: list[str], tone: float | None = None) -> RoomClient:
+    async def client(
+        self, name: str, roles: list[str], tone: float | None = None, ws_url: str = ""
+    ) -> RoomClient:
         person = str(self.ids.get(name, 900 + len(self.clients)))
         token = self.tokens.issue(Identity.of(person, name.title(), roles))
-        client = RoomClient(self.ws_url, token=token, tone=tone)
+        client = RoomClient(ws_url or self.ws_url, token=token, tone=tone)
         self.clients.append(client)
         await client.connect()
         return client
@@ -333,3 +336,32 @@ async def test_an_organiser_opens_a_booth_in_a_breakout_room(site: Site) -> None
         await olu.send("booth_open", room_id=breakout, languages=["de"], members=[])
         refused = await olu.expect("error")
         assert refused["about"] == "booth_open"
+
+
+async def test_an_interpreter_whose_network_drops_silently_goes_off_air(site: Site) -> None:
+    """Issue 10: no close, no FIN, no pong; the server notices by its heartbeat (8 s)."""
+    assert Limits().heartbeat_timeout < 10  # the bound the issue asks for
+    room = site.room_id(PLENARY)
+    port = int(site.ws_url.split(":")[2].split("/")[0])
+    async with asyncio.timeout(60), SilentDrop(port).running() as wifi:
+        flora = await site.client("flora", ["speaker"], FLOOR_HZ)
+        ivan = await site.client(
+            "ivan", ["interpreter"], IVAN_HZ, ws_url=f"ws://127.0.0.1:{wifi.port}/ws"
+        )
+        fay = await site.client("fay", ["interpreter"], FAY_HZ)
+        lea = await site.client("lea", ["participant"])
+        await flora.join(room)
+        await lea.join(room)
+        await enter_booth(ivan, room)
+        await enter_booth(fay, room)
+        await ivan.send("on_air", on=True)
+        await lea.send("select_language", language="es", balance=0.85)
+        await latest(lea, "mix", reason=None)
+
+        wifi.drop()
+        # A bounded wait: the heartbeat timeout, then the floor's hold, with room for a
+        # loaded machine. Listeners hear the floor come up instead of silence.
+        mix = await latest(lea, "mix", reason="interpreter_dropped", within=30)
+        assert (mix["floor"], mix["interpreter"]) == (1.0, 1.0)
+        seat = site.app.state.services.extras[ROOMS_KEY].registry.seats[ivan.seat_id]
+        assert seat.state.value == "away"  # kept for 30 s, so Ivan can resume

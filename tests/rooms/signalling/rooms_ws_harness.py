@@ -19,6 +19,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from rooms.bus import EventBus, MemoryBus
 from rooms.signalling import ConnectTokens, Identity, Limits, Registry, websocket_route
 from rooms.signalling.dispatch import Extension
+from rooms.signalling.server import uvicorn_ws_options
 
 ORIGIN = "http://conference.test"
 SECRET = "test-secret-not-for-production"
@@ -199,7 +200,9 @@ async def serve(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="on", **uvicorn_ws_options())
+    )
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():

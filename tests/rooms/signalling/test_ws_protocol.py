@@ -23,7 +23,7 @@ async def test_hello_gets_welcome_with_version_seat_and_resume_token(harness: Ha
         "seat_id": welcome["seat_id"],
         "resume_token": welcome["resume_token"],
         "resumed": False,
-        "heartbeat_interval_s": 15.0,
+        "heartbeat_interval_s": 3.0,
         "reconnect_grace_s": 30.0,
         "max_message_bytes": 65536,
         "you": {
