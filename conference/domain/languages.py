@@ -1,4 +1,9 @@
-"""Languages as BCP 47 tags, shown to people in their own names ("Bahasa Indonesia", "العربية")."""
+"""Languages as BCP 47 tags, shown to people in their own names ("Bahasa Indonesia", "العربية").
+
+Sign languages (``ase``, ``bfi``, ``sgn-US``...) are languages here like any other; the rules
+for their tags are in :mod:`conference.domain.sign_languages`. They have no written name of
+their own, so they carry the registry's English name and the web layer translates it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,9 @@ import re
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
+
+from conference.domain import sign_languages
+from conference.domain.sign_languages import is_sign_language
 
 # The languages offered in pickers: those a community event of the Wikimedia movement
 # commonly meets. Any valid tag is still accepted from imports and the API.
@@ -33,8 +41,14 @@ def _known_primary() -> frozenset[str]:
 
 
 def normalise(tag: str) -> str:
-    """The canonical spelling of a tag (``PT-br`` → ``pt-BR``), or :class:`UnknownLanguage`."""
+    """The canonical spelling of a tag (``PT-br`` → ``pt-BR``, ``sgn-GB`` → ``bfi``), or :class:`UnknownLanguage`."""
     tag = tag.strip().replace("_", "-")
+    try:
+        sign = sign_languages.canonical(tag)
+    except ValueError:
+        raise UnknownLanguage(tag) from None
+    if sign is not None:
+        return sign
     if not _TAG.match(tag):
         raise UnknownLanguage(tag)
     parts = tag.split("-")
@@ -57,7 +71,9 @@ def is_known(tag: str) -> bool:
 
 @cache
 def native_name(tag: str) -> str:
-    """The language's name in the language itself."""
+    """The language's name in the language itself (a sign language's: in English)."""
+    if is_sign_language(tag):
+        return sign_languages.english_name(tag)
     if tag in _OWN_NAMES:
         return _OWN_NAMES[tag]
     try:
@@ -73,6 +89,8 @@ def native_name(tag: str) -> str:
 
 @cache
 def is_rtl(tag: str) -> bool:
+    if is_sign_language(tag):
+        return False
     try:
         return Locale.parse(tag.replace("-", "_")).character_order == "right-to-left"
     except (UnknownLocaleError, ValueError):
@@ -82,3 +100,8 @@ def is_rtl(tag: str) -> bool:
 def choices() -> list[tuple[str, str]]:
     """(tag, own name) pairs for pickers, most widely used first."""
     return [(tag, native_name(tag)) for tag in COMMON]
+
+
+def sign_choices() -> list[tuple[str, str]]:
+    """(tag, English name) pairs of the sign languages pickers offer, after the spoken ones."""
+    return [(tag, native_name(tag)) for tag in sign_languages.COMMON_SIGN]

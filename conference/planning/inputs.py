@@ -12,8 +12,11 @@ import json
 import math
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from conference.domain import sign_languages
 
 _MISSING = object()
 _ZONES = frozenset(available_timezones())
@@ -339,9 +342,15 @@ def _is_ident(value: Any) -> bool:
 
 
 def same_language(a: str, b: str) -> bool:
-    """BCP 47 tags compare case-insensitively."""
-    return a.casefold() == b.casefold()
+    """BCP 47 tags compare case-insensitively, and a sign language's spellings are one."""
+    return language_key(a) == language_key(b)
 
 
+@cache
 def language_key(tag: str) -> str:
-    return tag.casefold()
+    """How the planners compare tags: case-insensitively; ``sgn-US`` and ``ase`` are one."""
+    try:
+        sign = sign_languages.canonical(tag)
+    except ValueError:
+        sign = None
+    return (sign or tag).casefold()

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time, get_timezone_name
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from ..domain import languages, timezones
+from ..domain import languages, sign_languages, timezones
 
 CONFERENCE_TEMPLATES = Path(__file__).parent / "templates"
 
@@ -24,8 +25,10 @@ def environment(extra_dirs: list[Path] | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["language_name"] = languages.native_name
+    env.filters["language_name"] = language_name
     env.globals["language_is_rtl"] = languages.is_rtl
+    env.globals["sign_language_tags"] = sign_languages.COMMON_SIGN
+    env.tests["sign_language"] = languages.is_sign_language
     env.globals["local_datetime"] = local_datetime
     env.globals["local_time"] = local_time
     env.globals["local_date"] = local_date
@@ -33,6 +36,28 @@ def environment(extra_dirs: list[Path] | None = None) -> Environment:
     env.globals["zone_aliases"] = timezones.ALIASES
     env.globals["zone_options"] = zone_options
     return env
+
+
+@pass_context
+def language_name(context: Context, tag: str) -> str:
+    """A language's own name; a sign language's (which has none in writing) in the page's language."""
+    if not languages.is_sign_language(tag):
+        return languages.native_name(tag)
+    return sign_language_name(tag, context.get("_"), context.get("lang"))
+
+
+def sign_language_name(tag: str, gettext: object, lang: object) -> str:
+    """The sign language's name translated (``gettext``), a region named in ``lang``'s language."""
+    translate = gettext if callable(gettext) else (lambda message, **values: message % values)
+    region = sign_languages.region_of(tag)
+    base = languages.native_name(tag.split("-")[0])
+    if region is None:
+        return str(translate(base))
+    code = getattr(lang, "code", "en")
+    place = _locale(code).territories.get(region, region)
+    if tag.startswith(sign_languages.SGN + "-"):
+        return str(translate("Sign language (%(region)s)", region=place))
+    return f"{translate(base)} ({place})"
 
 
 @cache

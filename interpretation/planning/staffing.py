@@ -1,10 +1,15 @@
-"""Who may sit in which booth of a session, and from which sources that booth may work."""
+"""Who may sit in which booth of a session, and from which sources that booth may work.
+
+A sign-language booth's output is a picture, not a voice, so no booth takes relay from it;
+it may itself take relay from a spoken booth (it hears the pivot's voice).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from conference.domain.sign_languages import is_sign_language
 from interpretation.planning.roster_input import Interpreter, Session
 
 
@@ -52,6 +57,7 @@ def session_booths(
                     pivot
                     for pivot in members
                     if pivot not in (target, source)
+                    and not is_sign_language(pivot)
                     and source in direct[pivot]
                     and _count(team_of, pivot, target) >= team
                 )

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from conference.planning.inputs import language_key
+
 TEAM = [(40, 1), (240, 2), (360, 3), (None, 4)]
 
 
@@ -21,7 +23,12 @@ def when(text: str) -> datetime:
 
 
 def low(tags: list[str]) -> set[str]:
-    return {tag.lower() for tag in tags}
+    return {key(tag) for tag in tags}
+
+
+def key(tag: str) -> str:
+    """Tags compare case-insensitively, and a sign language's spellings (sgn-US, ase) are one."""
+    return language_key(tag)
 
 
 @dataclass
@@ -56,7 +63,7 @@ class Case:
     def works(self, pid: str, source: str, target: str) -> bool:
         p = self.people[pid]
         a, b, c = low(p.get("A", [])), low(p.get("B", [])), low(p.get("C", []))
-        source, target = source.lower(), target.lower()
+        source, target = key(source), key(target)
         if source == target:
             return False
         return (target in a and source in a | b | c) or (target in b and source in a)
@@ -96,11 +103,11 @@ def check(document: dict[str, Any], output: dict[str, Any]) -> None:
     case = Case(document)
     assert output["status"] in ("optimal", "feasible")
     booths = output["booths"]
-    by_key = {(b["session"], b["language"].lower()): b for b in booths}
+    by_key = {(b["session"], key(b["language"])): b for b in booths}
     assert len(by_key) == len(booths), "one booth per session and language"
     worked: dict[str, list[str]] = defaultdict(list)
     for booth in booths:
-        sid, target = booth["session"], booth["language"].lower()
+        sid, target = booth["session"], key(booth["language"])
         floor = case.sessions[sid]["floor"]
         members = booth["interpreters"]
         # 1. team size, no booth for the only floor language
@@ -108,16 +115,16 @@ def check(document: dict[str, Any], output: dict[str, Any]) -> None:
         assert len(set(members)) == len(members)
         assert low(floor) != {target}, booth
         # 2. one source per other floor language
-        assert {f.lower() for f in booth["sources"]} == low(floor) - {target}, booth
+        assert {key(f) for f in booth["sources"]} == low(floor) - {target}, booth
         for f, source in booth["sources"].items():
             if source == "direct":
                 assert all(case.works(pid, f, target) for pid in members), booth
             else:
                 assert source.startswith("relay:")
-                pivot = source.removeprefix("relay:").lower()
-                assert pivot not in (target, f.lower()), booth
+                pivot = key(source.removeprefix("relay:"))
+                assert pivot not in (target, key(f)), booth
                 other = by_key[sid, pivot]
-                pivot_source = {k.lower(): v for k, v in other["sources"].items()}[f.lower()]
+                pivot_source = {key(k): v for k, v in other["sources"].items()}[key(f)]
                 assert pivot_source == "direct", "no relay of a relay"
                 assert all(case.works(pid, pivot, target) for pid in members), booth
         for pid in members:
