@@ -28,7 +28,7 @@ def environment(extra_dirs: list[Path] | None = None) -> Environment:
     env.filters["language_name"] = language_name
     env.globals["language_is_rtl"] = languages.is_rtl
     env.globals["sign_language_tags"] = sign_languages.COMMON_SIGN
-    env.tests["sign_language"] = languages.is_sign_language
+    env.tests["sign_language"] = _is_sign_language
     env.globals["local_datetime"] = local_datetime
     env.globals["local_time"] = local_time
     env.globals["local_date"] = local_date
@@ -36,6 +36,10 @@ def environment(extra_dirs: list[Path] | None = None) -> Environment:
     env.globals["zone_aliases"] = timezones.ALIASES
     env.globals["zone_options"] = zone_options
     return env
+
+
+def _is_sign_language(tag: str) -> bool:
+    return languages.is_sign_language(tag)
 
 
 @pass_context

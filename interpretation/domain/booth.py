@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
+from conference.domain.sign_languages import is_sign_language
 from interpretation.domain.errors import (
     HandoverNotPending,
     InvalidSetup,
@@ -143,6 +144,8 @@ class Booth:
             raise InvalidSetup("a booth works into one language, or two when bi-active")
         if len(set(self.members)) != len(self.members):
             raise InvalidSetup(f"an interpreter is assigned twice to the {self.booth_id} booth")
+        if len({is_sign_language(lang) for lang in self.languages}) > 1:
+            raise InvalidSetup("a sign-language booth works into sign languages only")
         self.output_language = self.languages[0]
         self._check_source(self.source)
 
@@ -155,6 +158,11 @@ class Booth:
     @property
     def bi_active(self) -> bool:
         return len(self.languages) == 2
+
+    @property
+    def signs(self) -> bool:
+        """A sign-language booth: its output is the interpreter's picture, never a voice."""
+        return is_sign_language(self.output_language)
 
     @property
     def state(self) -> BoothState:

@@ -4,6 +4,10 @@ A session (or a breakout room) offers the original, which is the floor, plus one
 per language of each open booth. A bi-active booth offers both of its languages. Only the
 one it works into now carries an interpreter. The other one is the floor's language at
 that moment, so its listeners hear the floor at full level (reason ``retour``).
+
+A sign-language booth's channel is seen, not heard: a viewer picks it separately from the
+language they listen in (:meth:`SessionChannels.choose_sign`), it carries the on-air
+interpreter's picture, and no floor fade applies to it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class Channel:
     booth: str | None  # the booth that feeds it; None for the floor
     source: str  # what that booth works from: FLOOR or "relay:<language>"
     active: bool  # False for a bi-active booth's other language: the floor fills it
+    sign: bool = False  # a sign-language channel: a picture, chosen apart from the audio
 
 
 @dataclass(frozen=True)
@@ -100,13 +105,18 @@ class SessionChannels:
         return next((b for b in self.booths if language in b.languages), None)
 
     def languages(self) -> tuple[str, ...]:
-        """What a listener can choose from, the original first."""
-        return (ORIGINAL, *(lang for booth in self.booths for lang in booth.languages))
+        """What a listener can choose to hear, the original first (no sign language)."""
+        spoken = (lang for booth in self.booths if not booth.signs for lang in booth.languages)
+        return (ORIGINAL, *spoken)
+
+    def sign_languages(self) -> tuple[str, ...]:
+        """The sign-language channels a viewer can choose to see."""
+        return tuple(lang for booth in self.booths if booth.signs for lang in booth.languages)
 
     def channels(self) -> list[Channel]:
         floor = Channel(ORIGINAL, None, FLOOR, True)
         return [floor] + [
-            Channel(lang, booth.booth_id, booth.source, lang == booth.output_language)
+            Channel(lang, booth.booth_id, booth.source, lang == booth.output_language, booth.signs)
             for booth in self.booths
             for lang in booth.languages
         ]
@@ -128,9 +138,19 @@ class SessionChannels:
         booth.set_source(who, source)
 
     def choose(self, language: str, balance: float = DEFAULT_BALANCE) -> ListenerChoice:
+        if language in self.sign_languages():
+            raise UnknownLanguage(
+                f"{language} is a sign-language channel: choose it as one, not to listen to"
+            )
         if language not in self.languages():
             raise UnknownLanguage(f"the session offers no {language} channel")
         return ListenerChoice(language, balance)
+
+    def choose_sign(self, language: str | None) -> str | None:
+        """A viewer's sign-language channel (``None``: none), whatever they listen to."""
+        if language is not None and language not in self.sign_languages():
+            raise UnknownLanguage(f"the session offers no {language} sign-language channel")
+        return language
 
     def mix(self, choice: ListenerChoice, fades: Mapping[str, FadeDecision]) -> Mix:
         """What the listener hears, given each booth's floor-fade decision by booth id."""
@@ -157,6 +177,11 @@ class SessionChannels:
         pivot = self.booth_for(relay)
         if pivot is None:
             raise InvalidSource(f"the {name} booth cannot take relay from {relay}: no such booth")
+        if pivot.signs:
+            raise InvalidSource(
+                f"the {name} booth cannot take relay from {relay}: "
+                "a sign-language booth's output is a picture, not a voice"
+            )
         if pivot.relay_language is not None:
             raise InvalidSource(
                 f"the {name} booth cannot take relay from {relay}: "

@@ -12,12 +12,19 @@ Every seat has one channel slot (rooms/media/slots.py). The policy fills it:
 
 One slot cannot carry the relay and the partner at once: the partner of a relay booth
 hears the colleague (who already speaks from that relay), never both.
+
+Sign-language booths fill pinned video slots instead (rooms/media/slots.py):
+
+- a viewer who chose a sign-language channel sees the interpreter on air in that booth
+  (nobody while nobody is on air); after a handover, the partner;
+- a sign-language interpreter hears the floor, or the relay its booth works from; the
+  partner off air sees the colleague on air. Their microphones fill nobody's channel.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from interpretation.domain import Booth, ListenerChoice, SessionChannels
 
@@ -26,6 +33,8 @@ from interpretation.domain import Booth, ListenerChoice, SessionChannels
 class Routes:
     channel: dict[str, str | None]  # seat id -> the seat id whose mic fills its channel slot
     muted: dict[str, bool]  # booth member seats -> whether their mic is held back (cough)
+    pinned: dict[str, tuple[str, ...]] = field(default_factory=dict)  # seat -> cameras it pins
+    signers: frozenset[str] = frozenset()  # seats of sign-language interpreters: camera shown
 
 
 def _voice(booth: Booth | None, seats: Mapping[str, str]) -> str | None:
@@ -50,11 +59,13 @@ def routes(
     seats: Mapping[str, str],
     choices: Mapping[str, ListenerChoice],
     coughing: frozenset[str] = frozenset(),
+    sign_choices: Mapping[str, str] | None = None,
 ) -> Routes:
-    """The channel slot of every listener and booth member of one room.
+    """The channel slot and pinned video slots of every listener and booth member of one room.
 
     ``seats`` maps booth members (person ids) to their seats in the room, ``choices``
-    maps listener seats to their choice, ``coughing`` holds the person ids coughing now.
+    maps listener seats to their choice, ``coughing`` holds the person ids coughing now,
+    ``sign_choices`` maps viewer seats to the sign-language channel they chose.
     """
     out: dict[str, str | None] = {}
     for seat, choice in choices.items():
@@ -64,16 +75,28 @@ def routes(
             if booth is not None and booth.output_language == choice.language:
                 source = _voice(booth, seats)
         out[seat] = None if source == seat else source
+    pinned: dict[str, tuple[str, ...]] = {}
+    for seat, language in (sign_choices or {}).items():
+        signer = _voice(channels.booth_for(language), seats)
+        pinned[seat] = () if signer is None or signer == seat else (signer,)
     muted: dict[str, bool] = {}
+    signers: set[str] = set()
     for booth in channels.booths:
         relay = _relay_feed(channels, booth, seats)
         for person in booth.members:
             member_seat = seats.get(person)
             if member_seat is None:
                 continue
-            if person == booth.on_air:
+            on_air = person == booth.on_air
+            if booth.signs:
+                # Signers hear the floor or the relay, and watch each other, not listen.
+                out[member_seat] = relay
+                signers.add(member_seat)
+                signer = _voice(booth, seats)
+                pinned[member_seat] = () if on_air or signer is None else (signer,)
+            elif on_air:
                 out[member_seat] = relay
             else:
                 out[member_seat] = _voice(booth, seats) or relay
-            muted[member_seat] = person in coughing and person == booth.on_air
-    return Routes(out, muted)
+            muted[member_seat] = person in coughing and on_air
+    return Routes(out, muted, pinned, frozenset(signers))

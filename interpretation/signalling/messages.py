@@ -35,6 +35,14 @@ class SelectLanguage(ClientMessage):
             raise MalformedMessage("balance runs from 0 (floor only) to 1 (interpreter only)")
 
 
+@dataclass(frozen=True, kw_only=True)
+class SelectSignLanguage(ClientMessage):
+    """The sign-language channel a viewer watches (``None``: none), apart from what they hear."""
+
+    type = "select_sign_language"
+    language: str | None
+
+
 # The interpreter's console.
 
 
@@ -129,6 +137,7 @@ class ChannelView:
     name: str  # in the language itself
     booth: str | None
     active: bool  # False: a bi-active booth works into its other language just now
+    sign: bool = False  # a sign-language channel: watched in a pinned video slot, not heard
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,6 +145,14 @@ class Channels(ServerMessage):
     type = "channels"
     room_id: str
     channels: list[ChannelView]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignLanguageSet(ServerMessage):
+    """The viewer's sign-language channel now; its pinned video slot shows the signer on air."""
+
+    type = "sign_language"
+    language: str | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -189,6 +206,7 @@ class BoothState(ServerMessage):
     you: str
     turn: TurnView | None
     floor_up: str | None  # why the booth's listeners hear the floor at full level
+    signs: bool = False  # a sign-language booth: its output is the interpreter's camera
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -224,6 +242,7 @@ class Board(ServerMessage):
 CLIENT = (
     ListChannels,
     SelectLanguage,
+    SelectSignLanguage,
     BoothEnter,
     OnAir,
     Handover,
@@ -242,4 +261,4 @@ BOOTH_TYPES = frozenset(
     {"booth_enter", "on_air", "handover", "take_over", "cough", "retour", "booth_source",
      "booth_chat", "slow_down"}
 )  # fmt: skip
-SERVER = (Channels, MixSet, BoothState, BoothChatMessage, SlowDownRequested, Board)
+SERVER = (Channels, SignLanguageSet, MixSet, BoothState, BoothChatMessage, SlowDownRequested, Board)

@@ -93,6 +93,7 @@ class Interpretation:
         handlers: list[tuple[type[Any], _Handler[Any]]] = [
             (m.ListChannels, self._list_channels),
             (m.SelectLanguage, self._select_language),
+            (m.SelectSignLanguage, self._select_sign_language),
             (m.BoothEnter, self._booth_enter),
             (m.OnAir, self._on_air),
             (m.Handover, self._handover),
@@ -282,6 +283,7 @@ class Interpretation:
                     name=languages.native_name(c.language),
                     booth=c.booth,
                     active=c.active,
+                    sign=c.sign,
                 )
                 for c in state.channels.channels()
                 if c.booth is not None
@@ -313,7 +315,8 @@ class Interpretation:
     ) -> m.BoothState:
         pending = booth.pending
         plan = state.turn(booth, now)
-        fade = state.fades[booth.booth_id].decision
+        fade = state.fades.get(booth.booth_id)
+        floor_up = fade.decision.reason if fade is not None else None
         registry = self._registry
         return m.BoothState(
             room_id=state.room_id,
@@ -347,7 +350,8 @@ class Interpretation:
                 handover_at=plan.handover_at.timestamp() if plan.handover_at else None,
                 seconds_to_handover=plan.seconds_to_handover,
             ),
-            floor_up=fade.reason.value if fade.reason is not None else None,
+            floor_up=floor_up.value if floor_up is not None else None,
+            signs=booth.signs,
         )
 
     def _live_sources(
@@ -451,6 +455,8 @@ class Interpretation:
         if kind == "presence_left" and state.choices.pop(seat_id, None) is not None:
             self._sent.pop(seat_id, None)
             self._adapter.forget(registry, seat_id)
+        if kind == "presence_left" and state.sign_choices.pop(seat_id, None) is not None:
+            self._adapter.unpin(registry, seat_id)
         await self.changed(registry, state)
 
     # Listeners.
@@ -475,6 +481,24 @@ class Interpretation:
             return
         state.choices[seat.seat_id] = state.channels.choose(message.language, message.balance)
         self._sent.pop(seat.seat_id, None)  # always answer a choice
+        await self.changed(registry, state)
+
+    async def _select_sign_language(self, ctx: Context, message: m.SelectSignLanguage) -> None:
+        registry, seat = ctx.registry, ctx.seat
+        room = registry.current_room(seat)
+        state = await self.state_of(registry, room)
+        if state is None:
+            if message.language is not None:
+                raise NotFound(f"this room offers no {message.language} sign-language channel")
+            ctx.reply(m.SignLanguageSet(language=None))
+            return
+        language = state.channels.choose_sign(message.language)
+        if language is None:
+            state.sign_choices.pop(seat.seat_id, None)
+            self._adapter.unpin(registry, seat.seat_id)
+        else:
+            state.sign_choices[seat.seat_id] = language
+        ctx.reply(m.SignLanguageSet(language=language))
         await self.changed(registry, state)
 
     # The console.

@@ -48,6 +48,7 @@ class RoomInterpretation:
     channels: SessionChannels = field(init=False)
     fades: dict[str, FloorFade] = field(default_factory=dict)
     choices: dict[str, ListenerChoice] = field(default_factory=dict)  # listener seat -> choice
+    sign_choices: dict[str, str] = field(default_factory=dict)  # viewer seat -> sign language
     seats: dict[str, str] = field(default_factory=dict)  # booth member person id -> seat id
     names: dict[str, str] = field(default_factory=dict)  # person id -> display name
     turns: dict[str, tuple[Turn, ...]] = field(default_factory=dict)  # booth id -> turns
@@ -60,7 +61,8 @@ class RoomInterpretation:
         """Open a booth (the session's checks apply: one booth per language)."""
         booth = Booth(self.room_id, spec.languages, tuple(p for p, _ in spec.members))
         self.channels = SessionChannels(self.room_id, (*self.channels.booths, booth))
-        self.fades[booth.booth_id] = FloorFade(started_at=now, hold=self.hold)
+        if not booth.signs:  # a signer's picture never fades the floor's audio
+            self.fades[booth.booth_id] = FloorFade(started_at=now, hold=self.hold)
         self.names.update(dict(spec.members))
         self.turns[booth.booth_id] = spec.turns
         return booth
@@ -75,7 +77,9 @@ class RoomInterpretation:
         """Bring every floor fade (and dropped-interpreter grace) up to ``now``."""
         for booth in self.channels.booths:
             booth.tick(now)
-            self.fades[booth.booth_id].follow(booth, now)
+            fade = self.fades.get(booth.booth_id)
+            if fade is not None:
+                fade.follow(booth, now)
 
     def next_due(self) -> float | None:
         """When something changes by itself next: a floor coming up, or a grace running out."""
@@ -90,7 +94,9 @@ class RoomInterpretation:
         return None if choice is None else self.channels.mix(choice, self.decisions())
 
     def routes(self) -> Routes:
-        return routes(self.channels, self.seats, self.choices, frozenset(self.coughing))
+        return routes(
+            self.channels, self.seats, self.choices, frozenset(self.coughing), self.sign_choices
+        )
 
     def turn(self, booth: Booth, now: float) -> TurnPlan | None:
         turns = self.turns.get(booth.booth_id, ())
@@ -102,7 +108,8 @@ class RoomInterpretation:
         """What the console's source selector offers: the floor, and relay from other booths."""
         out = ["floor"]
         for other in self.channels.booths:
-            if other is not booth and other.relay_language is None:
+            # A sign-language booth's output is a picture: nobody takes relay from it.
+            if other is not booth and other.relay_language is None and not other.signs:
                 out += [f"relay:{lang}" for lang in other.languages]
         return out
 

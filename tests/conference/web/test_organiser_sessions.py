@@ -220,3 +220,43 @@ def test_deleting_asks_for_confirmation(organiser, engine) -> None:
     with session(engine) as db:
         assert db.exec(select(Attendance)).all() == []
     assert "The session is deleted." in organiser.get("/organiser/sessions?deleted=1").text
+
+
+def test_a_session_offers_a_sign_language_like_any_other(organiser, engine) -> None:
+    page = organiser.get("/organiser/sessions/new")
+    # Sign languages come after the spoken ones, named in the page's language (no lang=).
+    assert '<optgroup label="Sign languages">' in page.text
+    assert '<option value="ase">American Sign Language</option>' in page.text
+    response = organiser.post(
+        "/organiser/sessions/new",
+        data={**FORM, "interpretation_languages": ["hi", "bfi"],
+              "interpretation_languages_other": "sgn-US", "csrf_token": csrf(page.text)},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert response.status_code == 303
+    with session(engine) as db:
+        row = db.get(Session, 3)
+        assert row is not None and row.interpretation_languages == ["hi", "bfi", "ase"]
+    saved = organiser.get(response.headers["location"])
+    assert '<option value="bfi" selected>British Sign Language</option>' in saved.text
+    assert '<option value="ase" selected>American Sign Language</option>' in saved.text
+
+    organiser.cookies.set("lang", "ar")
+    arabic = organiser.get(response.headers["location"])
+    assert '<optgroup label="لغات الإشارة">' in arabic.text
+    assert '<option value="ase" selected>لغة الإشارة الأمريكية</option>' in arabic.text
+    programme = organiser.get("/programme")
+    assert '<span class="tag">لغة الإشارة البريطانية</span>' in programme.text
+
+
+def test_a_sign_tag_that_is_no_language_is_refused_by_name(organiser, engine) -> None:
+    page = organiser.get("/organiser/sessions/new")
+    response = organiser.post(
+        "/organiser/sessions/new",
+        data={**FORM, "interpretation_languages_other": "sgn-xyz", "csrf_token": csrf(page.text)},
+    )
+    assert response.status_code == 400
+    assert errors_of(response.text)["interpretation_languages"] == (
+        "sgn-xyz is not a language tag we know, such as fr or pt-BR."
+    )
+    assert titles(engine) == ["Opening plenary", "Safety and inclusion"]

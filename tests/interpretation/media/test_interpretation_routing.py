@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from interpretation.domain import Booth, ListenerChoice, SessionChannels
+from interpretation.domain import (
+    Booth,
+    InvalidSetup,
+    InvalidSource,
+    ListenerChoice,
+    SessionChannels,
+    UnknownLanguage,
+)
 from interpretation.media.routing import Routes, routes
+from interpretation.signalling.state import BoothSpec, RoomInterpretation
 
 pytestmark = pytest.mark.unit
 
@@ -72,3 +80,66 @@ def test_members_without_a_seat_here_are_left_out() -> None:
     es.go_on_air("ivan")
     out = routes(channels, {"iris": "s-iris"}, {"lea": ListenerChoice("es")})
     assert out.channel == {"lea": None, "s-iris": None}
+
+
+def test_a_sign_language_viewer_sees_the_signer_on_air_and_the_partner_after_a_handover() -> None:
+    ase = Booth("r", ("ase",), ("sam", "sue"))
+    es = Booth("r", ("es",), ("ivan",))
+    channels = SessionChannels("r", [es, ase])
+    seats = {"sam": "s-sam", "sue": "s-sue", "ivan": "s-ivan"}
+    choices = {"lea": ListenerChoice("es")}
+    sign = {"lea": "ase", "dee": "ase"}  # Lea listens in Spanish and watches ASL
+    es.go_on_air("ivan")
+
+    before = routes(channels, seats, choices, sign_choices=sign)
+    assert before.pinned == {"lea": (), "dee": (), "s-sam": (), "s-sue": ()}
+    assert before.signers == frozenset({"s-sam", "s-sue"})
+
+    ase.go_on_air("sam")
+    on_air = routes(channels, seats, choices, sign_choices=sign)
+    assert on_air.pinned == {"lea": ("s-sam",), "dee": ("s-sam",), "s-sam": (), "s-sue": ("s-sam",)}
+    # The audio is untouched: Lea hears Ivan; the signers hear the floor, never each other.
+    assert on_air.channel == {"lea": "s-ivan", "s-ivan": None, "s-sam": None, "s-sue": None}
+
+    ase.request_handover("sue")
+    ase.accept_handover("sam")
+    after = routes(channels, seats, choices, sign_choices=sign)
+    assert after.pinned == {"lea": ("s-sue",), "dee": ("s-sue",), "s-sam": ("s-sue",), "s-sue": ()}
+
+
+def test_a_sign_language_is_watched_not_heard_and_never_a_relay_pivot() -> None:
+    ase = Booth("r", ("ase",), ("sam",))
+    fr = Booth("r", ("fr",), ("fay",))
+    channels = SessionChannels("r", [ase, fr])
+    assert channels.languages() == ("original", "fr")
+    assert channels.sign_languages() == ("ase",)
+    assert [(c.language, c.sign) for c in channels.channels()] == [
+        ("original", False), ("ase", True), ("fr", False),
+    ]  # fmt: skip
+    with pytest.raises(UnknownLanguage, match="sign-language channel"):
+        channels.choose("ase")
+    assert channels.choose_sign("ase") == "ase"
+    assert channels.choose_sign(None) is None
+    with pytest.raises(UnknownLanguage):
+        channels.choose_sign("fr")
+    with pytest.raises(InvalidSource, match="a picture, not a voice"):
+        channels.set_source("fr", "fay", "relay:ase")
+    # A sign-language booth may itself take relay from a spoken booth.
+    channels.set_source("ase", "sam", "relay:fr")
+    fr.go_on_air("fay")
+    assert routes(channels, {"sam": "s-sam", "fay": "s-fay"}, {}).channel["s-sam"] == "s-fay"
+    with pytest.raises(InvalidSetup, match="sign languages only"):
+        Booth("r", ("ase", "en"), ("sam",))
+
+
+def test_a_sign_language_booth_fades_no_floor() -> None:
+    state = RoomInterpretation("r")
+    state.add_booth(BoothSpec(("ase",), (("sam", "Sam"),)), now=0.0)
+    state.add_booth(BoothSpec(("es",), (("ivan", "Ivan"),)), now=0.0)
+    assert set(state.fades) == {"es"}
+    state.channels.booth("ase").go_on_air("sam")
+    state.follow(100.0)
+    state.sign_choices["lea"] = "ase"
+    state.seats.update({"sam": "s-sam"})
+    assert state.routes().pinned["lea"] == ("s-sam",)
+    assert state.sources(state.channels.booth("es")) == ["floor"]
