@@ -413,7 +413,11 @@ class Interpretation:
         try:
             async for topic, event in subscription:
                 try:
-                    await self._on_room_event(registry, topic.split(":", 1)[1], event)
+                    room_id = topic.split(":", 1)[1]
+                    # A large room's presence comes in batches (rooms/signalling/coalesce.py).
+                    inner = event.get("events") if event.get("type") == "presence_batch" else None
+                    for each in inner if isinstance(inner, list) else [event]:
+                        await self._on_room_event(registry, room_id, each)
                 except BusError:
                     raise
                 except Exception:

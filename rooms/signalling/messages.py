@@ -7,6 +7,7 @@ serialise with ``to_dict``. ``docs/protocol.md`` documents each one (a test chec
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from rooms.domain.breakout import AssignmentMode
 from rooms.domain.roles import Role
@@ -340,6 +341,15 @@ class PresenceLeft(ServerMessage):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PresenceBatch(ServerMessage):
+    """Presence events of a large room, coalesced over a short window, in order."""
+
+    type = "presence_batch"
+    room_id: str
+    events: list[dict[str, Any]]  # presence_joined, presence_updated, presence_left
+
+
+@dataclass(frozen=True, kw_only=True)
 class ChatMessage(ServerMessage):
     type = "chat_message"
     room_id: str
@@ -444,6 +454,7 @@ SERVER_MESSAGES: tuple[type[ServerMessage], ...] = (
     PresenceJoined,
     PresenceUpdated,
     PresenceLeft,
+    PresenceBatch,
     ChatMessage,
     BreakoutsOpened,
     BreakoutsCountdown,

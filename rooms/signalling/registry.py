@@ -27,6 +27,7 @@ from rooms.domain.roles import Role
 from rooms.domain.room import Room, RoomKind, RoomState
 from rooms.signalling import breakouts, negotiation, presence
 from rooms.signalling.clock import Clock, SystemClock
+from rooms.signalling.coalesce import PRESENCE_TYPES, PresenceBuffer
 from rooms.signalling.codec import ServerMessage
 from rooms.signalling.dispatch import Dispatcher, Extension
 from rooms.signalling.endpoint import serve_websocket
@@ -39,6 +40,7 @@ from rooms.signalling.messages import (
     BreakoutView,
     HelpView,
     ParticipantView,
+    PresenceBatch,
     PresenceJoined,
     PresenceLeft,
     PresenceUpdated,
@@ -108,6 +110,8 @@ class Registry:
         self._media_placed: dict[str, tuple[str | None, bool]] = {}  # seat -> (room, may publish)
         self._media_peers: set[str] = set()  # seats the media layer knows about
         self._sweeper: asyncio.Task[None] | None = None
+        self._presence: dict[str, PresenceBuffer] = {}  # room id -> presence waiting to go
+        self._flushes: set[asyncio.Task[None]] = set()
         self.stats = SignallingStats()
         self._people: asyncio.Task[None] | None = None
         self._origin = secrets.token_hex(8)  # tells this registry's own bus events apart
@@ -136,6 +140,9 @@ class Registry:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         self._sweeper = self._people = None
+        for task in list(self._flushes):
+            task.cancel()
+        self._presence.clear()
         await self.bus.close()
 
     async def __aenter__(self) -> Registry:
@@ -354,7 +361,44 @@ class Registry:
     # Publishing.
 
     async def publish_room(self, room_id: str, message: ServerMessage) -> None:
-        await self.bus.publish(room_topic(room_id), message.to_dict())
+        """Publish to a room; a large room's presence waits for the next batch (coalesce.py)."""
+        event = message.to_dict()
+        buffer = self._presence.get(room_id)
+        if event["type"] in PRESENCE_TYPES and (buffer is not None or self._coalesces(room_id)):
+            if buffer is None:
+                buffer = self._presence[room_id] = PresenceBuffer()
+                asyncio.get_running_loop().call_later(
+                    self.limits.presence_window, self._flush_later, room_id
+                )
+            buffer.add(event)
+            return
+        if buffer is not None:
+            await self.flush_presence(room_id)  # what came before goes first
+        await self.bus.publish(room_topic(room_id), event)
+
+    def _coalesces(self, room_id: str) -> bool:
+        room = self.rooms.get(room_id)
+        return room is not None and len(room.seats) > self.limits.coalesce_above
+
+    def _flush_later(self, room_id: str) -> None:
+        task = asyncio.ensure_future(self.flush_presence(room_id))
+        self._flushes.add(task)
+        task.add_done_callback(self._flushed)
+
+    def _flushed(self, task: asyncio.Task[None]) -> None:
+        self._flushes.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("sending a presence batch failed", exc_info=task.exception())
+
+    async def flush_presence(self, room_id: str) -> None:
+        """Send a room's pending presence now: one event as itself, several as a batch."""
+        buffer = self._presence.pop(room_id, None)
+        events = buffer.drain() if buffer is not None else []
+        if len(events) == 1:
+            await self.bus.publish(room_topic(room_id), events[0])
+        elif events:
+            batch = PresenceBatch(room_id=room_id, events=events)
+            await self.bus.publish(room_topic(room_id), batch.to_dict())
 
     async def publish_seat(self, seat_id: str, message: ServerMessage | dict[str, Any]) -> None:
         event = message.to_dict() if isinstance(message, ServerMessage) else message

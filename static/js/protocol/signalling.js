@@ -220,6 +220,10 @@ export class Signalling extends EventTarget {
       this.connections += 1;
       this._startWatchdog();
       this._setState("open");
+    } else if (message.type === "presence_batch") {
+      // A large room's presence, coalesced by the server: each event as if sent alone.
+      for (const each of message.events ?? []) this._receive(each);
+      return;
     }
     this.dispatchEvent(new CustomEvent(message.type, { detail: message }));
     this.dispatchEvent(new CustomEvent("message", { detail: message }));
