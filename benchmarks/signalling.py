@@ -126,6 +126,16 @@ def _report(record: Record, clients: int, ours: dict[str, Any], bare: dict[str, 
                   baseline=bare["join_p50_s"], baseline_name=base)  # fmt: skip
     record.figure("presence traffic drained", ours["settle_s"], "s", baseline=bare["settle_s"],
                   baseline_name=base, detail="after the last join")  # fmt: skip
+    drained = _sum(ours["storm_s"], ours["settle_s"])
+    bare_drained = _sum(bare["storm_s"], bare["settle_s"])
+    record.figure("join storm drained: last join + presence quiet", drained, "s",
+                  baseline=bare_drained, baseline_name=base,
+                  detail="presence coalesced per room (rooms/signalling/coalesce.py)")  # fmt: skip
+    storm_ratio = harness.ratio(drained, bare_drained)
+    record.goal("join storm drains in ≤ 2× the bare server's time, every client joined",
+                None if storm_ratio is None else storm_ratio <= 2 and ours["joined"] == clients,
+                "–" if storm_ratio is None
+                else f"{storm_ratio:.2f}×, {ours['joined']}/{clients} joined")  # fmt: skip
     p50, p99 = _pcts(ours["chat_ms"])
     b50, b99 = _pcts(bare["chat_ms"])
     record.figure("chat fan-out p50", p50, "ms", baseline=b50, baseline_name=base)
@@ -145,6 +155,10 @@ def _report(record: Record, clients: int, ours: dict[str, Any], bare: dict[str, 
                 f"{name}: {result['joined'] - result['open']} connections were closed by the "
                 f"server (close codes {result['close_codes']})"
             )
+
+
+def _sum(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a + b
 
 
 def _pcts(values: list[float]) -> tuple[float | None, float | None]:
