@@ -6,6 +6,7 @@ and ``interpretation``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import logging
@@ -30,12 +31,14 @@ from interpretation.signalling.service import Interpretation
 from interpretation.web import views as interpretation_views
 from interpretation.web.store import DatabaseBooths
 from rooms import stage
+from rooms.keeper import RedisSnapshotStore, SnapshotStore, conference_key
 from rooms.metrics import RoomsCollector
 from rooms.web import views as room_views
 from rooms.web.auth import person_identities, session_authenticator
 from rooms.web.live import EXTRAS_KEY, IcePlan, LiveRooms, signalling_route
 
 from .settings import Settings
+from .storage import live_snapshots
 from .storage.engine import make_engine
 from .web import (
     accounts,
@@ -121,6 +124,28 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class DatabaseSnapshots:
+    """The live snapshot in the database, for a deployment without Redis (``make run``)."""
+
+    def __init__(self, engine: Engine, key: str) -> None:
+        self.engine = engine
+        self.key = key
+
+    async def load(self) -> str | None:
+        return await asyncio.to_thread(live_snapshots.load, self.engine, self.key)
+
+    async def save(self, text: str) -> None:
+        await asyncio.to_thread(live_snapshots.save, self.engine, self.key, text)
+
+
+def _snapshot_store(settings: Settings, engine: Engine) -> SnapshotStore:
+    """Redis when the bus is Redis (shared by every process), else the database."""
+    key = conference_key(settings.secret_key)
+    if settings.bus_url.startswith(("redis:", "rediss:", "unix:")):
+        return RedisSnapshotStore(settings.bus_url, key)
+    return DatabaseSnapshots(engine, key)
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     engine = engine or make_engine(settings.database_url)
@@ -168,6 +193,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 loopback=settings.loopback_media,
                 fast_send=settings.media_fast_send,
                 extensions=[interpretation.install, stage.install],
+                snapshots=_snapshot_store(settings, engine),
+                conference=conference_key(settings.secret_key),
+                known_sessions=lambda: asyncio.to_thread(live_snapshots.programme_sessions, engine),
             ) as live:
                 services.extras[EXTRAS_KEY] = live
                 if not settings.bus_url.startswith("memory:"):

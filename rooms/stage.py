@@ -13,9 +13,11 @@ locally from ``ends_at`` and the server's ``now``, so the server sends nothing p
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
-from conference.domain.stage import WARNINGS, Stage, StageError, StageTalk, State
+from conference.domain.stage import WARNINGS, Outcome, Stage, StageError, StageTalk, State
 from rooms.domain.errors import InvalidTransition, NotFound
 from rooms.domain.roles import Role
 from rooms.domain.room import Room
@@ -243,3 +245,40 @@ def install(dispatcher: Dispatcher) -> None:
     dispatcher.register(StageFinish, stage_finish)
     dispatcher.register(StageSync, stage_sync)
     dispatcher.catalog.add_server(StageState)
+    dispatcher.persist(STATE_KEY, dump, load)
+
+
+def dump(registry: Registry) -> dict[str, Any]:
+    """The stages for a live snapshot: running order, position and the current deadline."""
+    board = board_of(registry)
+    return {
+        room_id: {
+            "block_id": board.blocks.get(room_id, ""),
+            "talks": [dataclasses.asdict(talk) for talk in stage.talks],
+            "state": stage.state.value,
+            "current": stage.current,
+            "started_at": stage.started_at,
+            "ends_at": stage.ends_at,
+            "extended": stage.extended,
+            "outcomes": [outcome.value for outcome in stage.outcomes],
+        }
+        for room_id, stage in board.stages.items()
+    }
+
+
+def load(registry: Registry, data: Any) -> None:
+    """Put a snapshot's stages back: a talk on stage keeps its deadline, so time runs on."""
+    board = board_of(registry)
+    for room_id, raw in dict(data).items():
+        if room_id not in registry.rooms:
+            continue
+        stage = Stage(tuple(StageTalk(**talk) for talk in raw["talks"]))
+        stage.state = State(raw["state"])
+        stage.current = None if raw["current"] is None else int(raw["current"])
+        stage.started_at = raw["started_at"]
+        stage.ends_at = raw["ends_at"]
+        stage.extended = int(raw["extended"])
+        stage.outcomes = [Outcome(o) for o in raw["outcomes"]]
+        stage.history = [stage.label]
+        board.stages[room_id] = stage
+        board.blocks[room_id] = str(raw["block_id"])

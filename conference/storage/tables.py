@@ -6,7 +6,7 @@ import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .types import JSONList, UTCDateTime
@@ -277,3 +277,11 @@ class Ballot(SQLModel, table=True):
     breakout_room_id: int | None = Field(default=None, foreign_key="breakoutroom.id")
     ranking: list[int] = Field(default_factory=list, sa_type=JSONList, nullable=False)
     cast_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+
+class LiveSnapshot(SQLModel, table=True):
+    """The latest snapshot of a conference's live rooms (when no Redis is configured)."""
+
+    key: str = Field(primary_key=True, max_length=64)  # the conference's live key
+    body: str = Field(sa_column=Column(Text, nullable=False))  # JSON, rooms/snapshot.py
+    saved_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)

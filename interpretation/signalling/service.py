@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from conference.domain import languages
@@ -33,7 +34,7 @@ from interpretation.domain import (
 from interpretation.domain.fade import HOLD
 from interpretation.media.adapter import ChannelAdapter
 from interpretation.signalling import messages as m
-from interpretation.signalling.state import BoothSpec, RoomInterpretation
+from interpretation.signalling.state import BoothSpec, RoomInterpretation, Turn
 from rooms.bus import BusError, Subscription
 from rooms.domain.errors import Conflict, NotAllowed, NotFound
 from rooms.domain.errors import InvalidTransition as RoomsInvalidTransition
@@ -66,6 +67,9 @@ class _StateRefused(RoomsInvalidTransition):
 
 M = TypeVar("M", bound=ClientMessage)
 _Handler = Callable[[Context, M], Awaitable[None]]
+
+
+PERSIST_KEY = "interpretation"
 
 
 class Interpretation:
@@ -110,6 +114,81 @@ class Interpretation:
             dispatcher.register(cls, self._guarded(handler))
         for server_cls in m.SERVER:
             dispatcher.catalog.add_server(server_cls)
+        dispatcher.persist(PERSIST_KEY, self.dump, self.load)
+
+    # Live snapshots (rooms/snapshot.py): booths, who is on air, listeners' choices.
+
+    def dump(self, registry: Registry) -> dict[str, Any]:
+        rooms: dict[str, Any] = {}
+        for room_id, state in self.rooms.items():
+            rooms[room_id] = {
+                "booths": [
+                    {
+                        "languages": list(booth.languages),
+                        "members": [[p, state.names.get(p, "")] for p in booth.members],
+                        "turns": [
+                            [t.interpreter, t.start.isoformat(), t.end.isoformat()]
+                            for t in state.turns.get(booth.booth_id, ())
+                        ],
+                        "source": booth.source,
+                        "output_language": booth.output_language,
+                        "on_air": booth.on_air,
+                    }
+                    for booth in state.channels.booths
+                ],
+                "choices": {s: [c.language, c.balance] for s, c in state.choices.items()},
+                "seats": dict(state.seats),
+            }
+        return {
+            "rooms": rooms,
+            "members": {seat: list(member) for seat, member in self._members.items()},
+            "loaded": sorted(self._loaded),
+        }
+
+    async def load(self, registry: Registry, data: Any) -> None:
+        """Booths come back as they were, except that whoever was on air is dropped: the
+        listeners hear the floor until that interpreter is back on air."""
+        self._registry = registry
+        now = registry.clock.now()
+        for room_id, raw in dict(data["rooms"]).items():
+            if room_id not in registry.rooms:
+                continue
+            state = RoomInterpretation(room_id, hold=self.hold)
+            booths = []
+            for b in raw["booths"]:
+                turns = tuple(
+                    Turn(str(p), datetime.fromisoformat(start), datetime.fromisoformat(end))
+                    for p, start, end in b["turns"]
+                )
+                members = tuple((str(p), str(name)) for p, name in b["members"])
+                booths.append(
+                    (state.add_booth(BoothSpec(tuple(b["languages"]), members, turns), now), b)
+                )
+            for booth, b in booths:
+                with contextlib.suppress(InterpretationError):
+                    if b["source"] != booth.source and booth.members:
+                        state.channels.set_source(booth.booth_id, booth.members[0], b["source"])
+                    if b["output_language"] != booth.output_language and booth.members:
+                        booth.set_output_language(booth.members[0], b["output_language"])
+                    if b["on_air"] is not None:
+                        booth.go_on_air(str(b["on_air"]))
+                        booth.connection_lost(str(b["on_air"]), now)
+            state.choices = {
+                str(seat): ListenerChoice(str(lang), float(balance))
+                for seat, (lang, balance) in raw["choices"].items()
+                if seat in registry.seats
+            }
+            state.seats = {str(p): str(s) for p, s in raw["seats"].items() if s in registry.seats}
+            self.rooms[room_id] = state
+        self._members = {
+            str(seat): (str(room), str(person))
+            for seat, (room, person) in dict(data["members"]).items()
+            if seat in registry.seats and room in self.rooms
+        }
+        self._loaded |= {str(r) for r in data["loaded"] if r in self.rooms or r in registry.rooms}
+        for room_id, state in self.rooms.items():
+            await self._follow(registry, room_id)
+            await self.changed(registry, state)
 
     def _guarded(self, handler: _Handler[M]) -> _Handler[M]:
         """Map domain refusals to the rooms error codes, and log every refused booth action."""

@@ -33,10 +33,23 @@ M = TypeVar("M", bound=ClientMessage)
 Handler = Callable[[Context, M], Awaitable[None]]
 
 
+# An extension's part of a live snapshot (rooms/snapshot.py): ``dump`` returns JSON-able
+# data, ``load`` puts it back into a freshly started registry (it may be a coroutine).
+Dump = Callable[["Registry"], Any]
+Load = Callable[["Registry", Any], Awaitable[None] | None]
+
+
 class Dispatcher:
     def __init__(self, catalog: MessageCatalog) -> None:
         self.catalog = catalog
         self._handlers: dict[str, Handler[Any]] = {}
+        self.persisted: dict[str, tuple[Dump, Load]] = {}
+
+    def persist(self, name: str, dump: Dump, load: Load) -> None:
+        """Keep an extension's live state in the registry's snapshots, under ``name``."""
+        if name in self.persisted:
+            raise ValueError(f'the snapshot already has a part named "{name}"')
+        self.persisted[name] = (dump, load)
 
     def register(self, cls: type[M], handler: Handler[M]) -> None:
         """Handle client messages of type ``cls`` (added to the catalog if new)."""

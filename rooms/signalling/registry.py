@@ -51,6 +51,7 @@ from rooms.signalling.messages import (
 )
 from rooms.signalling.stats import SignallingStats
 from rooms.signalling.tokens import ConnectTokens
+from rooms.snapshot import LiveState, token_hash
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,8 @@ class Registry:
         self.stats = SignallingStats()
         self._people: asyncio.Task[None] | None = None
         self._origin = secrets.token_hex(8)  # tells this registry's own bus events apart
+        # Goes up with every change that is published: the snapshot keeper saves on a change.
+        self.version = 0
         # Live state that extensions keep per registry, by extension name (rooms/stage.py).
         self.extension_state: dict[str, Any] = {}
 
@@ -300,6 +303,55 @@ class Registry:
     def seats_in(self, rooms: Sequence[Room]) -> list[Participant]:
         return [self.seats[seat_id] for room in rooms for seat_id in room.seats]
 
+    # Snapshots (rooms/snapshot.py, kept by rooms/keeper.py).
+
+    def live_state(self) -> LiveState:
+        """Everything a restarted process needs, extensions' parts included."""
+        return LiveState(
+            saved_at=self.clock.now(),
+            sessions={sid: (info.kind, info.title) for sid, info in self._sessions.items()},
+            main_rooms=dict(self._main_rooms),
+            rooms=dict(self.rooms),
+            seats=dict(self.seats),
+            resume=dict(self._resume_tokens),
+            breakouts={m: b for m, b in self.breakouts.items() if b.is_live},
+            extensions={name: dump(self) for name, (dump, _) in self.dispatcher.persisted.items()},
+        )
+
+    async def restore(self, state: LiveState) -> None:
+        """Take over a snapshot's state, before any connection: every seat waits, away,
+        ``reconnect_grace`` seconds from now for its client to resume it."""
+        now = self.clock.now()
+        self._sessions = {
+            sid: SessionInfo(kind, title) for sid, (kind, title) in state.sessions.items()
+        }
+        self._main_rooms = dict(state.main_rooms)
+        self.rooms = dict(state.rooms)
+        self.seats = dict(state.seats)
+        self._resume_tokens = dict(state.resume)
+        self.breakouts = dict(state.breakouts)
+        for seat in self.seats.values():
+            if seat.state is ParticipantState.PRESENT:
+                seat.disconnect(now)
+            else:
+                seat.away_since = now
+            if self.media is not None:
+                if seat.muted:
+                    self.media.set_muted(seat.seat_id, True)
+                if seat.channel is not None:
+                    self.media.set_channel(seat.seat_id, seat.channel)
+            self._sync_media(seat)
+        for name, (_, load) in self.dispatcher.persisted.items():
+            if name not in state.extensions:
+                continue
+            try:
+                loaded = load(self, state.extensions[name])
+                if loaded is not None:
+                    await loaded
+            except Exception:  # one extension's bad part must not stop the others
+                logger.exception("restoring the %s part of the live snapshot failed", name)
+        self.version += 1
+
     # Views.
 
     def participant_view(self, seat: Participant) -> ParticipantView:
@@ -362,6 +414,7 @@ class Registry:
 
     async def publish_room(self, room_id: str, message: ServerMessage) -> None:
         """Publish to a room; a large room's presence waits for the next batch (coalesce.py)."""
+        self.version += 1
         event = message.to_dict()
         buffer = self._presence.get(room_id)
         if event["type"] in PRESENCE_TYPES and (buffer is not None or self._coalesces(room_id)):
@@ -401,6 +454,7 @@ class Registry:
             await self.bus.publish(room_topic(room_id), batch.to_dict())
 
     async def publish_seat(self, seat_id: str, message: ServerMessage | dict[str, Any]) -> None:
+        self.version += 1
         event = message.to_dict() if isinstance(message, ServerMessage) else message
         await self.bus.publish(seat_topic(seat_id), event)
 
@@ -441,13 +495,15 @@ class Registry:
         for token in [t for t, sid in self._resume_tokens.items() if sid == seat.seat_id]:
             del self._resume_tokens[token]
         token = secrets.token_urlsafe(24)
-        self._resume_tokens[token] = seat.seat_id
+        # Kept as a hash: snapshots (rooms/snapshot.py) never hold a usable token.
+        self._resume_tokens[token_hash(token)] = seat.seat_id
+        self.version += 1
         if resumed:
             await self.refresh(seat)
         return seat, token, resumed
 
     async def _resumable(self, identity: Identity, token: str | None) -> Participant | None:
-        seat = self.seats.get(self._resume_tokens.get(token or "", ""))
+        seat = self.seats.get(self._resume_tokens.get(token_hash(token or ""), ""))
         if seat is None or seat.person_id != identity.person_id:
             return None
         if seat.away_for(self.clock.now()) >= self.limits.reconnect_grace:
@@ -562,6 +618,7 @@ class Registry:
     def set_channel(self, seat: Participant, source_peer_id: str | None) -> None:
         """Choose what the seat hears (kept across reconnects); for layers such as interpretation."""
         seat.channel = source_peer_id
+        self.version += 1
         if self.media is not None:
             self.media.set_channel(seat.seat_id, source_peer_id)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from aiortc import RTCIceServer
@@ -19,6 +19,7 @@ from starlette.websockets import WebSocket
 from rooms import lowdata
 from rooms.domain.errors import Conflict
 from rooms.domain.room import RoomKind
+from rooms.keeper import SnapshotKeeper, SnapshotStore
 from rooms.media import ice
 from rooms.media.router import MediaRouter
 from rooms.signalling import Authenticate, CloseCode, ConnectTokens, Extension, Registry
@@ -97,7 +98,11 @@ class LiveRooms:
         loopback: bool,
         fast_send: bool = False,
         extensions: Sequence[Extension] = (),
+        snapshots: SnapshotStore | None = None,
+        conference: str = "",
+        known_sessions: Callable[[], Awaitable[set[str]]] | None = None,
     ) -> AsyncIterator[LiveRooms]:
+        """``snapshots``: where the live state is kept across restarts (rooms/keeper.py)."""
         # The server only needs STUN: browsers behind strict firewalls relay through
         # TURN themselves, and fixed TURN credentials would expire under a long run.
         router = MediaRouter(ice_plan.stun_servers(), loopback=loopback, fast_send=fast_send)
@@ -106,14 +111,25 @@ class LiveRooms:
                 bus_url, media=router, extensions=[lowdata.install, *extensions]
             )
             async with registry:
-                yield cls(
-                    registry,
-                    router,
-                    ConnectTokens(secret_key),
-                    authenticate,
-                    allowed_origin,
-                    ice_plan,
-                )
+                keeper = None
+                if snapshots is not None:
+                    keeper = SnapshotKeeper(
+                        registry, snapshots, conference, known_sessions=known_sessions
+                    )
+                    await keeper.restore()  # before the first connection
+                    keeper.start()
+                try:
+                    yield cls(
+                        registry,
+                        router,
+                        ConnectTokens(secret_key),
+                        authenticate,
+                        allowed_origin,
+                        ice_plan,
+                    )
+                finally:
+                    if keeper is not None:
+                        await keeper.stop()
         finally:
             await router.aclose()
 
