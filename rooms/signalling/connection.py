@@ -257,6 +257,7 @@ class Connection:
                 reconnect_grace_s=self._limits.reconnect_grace,
                 max_message_bytes=self._limits.max_message_bytes,
                 you=registry.participant_view(seat),
+                media_resumed=resumed and registry.has_media(seat),
             )
         )
         if seat.room_id is not None:

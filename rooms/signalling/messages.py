@@ -287,6 +287,9 @@ class Welcome(ServerMessage):
     reconnect_grace_s: float
     max_message_bytes: int
     you: ParticipantView
+    # Whether the server still holds this seat's media connection (False after a restart:
+    # the client must offer again even if its own connection still looks alive).
+    media_resumed: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

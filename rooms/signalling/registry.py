@@ -110,6 +110,7 @@ class Registry:
         self._attached: dict[str, str] = {}  # seat id -> id of its current connection
         self._media_placed: dict[str, tuple[str | None, bool]] = {}  # seat -> (room, may publish)
         self._media_peers: set[str] = set()  # seats the media layer knows about
+        self._negotiated: set[str] = set()  # seats whose media this process negotiated
         self._sweeper: asyncio.Task[None] | None = None
         self._presence: dict[str, PresenceBuffer] = {}  # room id -> presence waiting to go
         self._flushes: set[asyncio.Task[None]] = set()
@@ -627,7 +628,12 @@ class Registry:
             raise MediaUnavailable("this server carries no media")
         answer = await self.media.negotiate(seat.seat_id, offer_sdp)
         self._media_peers.add(seat.seat_id)
+        self._negotiated.add(seat.seat_id)
         return answer
+
+    def has_media(self, seat: Participant) -> bool:
+        """Whether this process negotiated the seat's media connection (not so after a restart)."""
+        return seat.seat_id in self._negotiated
 
     def _sync_media(self, seat: Participant) -> None:
         if self.media is None:
@@ -641,6 +647,7 @@ class Registry:
 
     async def _close_media(self, seat: Participant) -> None:
         self._media_placed.pop(seat.seat_id, None)
+        self._negotiated.discard(seat.seat_id)
         if self.media is not None and seat.seat_id in self._media_peers:
             self._media_peers.discard(seat.seat_id)
             await self.media.close(seat.seat_id)

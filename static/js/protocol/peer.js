@@ -199,8 +199,10 @@ export class RoomPeer extends EventTarget {
   /** @param {any} welcome */
   _welcomed(welcome) {
     if (!this.pc) return; // the first connection: the page negotiates when it is ready
-    // A resumed seat keeps its server peer: only a broken connection needs a new offer.
-    if (!welcome.resumed || this.pc.connectionState !== "connected") this.connect().catch(() => {});
+    // A resumed seat keeps its server peer: only a broken connection needs a new offer,
+    // or a server that restarted (media_resumed false) while ours still looks connected.
+    const kept = welcome.resumed && welcome.media_resumed !== false;
+    if (!kept || this.pc.connectionState !== "connected") this.connect().catch(() => {});
     if (!welcome.resumed && this.lowData) this._tellServer().catch(() => {});
   }
 

@@ -36,6 +36,7 @@ async def test_hello_gets_welcome_with_version_seat_and_resume_token(harness: Ha
             "has_floor": False,
             "may_publish": False,
         },
+        "media_resumed": False,
     }
     assert len(welcome["resume_token"]) >= 32
 
