@@ -2,7 +2,7 @@
 
 Without it, a join storm is quadratic: each of N joins goes to everyone already in the
 room, one websocket frame each. A ``PresenceBuffer`` holds one room's presence events for
-a short window (``Limits.presence_window``) and hands them back merged, in order; the
+a short window (``Limits.presence_window``, longer in larger rooms) and hands them back merged, in order; the
 registry publishes them as one ``presence_batch``. Rooms with at most
 ``Limits.coalesce_above`` seats get every event at once, as before.
 

@@ -28,6 +28,9 @@ class Limits:
     # Presence in rooms with more seats than this is sent in batches, one per window.
     coalesce_above: int = 50
     presence_window: float = 0.2
+    # ... longer in larger rooms: one more window per this many seats, up to the maximum.
+    presence_window_seats: int = 250
+    presence_window_max: float = 1.0
 
 
 class TokenBucket:

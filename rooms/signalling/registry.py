@@ -422,13 +422,19 @@ class Registry:
             if buffer is None:
                 buffer = self._presence[room_id] = PresenceBuffer()
                 asyncio.get_running_loop().call_later(
-                    self.limits.presence_window, self._flush_later, room_id
+                    self._presence_window(room_id), self._flush_later, room_id
                 )
             buffer.add(event)
             return
         if buffer is not None:
             await self.flush_presence(room_id)  # what came before goes first
         await self.bus.publish(room_topic(room_id), event)
+
+    def _presence_window(self, room_id: str) -> float:
+        """The window grows with the room: every batch goes to every seat (1 s at most)."""
+        seats = len(self.rooms[room_id].seats) if room_id in self.rooms else 0
+        scale = max(1.0, seats / self.limits.presence_window_seats)
+        return min(self.limits.presence_window_max, self.limits.presence_window * scale)
 
     def _coalesces(self, room_id: str) -> bool:
         room = self.rooms.get(room_id)
