@@ -50,11 +50,9 @@ def data_use() -> dict[str, dict[str, float]]:
 
 
 async def low_data(ctx: Context, message: LowData) -> None:
-    media = ctx.registry.media
-    set_low_data = getattr(media, "set_low_data", None)
-    if set_low_data is None:
+    if ctx.registry.media is None:
         raise MediaUnavailable("this server has no low-data mode")
-    set_low_data(ctx.seat.seat_id, message.enabled)
+    ctx.registry.media.set_low_data(ctx.seat.seat_id, message.enabled)
     bitrate = LOW_BITRATE if message.enabled else NORMAL_BITRATE
     ctx.reply(
         LowDataSet(

@@ -43,7 +43,7 @@ from rooms.domain.roles import Role
 from rooms.domain.room import Room
 from rooms.signalling import ClientMessage, Context, Dispatcher, Registry, ServerMessage
 from rooms.signalling.errors import Forbidden, MalformedMessage
-from rooms.signalling.registry import room_topic
+from rooms.signalling.topics import room_of_topic, room_topic
 
 __all__ = ["BoothStore", "Interpretation"]
 
@@ -85,7 +85,6 @@ class Interpretation:
         self._sent: dict[str, ServerMessage] = {}  # last mix or channels by seat / room
         self._watchers: dict[str, set[str]] = {}  # main room id -> organiser seats
         self._adapter = ChannelAdapter()
-        self._registry: Registry | None = None
         self._subscription: Subscription | None = None
         self._topics: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -148,7 +147,6 @@ class Interpretation:
     async def load(self, registry: Registry, data: Any) -> None:
         """Booths come back as they were, except that whoever was on air is dropped: the
         listeners hear the floor until that interpreter is back on air."""
-        self._registry = registry
         now = registry.clock.now()
         for room_id, raw in dict(data["rooms"]).items():
             if room_id not in registry.rooms:
@@ -194,7 +192,6 @@ class Interpretation:
         """Map domain refusals to the rooms error codes, and log every refused booth action."""
 
         async def run(ctx: Context, message: M) -> None:
-            self._registry = ctx.registry
             if message.type in m.BOOTH_TYPES and Role.INTERPRETER not in ctx.seat.roles:
                 log.warning("refused %s: sender is not an interpreter", message.type)
                 raise Forbidden(f"only interpreters assigned to a booth may send {message.type}")
@@ -327,14 +324,14 @@ class Interpretation:
     async def _publish(self, registry: Registry, state: RoomInterpretation, now: float) -> None:
         room = registry.rooms.get(state.room_id)
         channels = self._channels(state)
-        if self._sent.get(f"room:{state.room_id}") != channels:
-            self._sent[f"room:{state.room_id}"] = channels
+        if self._sent.get(room_topic(state.room_id)) != channels:
+            self._sent[room_topic(state.room_id)] = channels
             await registry.publish_room(state.room_id, channels)
         for booth in state.channels.booths:
             for person in booth.members:
                 seat = state.seats.get(person)
                 if seat is not None:
-                    view = self._booth_view(state, booth, person, room, now)
+                    view = self._booth_view(registry, state, booth, person, room, now)
                     await registry.publish_seat(seat, view)
         for seat in list(state.choices):
             mix = self._mix(state, seat)
@@ -386,6 +383,7 @@ class Interpretation:
 
     def _booth_view(
         self,
+        registry: Registry,
         state: RoomInterpretation,
         booth: Booth,
         person: str,
@@ -396,7 +394,6 @@ class Interpretation:
         plan = state.turn(booth, now)
         fade = state.fades.get(booth.booth_id)
         floor_up = fade.decision.reason if fade is not None else None
-        registry = self._registry
         return m.BoothState(
             room_id=state.room_id,
             room_title=room.title if room is not None else "",
@@ -405,7 +402,7 @@ class Interpretation:
             output_language=booth.output_language,
             source=booth.source,
             sources=state.sources(booth),
-            live_sources=self._live_sources(state, booth, room),
+            live_sources=self._live_sources(registry, state, booth, room),
             state=booth.state.value,
             on_air=booth.on_air,
             coughing=booth.state is BoothState.COUGHING,
@@ -434,13 +431,12 @@ class Interpretation:
         )
 
     def _live_sources(
-        self, state: RoomInterpretation, booth: Booth, room: Room | None
+        self, registry: Registry, state: RoomInterpretation, booth: Booth, room: Room | None
     ) -> list[str]:
         live = []
         for source in state.sources(booth):
             if source == "floor":
-                registry = self._registry
-                if registry is not None and room is not None and _floor_speaking(registry, room):
+                if room is not None and _floor_speaking(registry, room):
                     live.append(source)
                 continue
             language = source.removeprefix("relay:")
@@ -492,7 +488,9 @@ class Interpretation:
         try:
             async for topic, event in subscription:
                 try:
-                    room_id = topic.split(":", 1)[1]
+                    room_id = room_of_topic(topic)
+                    if room_id is None:
+                        continue
                     # A large room's presence comes in batches (rooms/signalling/coalesce.py).
                     inner = event.get("events") if event.get("type") == "presence_batch" else None
                     for each in inner if isinstance(inner, list) else [event]:

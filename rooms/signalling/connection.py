@@ -40,6 +40,7 @@ from rooms.signalling.messages import (
     ServerPong,
     Welcome,
 )
+from rooms.signalling.topics import CLOSE, MOVED, room_topic, seat_topic
 
 if TYPE_CHECKING:
     from rooms.signalling.registry import Registry
@@ -244,7 +245,7 @@ class Connection:
             self._identity, hello.resume_token, self.connection_id
         )
         self.seat = seat
-        self._subscription = await registry.bus.subscribe(f"seat:{seat.seat_id}")
+        self._subscription = await registry.bus.subscribe(seat_topic(seat.seat_id))
         self._spawn(self._listen(self._subscription), "listener", final=False)
         await self._follow_room()
         self.send(
@@ -269,10 +270,10 @@ class Connection:
         try:
             async for _topic, event in subscription:
                 kind = event.get("type")
-                if kind == "_moved":
+                if kind == MOVED:
                     await self._follow_room()
                     self.send(self._moved_state(event))
-                elif kind == "_close":
+                elif kind == CLOSE:
                     if event.get("connection_id") == self.connection_id:
                         self.close(int(event["code"]), str(event["reason"]))
                         return
@@ -289,7 +290,7 @@ class Connection:
     async def _follow_room(self) -> None:
         """Listen to the seat's current room, and to no other."""
         assert self.seat is not None and self._subscription is not None
-        topic = f"room:{self.seat.room_id}" if self.seat.room_id is not None else None
+        topic = room_topic(self.seat.room_id) if self.seat.room_id is not None else None
         if topic == self._room_topic:
             return
         if self._room_topic is not None:

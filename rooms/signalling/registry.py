@@ -51,24 +51,17 @@ from rooms.signalling.messages import (
 )
 from rooms.signalling.stats import SignallingStats
 from rooms.signalling.tokens import ConnectTokens
+from rooms.signalling.topics import (
+    CLOSE,
+    MOVED,
+    PEOPLE_TOPIC,
+    PERSON_CHANGED,
+    room_topic,
+    seat_topic,
+)
 from rooms.snapshot import LiveState, token_hash
 
 logger = logging.getLogger(__name__)
-
-# Control events on a seat's topic: the connection acts on them, clients never see them.
-MOVED = "_moved"
-CLOSE = "_close"
-# A person's roles or name changed: every registry sharing the bus updates its seats.
-PEOPLE_TOPIC = "people"
-PERSON_CHANGED = "_person"
-
-
-def room_topic(room_id: str) -> str:
-    return f"room:{room_id}"
-
-
-def seat_topic(seat_id: str) -> str:
-    return f"seat:{seat_id}"
 
 
 @dataclass(frozen=True)

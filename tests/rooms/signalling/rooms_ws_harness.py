@@ -55,6 +55,9 @@ class FakeMedia:
     def set_channel(self, peer_id: str, source_peer_id: str | None) -> None:
         self.calls.append(("set_channel", peer_id, source_peer_id))
 
+    def set_low_data(self, peer_id: str, low_data: bool) -> None:
+        self.calls.append(("set_low_data", peer_id, low_data))
+
     async def close(self, peer_id: str) -> None:
         self.calls.append(("close", peer_id))
 
