@@ -102,6 +102,7 @@ class Server:
             "CONFERENCE_SECRET_KEY": SECRET,
             "CONFERENCE_SITE_URL": self.site,
             "CONFERENCE_LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",  # whole log lines, as soon as they are written
         }
         started = time.monotonic()
         with self.log.open("ab") as out:
@@ -141,7 +142,7 @@ class Server:
         page.click("main button[type=submit]")
         link = wait_until(
             lambda: re.search(
-                r"Sign-in link for person #\d+: (\S+)", self.log.read_text(errors="replace")[seen:]
+                r"Sign-in link for person #\d+: (\S+)\n", self.log.read_text(errors="replace")[seen:]
             ),
             f"a sign-in link for {email} in the server log",
         )
