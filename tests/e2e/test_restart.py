@@ -142,7 +142,8 @@ class Server:
         page.click("main button[type=submit]")
         link = wait_until(
             lambda: re.search(
-                r"Sign-in link for person #\d+: (\S+)\n", self.log.read_text(errors="replace")[seen:]
+                r"Sign-in link for person #\d+: (\S+)\n",
+                self.log.read_text(errors="replace")[seen:],
             ),
             f"a sign-in link for {email} in the server log",
         )
