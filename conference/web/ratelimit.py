@@ -6,6 +6,7 @@ processes serve one site (``CONFERENCE_RATE_LIMIT_URL``, by default the Redis bu
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -39,7 +40,9 @@ class MailLimits:
 
         Every limit is tested before any is counted, so a refused request spends nothing.
         """
-        checks = [(item, "address", address.lower()) for item in self.per_address] + [
+        # The address is counted under its hash: a Redis key is no place for an email.
+        hashed = hashlib.sha256(address.lower().encode()).hexdigest()[:32]
+        checks = [(item, "address", hashed) for item in self.per_address] + [
             (item, "ip", client_ip) for item in self.per_ip
         ]
         if not all(self.limiter.test(item, form, kind, key) for item, kind, key in checks):

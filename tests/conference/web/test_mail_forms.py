@@ -122,3 +122,19 @@ def test_the_refusal_is_translated(refusing: tuple[TestClient, Mailbox]) -> None
     answer = _signin(client, "refused.person@example.org")
     assert answer.status_code == 503
     assert "We could not send the mail" not in answer.text
+
+
+def test_two_processes_count_together_in_redis(settings: Settings) -> None:
+    """With a Redis URL, every process's limiter sees the same counts (real Redis)."""
+    import secrets
+
+    from conference.web.ratelimit import MailLimits
+
+    shared = Settings(**{**settings.__dict__, "rate_limit_storage": "redis://127.0.0.1:6379/0"})
+    first, second = MailLimits.from_settings(shared), MailLimits.from_settings(shared)
+    form = f"test-{secrets.token_hex(6)}"  # a fresh key space for this run
+    answers = [
+        (first if i % 2 else second).allow(form, "shared@example.org", "192.0.2.1")
+        for i in range(6)
+    ]
+    assert answers == [True, True, True, False, False, False]
