@@ -49,7 +49,7 @@ def dump(engine: Engine) -> dict[str, list[dict[str, Any]]]:
                 {
                     k: v
                     for k, v in row.items()
-                    if not (table.name == "registration" and k == "token")
+                    if not (table.name == "registration" and k in ("token", "calendar_token"))
                 }
                 for row in rows
             ]
