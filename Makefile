@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest bench bench-quick clean catalogs
+.PHONY: run test lint typecheck pytest bench bench-quick clean catalogs vendor-yjs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,3 +56,11 @@ catalogs: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
+
+# The vendored Yjs bundle of static/vendor (see its README); needs npm.
+vendor-yjs:
+	tmp=$$(mktemp -d) && cd $$tmp && npm init -y >/dev/null && \
+	  npm install --no-audit --no-fund yjs@13.6.33 esbuild@0.24.2 >/dev/null && \
+	  echo 'export * from "yjs";' > entry.mjs && \
+	  npx esbuild entry.mjs --bundle --format=esm --platform=browser --minify \
+	    --outfile=$(CURDIR)/static/vendor/yjs-13.6.33.mjs && rm -rf $$tmp

@@ -33,9 +33,11 @@ from interpretation.web.store import DatabaseBooths
 from rooms import stage
 from rooms.keeper import RedisSnapshotStore, SnapshotStore, conference_key
 from rooms.metrics import RoomsCollector
+from rooms.notes import Notes
 from rooms.web import views as room_views
 from rooms.web.auth import person_identities, session_authenticator
 from rooms.web.live import EXTRAS_KEY, IcePlan, LiveRooms, signalling_route
+from rooms.web.notes_store import DatabaseNotes
 
 from .settings import Settings
 from .storage import live_snapshots
@@ -174,6 +176,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     ice_plan = IcePlan.parse(settings.ice_servers, settings.turn_secret)
     interpretation = Interpretation(DatabaseBooths(engine))
+    notes = Notes(DatabaseNotes(engine))
     services.extras[interpretation_views.EXTRAS_KEY] = interpretation
     health_state.metrics.register(RoomsCollector(lambda: services.extras.get(EXTRAS_KEY)))
     health_state.metrics.register(InterpretationCollector(interpretation))
@@ -192,7 +195,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 ice_plan=ice_plan,
                 loopback=settings.loopback_media,
                 fast_send=settings.media_fast_send,
-                extensions=[interpretation.install, stage.install],
+                extensions=[interpretation.install, stage.install, notes.install],
                 snapshots=_snapshot_store(settings, engine),
                 conference=conference_key(settings.secret_key),
                 known_sessions=lambda: asyncio.to_thread(live_snapshots.programme_sessions, engine),
@@ -207,6 +210,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                     health_state.draining = True
                     health_state.checks.pop("redis", None)
                     services.extras.pop(EXTRAS_KEY, None)
+                    await notes.board.save()
         finally:
             services.mailer.close()
             engine.dispose()

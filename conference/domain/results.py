@@ -28,6 +28,14 @@ class Attendance:
 
 
 @dataclass(frozen=True)
+class BreakoutSummary:
+    session: str
+    room: str
+    summary: str
+    notes: str
+
+
+@dataclass(frozen=True)
 class PollSummary:
     title: str
     scope: str  # "the whole event" or a session's title, already in the reader's language
@@ -40,6 +48,7 @@ def markdown(
     polls: Sequence[PollSummary],
     attendance: Sequence[Attendance],
     words: dict[str, str],
+    breakouts: Sequence[BreakoutSummary] = (),
 ) -> str:
     """The results page. ``words`` holds the headings, translated by the caller."""
     out = [f"# {escape(conference)}: {escape(words['results'])}", ""]
@@ -54,6 +63,14 @@ def markdown(
             if len(poll.rooms) > 1:
                 out += [f"#### {escape(room or words['main_room'])} ({result.ballots})", ""]
                 out += _table(result, words, limit=5)
+    if breakouts:
+        out += [f"## {escape(words['breakouts'])}", ""]
+        for breakout in breakouts:
+            out += [f"### {escape(breakout.session)}: {escape(breakout.room)}", ""]
+            summary = breakout.summary
+            out += [_quoted(summary) if summary else escape(words["no_summary"]), ""]
+            if breakout.notes.strip():
+                out += [f"#### {escape(words['notes'])}", "", _quoted(breakout.notes), ""]
     out += [f"## {escape(words['attendance'])}", ""]
     out += [
         f"| {escape(words['session'])} | {escape(words['language'])} | {escape(words['registrants'])} |"
@@ -64,6 +81,11 @@ def markdown(
     out.append("")
     out += [escape(words["method"]), ""]
     return "\n".join(out)
+
+
+def _quoted(text: str) -> str:
+    """Several lines as a Markdown quote, each line escaped."""
+    return "\n".join("> " + escape(line) if line.strip() else ">" for line in text.splitlines())
 
 
 def _table(result: PollResult, words: dict[str, str], limit: int | None = None) -> list[str]:

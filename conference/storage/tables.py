@@ -6,7 +6,7 @@ import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .types import JSONList, UTCDateTime
@@ -285,3 +285,20 @@ class LiveSnapshot(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=64)  # the conference's live key
     body: str = Field(sa_column=Column(Text, nullable=False))  # JSON, rooms/snapshot.py
     saved_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+
+class BreakoutNotes(SQLModel, table=True):
+    """A breakout room's shared notes (the CRDT document and its text), rapporteur and summary."""
+
+    __tablename__ = "breakout_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    room_id: str = Field(unique=True, max_length=64)  # the live room's id
+    session_id: int = Field(foreign_key="programme_session.id", index=True)
+    title: str = Field(max_length=120)
+    state: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    rapporteur_name: str = Field(default="", max_length=200)
+    rapporteur_person_id: int | None = Field(default=None, foreign_key="person.id")
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)

@@ -13,6 +13,7 @@ import csv
 import io
 import zipfile
 
+from sqlmodel import col, select
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -20,7 +21,7 @@ from ..domain import languages, results
 from ..domain.people import Role
 from ..domain.polls import PollStatus
 from ..storage import polls as storage
-from ..storage.tables import Poll
+from ..storage.tables import BreakoutNotes, Poll
 from ..storage.tables import Session as ProgrammeSession
 from .organiser.polls import ballots_csv, ballots_json
 from .page import Ctx, page
@@ -38,6 +39,7 @@ def _words(ctx: Ctx) -> dict[str, str]:
         "results": _("Results"), "polls": _("Polls"), "no_polls": _("No poll results are published yet."),
         "ballots": _("ballots"), "main_room": _("Main room"), "attendance": _("Attendance"),
         "session": _("Session"), "language": _("First language"), "registrants": _("Registrants"),
+        "breakouts": _("Breakout summaries"), "no_summary": _("No summary yet."), "notes": _("Shared notes"),
         "rank": _("Rank"), "option": _("Option"), "ranked_by": _("Ranked on ballots"),
         "method": _("Options are ordered by the Schulze method (beat path). A ballot may rank only its top few: the options it ranks beat the ones it leaves out. The Borda score beside each option counts, over all ballots, the options ranked below it minus those ranked above it."),
     }  # fmt: skip
@@ -69,8 +71,22 @@ def _summaries(ctx: Ctx, polls: list[Poll]) -> list[tuple[Poll, results.PollSumm
     return out
 
 
+def _breakouts(ctx: Ctx) -> list[results.BreakoutSummary]:
+    rows = ctx.db.exec(
+        select(
+            ProgrammeSession.title, BreakoutNotes.title, BreakoutNotes.summary, BreakoutNotes.text
+        )
+        .join(ProgrammeSession, col(ProgrammeSession.id) == col(BreakoutNotes.session_id))
+        .where(ProgrammeSession.conference_id == ctx.conference().id)
+        .order_by(col(ProgrammeSession.start), col(BreakoutNotes.id))
+    ).all()
+    return [results.BreakoutSummary(*row) for row in rows if row[2].strip() or row[3].strip()]
+
+
 def _markdown(ctx: Ctx, summaries: list[results.PollSummary]) -> str:
-    return results.markdown(ctx.conference().name, summaries, _attendance(ctx), _words(ctx))
+    return results.markdown(
+        ctx.conference().name, summaries, _attendance(ctx), _words(ctx), _breakouts(ctx)
+    )
 
 
 @page()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from . import (
+    breakout_notes,
     dashboard,
     interpreters,
     people,
@@ -26,4 +27,5 @@ routes: list[BaseRoute] = [
     *planning.routes,
     *talks.routes,
     *polls.routes,
+    *breakout_notes.routes,
 ]

@@ -8,6 +8,7 @@ import { RoomState } from "../protocol/roomstate.js";
 import { AudioOut } from "./audio.js";
 import { DataMeter, LowDataSwitch } from "./lowdata.js";
 import { setupPicker } from "./picker.js";
+import { mountNotes } from "./notes.js";
 import { mountStage } from "./stage.js";
 
 /** @typedef {import("../protocol/roomstate.js").Person} Person */
@@ -377,6 +378,10 @@ if (breakoutForm) {
 // A lightning block's stage panel, when the page has one.
 const stagePanel = document.getElementById("stage");
 if (stagePanel) mountStage(stagePanel, signalling, state, config.roomId);
+
+// Breakout notes: shown in a breakout room, and to its rapporteur after the rooms close.
+const notesPanel = document.getElementById("notes");
+if (notesPanel) window.__notes = mountNotes(notesPanel, signalling, state);
 
 // Small hooks for tests and for looking inside by hand (no scraping needed).
 /** @type {any} */ (window).__room = {

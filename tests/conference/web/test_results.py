@@ -7,6 +7,9 @@ import zipfile
 
 import pytest
 
+from conference.storage.engine import session
+from conference.storage.tables import BreakoutNotes
+
 from .conftest import confirm, csrf, register, sign_in
 
 pytestmark = pytest.mark.integration
@@ -92,3 +95,15 @@ def test_the_archive_holds_everything_and_nothing_personal(client) -> None:
     assert "Opening plenary,Español,3" in archive.read("attendance.csv").decode()
     client.cookies.clear()
     assert client.get("/organiser/results.zip", follow_redirects=False).status_code == 303
+
+
+def test_breakout_summaries_and_notes_go_into_the_results(client, engine) -> None:
+    with session(engine) as db:
+        db.add(BreakoutNotes(room_id="r1", session_id=2, title="Hubs", rapporteur_name="Ada",
+                             summary="Fund *hubs*\nTranslate [toolkits]", text="raw notes <b>"))  # fmt: skip
+        db.add(BreakoutNotes(room_id="r2", session_id=2, title="Empty room"))
+    text = client.get("/results.md").text
+    assert "## Breakout summaries" in text
+    assert "### Safety and inclusion: Hubs\n\n> Fund \\*hubs\\*\n> Translate \\[toolkits\\]" in text
+    assert "> raw notes \\<b\\>" in text
+    assert "Empty room" not in text and "Ada" not in text  # no rapporteur names in public
