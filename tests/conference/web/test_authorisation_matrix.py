@@ -116,6 +116,7 @@ for route in ["/organiser/plan/roster/apply", "/organiser/plan/lightning/apply",
 expect("GET", "/organiser/sessions/{session_id:id}", "/organiser/sessions/1", ORGANISER)
 expect("POST", "/organiser/sessions/{session_id:id}", "/organiser/sessions/1", ORGANISER)
 expect("GET", "/organiser/sessions/{session_id:id}/delete", "/organiser/sessions/2/delete", ORGANISER)
+expect("GET", "/organiser/sessions/{session_id:id}/notes", "/organiser/sessions/2/notes", ORGANISER)
 expect("POST", "/organiser/sessions/{session_id:id}/delete", "/organiser/sessions/2/delete", ORGANISER)
 expect("GET", "/organiser/support/{request_id:id}", "/organiser/support/1", ORGANISER)
 expect("POST", "/organiser/support/{request_id:id}", "/organiser/support/1", ORGANISER)
