@@ -112,6 +112,42 @@ def console_states(browser: Browser, base: str, app: object, lang: str) -> None:
         page.context.close()
 
 
+def pages(browser: Browser, base: str, app: object, lang: str) -> None:
+    """The board (a problem, then all well), the room, the programme, the dashboard."""
+    olu = person(browser, base, app, "organiser@example.org", lang)
+    flora = person(browser, base, app, "flora@example.org", lang)
+    ivan = person(browser, base, app, "ivan@example.org", lang)
+    lea = person(browser, base, app, "lea@example.org", lang)
+    flora.goto(f"{base}/rooms/session/{PLENARY}")
+    wait_until(lambda: flora.evaluate("window.__room?.peerState") == "connected", "floor media")
+    ivan.goto(f"{base}/interpret/session/{PLENARY}")
+    wait_until(lambda: ivan.evaluate("window.__booth?.booth") is not None, "booth state")
+    ivan.keyboard.press("m")
+    lea.goto(f"{base}/rooms/session/{PLENARY}")
+    wait_until(lambda: lea.evaluate("window.__room?.language") == "es", "Lea listens in Spanish")
+    olu.goto(f"{base}/interpret/session/{PLENARY}/board")
+    expect(olu.locator(".problems li").first).to_be_visible()
+    shot(olu, f"board-problem-{lang}")
+    fay = person(browser, base, app, "fay@example.org", lang)
+    fay.goto(f"{base}/interpret/session/{PLENARY}")
+    wait_until(lambda: fay.evaluate("window.__booth?.booth") is not None, "booth state")
+    fay.keyboard.press("m")
+    expect(olu.locator(".problems li.all-well")).to_be_visible()
+    shot(olu, f"board-all-well-{lang}")
+    shot(lea, f"room-listener-{lang}")
+    ivan.goto(f"{base}/rooms/session/{PLENARY}")
+    shot(ivan, f"room-interpreter-{lang}")
+    shot_page(ivan, f"{base}/programme", f"programme-interpreter-{lang}")
+    shot_page(olu, f"{base}/organiser", f"dashboard-{lang}")
+    for page in (olu, flora, ivan, lea, fay):
+        page.context.close()
+
+
+def shot_page(page: Page, url: str, name: str) -> None:
+    page.goto(url)
+    shot(page, name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", choices=["console", "pages"])
@@ -124,6 +160,9 @@ def main() -> None:
                 if args.only in (None, "console"):
                     with site() as (base, app):  # a fresh server: every booth starts idle
                         console_states(browser, base, app, lang)
+                if args.only in (None, "pages"):
+                    with site() as (base, app):
+                        pages(browser, base, app, lang)
         finally:
             browser.close()
 

@@ -10,7 +10,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from ..domain import calendar, timezones
-from ..storage import registrations
+from ..domain.people import Role
+from ..storage import agenda, registrations
 from ..storage import talks as lightning_talks
 from ..storage.tables import Registration, Session
 from .microcache import MicroCache
@@ -48,6 +49,9 @@ def programme(ctx: Ctx) -> Response:
     attending: set[int] = set()
     if registration is not None and registration.id is not None:
         attending = set(registrations.attended_sessions(ctx.db, registration.id))
+    consoles: set[int] = set()
+    if ctx.person is not None and ctx.person.id is not None and ctx.has(Role.INTERPRETER):
+        consoles = agenda.booth_sessions(ctx.db, ctx.person.id)
     days: dict[date, list[Session]] = defaultdict(list)
     for s in sessions:
         days[timezones.local(s.start, zone).date()].append(s)
@@ -58,6 +62,8 @@ def programme(ctx: Ctx) -> Response:
         asked_unknown=bool(asked) and not timezones.is_known(asked),
         days=sorted(days.items()),
         attending=attending,
+        consoles=consoles,
+        follow_browser=not asked and registration is None,
         registration=registration,
         lightning=lightning_talks.slotted_by_block(ctx.db, conference),
     )

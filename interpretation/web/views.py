@@ -178,12 +178,41 @@ def _board_texts(ctx: Ctx) -> dict[str, str]:
         "offline": _("Disconnected. Reload the page to try again."),
         "original": _("Original (floor)"),
         "nobody": _("nobody"),
-        "floor_speaking": _("The floor is speaking"),
-        "floor_silent": _("The floor is silent"),
-        "no_problems": _("No problems."),
-        "relay": _("%(booth)s works from %(pivot)s (%(language)s)"),
+        "floor_speaking": _("The floor is speaking."),
+        "floor_silent": _("The floor is silent."),
+        "channel": _("Channel"),
+        "on_air": _("On air"),
+        "state": _("State"),
+        "source": _("Source"),
+        "listeners": _("Listeners"),
+        "state_idle": _("Nobody on air"),
+        "state_on_air": _("On air"),
+        "state_handover_requested": _("On air, handover pending"),
+        "state_coughing": _("Coughing"),
+        "state_dropped": _("Connection lost"),
+        "state_inactive": _("Filled by the floor: the booth works into %(language)s"),
+        "state_floor_speaking": _("Speaking"),
+        "state_floor_silent": _("Silent"),
+        "floor": _("Floor"),
+        "relay_from": _("Relay from %(language)s"),
+        "floor_up": _("Listeners hear the floor at full level."),
+        "relay": _("%(booth)s takes relay from the %(pivot)s booth."),
         "no_relays": _("No relay in use."),
-        "floor_up": _("floor up: %(reason)s"),
+        "all_well": _("All is well: no problems."),
+        "problem_no_interpreter": _("The %(booth)s booth has no interpreter assigned."),
+        "problem_nobody_on_air": _(
+            "Nobody is on air in the %(booth)s booth while the floor speaks."
+        ),
+        "problem_interpreter_dropped": _(
+            "%(name)s lost the connection while on air in the %(booth)s booth."
+        ),
+        "problem_pivot_silent": _(
+            "The %(booth)s booth takes relay from %(pivot)s, but nobody is on air there."
+        ),
+        "problem_pivot_in_retour": _(
+            "The %(booth)s booth takes relay from %(pivot)s, but that booth works into %(language)s."
+        ),
+        "problem_no_channel": _("Listeners chose %(language)s, which no booth offers."),
         "main_room": _("Main room"),
     }
 
@@ -204,6 +233,7 @@ def board_page(ctx: Ctx) -> Response:
         ws_url=websocket_url(ctx.services.settings.site_url),
         interpreters=interpreters,
         language_choices=languages.choices(),
+        language_names=dict(languages.choices()),
         texts=_board_texts(ctx),
     )
 

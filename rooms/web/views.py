@@ -19,6 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from conference.domain.people import Role
+from conference.storage import agenda
 from conference.storage import engine as storage
 from conference.storage.tables import BreakoutAssignment, BreakoutRoom, Registration, Session
 from conference.web.page import Ctx, NotFound, Services, page, services_of
@@ -81,6 +83,10 @@ def _texts(ctx: Ctx) -> dict[str, str]:
         "low_data_unsupported": _("This server has no low-data mode."),
         "data_now": _("Receiving now: about %(mb)s MB per hour."),
         "room_n": _("Room %(n)s"),
+        "role_organiser": _("organiser"),
+        "role_speaker": _("speaker"),
+        "role_interpreter": _("interpreter"),
+        "role_participant": _("participant"),
         # Interpretation (the language picker; the channels come from the server).
         "original": _("Original (floor)"),
         "floor_booth_empty": _("No interpreter is on air: you hear the floor."),
@@ -123,6 +129,10 @@ def room_page(ctx: Ctx) -> Response:
         texts=_texts(ctx),
         stage_texts=lightning_stage.texts(ctx) if session.kind == "lightning" else None,
         planned_breakouts=planned_breakouts(ctx, session.id) if "organiser" in ctx.roles else [],
+        console_link=ctx.has(Role.INTERPRETER)
+        and ctx.person.id is not None
+        and session.id in agenda.booth_sessions(ctx.db, ctx.person.id),
+        board_link=ctx.has(Role.ORGANISER),
     )
 
 

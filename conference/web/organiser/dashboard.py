@@ -8,8 +8,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...domain.people import Role
-from ...storage import people, support
+from ...storage import agenda, people, support
 from ...storage.tables import Registration, Session
+from .. import viewer
 from ..page import Ctx, page
 
 
@@ -27,6 +28,8 @@ def dashboard(ctx: Ctx) -> Response:
         sessions=int(sessions or 0),
         support=support.counts_by_status(ctx.db, conference),
         interpreters=len(people.with_role(ctx.db, Role.INTERPRETER)),
+        boards=agenda.interpreted(ctx.db, conference),
+        zone=viewer.zone_of(ctx, conference),
     )
 
 

@@ -196,7 +196,7 @@ function renderPeople() {
       const item = el("li", { "data-seat-id": p.seat_id, "data-state": p.state }, [
         el("span", { class: "name" }, [p.display_name]),
         " ",
-        ...p.roles.map((role) => el("span", { class: "tag role" }, [role])),
+        ...p.roles.map((role) => el("span", { class: "tag role", "data-role": role }, [texts[`role_${role}`] ?? role])),
         " ",
         el("span", { class: "flags muted" }, [flags.join(" · ")]),
       ]);

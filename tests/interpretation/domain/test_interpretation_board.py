@@ -115,3 +115,14 @@ def test_a_pivot_working_into_its_other_language() -> None:
     ]
     s1.booth("en-fr").retour("ana")
     assert live_board(s1, {}, floor_speaking=True).problems == []
+
+
+def test_a_bi_active_booth_s_other_language_shows_nobody_on_air() -> None:
+    s1 = SessionChannels("s1", [Booth("s1", ("en", "fr"), ("ana", "ben"))])
+    s1.booth("en-fr").go_on_air("ana")
+    board = live_board(s1, {}, floor_speaking=True)
+    assert board.channels == [
+        ChannelRow("original", None, None, None, True, "floor", True, 0, None),
+        ChannelRow("en", "en-fr", BoothState.ON_AIR, "ana", True, "floor", True, 0, None),
+        ChannelRow("fr", "en-fr", BoothState.ON_AIR, None, False, "floor", False, 0, None),
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -81,3 +82,39 @@ def test_the_room_page_carries_the_listener_s_languages(client: TestClient) -> N
     data = attributes(client.get(f"/rooms/session/{BREAKOUT}").text, "room")
     assert json.loads(data["data-floor-languages"] or "[]") == ["en", "es"]
     assert json.loads(data["data-languages"] or "null") == []
+
+
+def links(html: str, css_class: str) -> list[str]:
+    return re.findall(rf'<a class="[^"]*\b{css_class}\b[^"]*" href="([^"]+)"', html)
+
+
+def test_an_interpreter_is_led_to_their_console_from_the_programme_and_the_room(
+    client: TestClient,
+) -> None:
+    sign_in(client, "ivan@example.org")
+    programme = client.get("/programme").text
+    # Ivan has the Spanish booth of both sessions; the board is not his.
+    assert links(programme, "console-link") == [
+        f"/interpret/session/{PLENARY}",
+        f"/interpret/session/{BREAKOUT}",
+    ]
+    assert links(programme, "board-link") == []
+    room = client.get(f"/rooms/session/{PLENARY}").text
+    assert links(room, "console-link") == [f"/interpret/session/{PLENARY}"]
+    assert links(room, "board-link") == []
+    client.cookies.clear()
+    sign_in(client, "fay@example.org")  # French in the plenary only
+    assert links(client.get("/programme").text, "console-link") == [f"/interpret/session/{PLENARY}"]
+    assert links(client.get(f"/rooms/session/{BREAKOUT}").text, "console-link") == []
+
+
+def test_an_organiser_is_led_to_the_board_from_the_programme_the_dashboard_and_the_room(
+    client: TestClient,
+) -> None:
+    sign_in(client, "organiser@example.org")
+    boards = [f"/interpret/session/{PLENARY}/board", f"/interpret/session/{BREAKOUT}/board"]
+    assert links(client.get("/programme").text, "board-link") == boards
+    assert links(client.get("/programme").text, "console-link") == []
+    dashboard = client.get("/organiser").text
+    assert re.findall(r'<a href="(/interpret/session/\d+/board)">', dashboard) == boards
+    assert links(client.get(f"/rooms/session/{PLENARY}").text, "board-link") == [boards[0]]
