@@ -3,6 +3,7 @@
 
 const FFT_SIZE = 8192; // bins of about 6 Hz at 48 kHz
 const SILENT_DB = -200; // getFloatFrequencyData gives -Infinity for silence; JSON cannot carry it
+export const MAX_DELAY_S = 30; // a listener may line up with a livestream this far behind
 
 export class AudioOut {
   /** @param {HTMLElement} container where the (hidden) audio elements live */
@@ -16,8 +17,10 @@ export class AudioOut {
     /** Set when the browser refused to start playback without a click. */
     this.blocked = false;
     this.onblocked = () => {};
-    /** @type {{floor: GainNode, channel: GainNode, master: GainNode, analyser: AnalyserNode}|null} */
+    /** @type {{floor: GainNode, channel: GainNode, master: GainNode, delay: DelayNode, analyser: AnalyserNode}|null} */
     this.mix = null;
+    /** Seconds by which everything heard is held back (floor and channel together). */
+    this.delayS = 0;
   }
 
   /**
@@ -34,13 +37,17 @@ export class AudioOut {
     const analyser = ctx.createAnalyser();
     analyser.fftSize = FFT_SIZE;
     analyser.smoothingTimeConstant = 0.5;
-    master.connect(ctx.destination);
-    master.connect(analyser);
+    // The delay sits after the mix, so the floor and the interpretation stay in step.
+    const delay = ctx.createDelay(MAX_DELAY_S);
+    delay.delayTime.value = this.delayS;
+    master.connect(delay);
+    delay.connect(ctx.destination);
+    delay.connect(analyser);
     const floor = ctx.createGain();
     const channel = ctx.createGain();
     floor.connect(master);
     channel.connect(master);
-    this.mix = { floor, channel, master, analyser };
+    this.mix = { floor, channel, master, delay, analyser };
     for (const [name, slot] of this.slots) this._mixIn(name, slot);
     if (ctx.state === "suspended") {
       ctx.resume().catch(() => {});
@@ -107,6 +114,17 @@ export class AudioOut {
       this.blocked = true;
       this.onblocked();
     });
+  }
+
+  /**
+   * Hold back everything heard by `seconds` (0 to 30), e.g. to match a delayed livestream.
+   * It plays through WebAudio from then on; the <audio> elements stay muted.
+   * @param {number} seconds
+   */
+  setDelay(seconds) {
+    this.delayS = Math.max(0, Math.min(MAX_DELAY_S, Number.isFinite(seconds) ? seconds : 0));
+    if (this.delayS > 0) this.enableMix();
+    if (this.mix && this.context) this.mix.delay.delayTime.setValueAtTime(this.delayS, this.context.currentTime);
   }
 
   /** @param {number} volume 0 to 1 */

@@ -128,6 +128,12 @@ $("start-audio").addEventListener("click", async () => {
 });
 const volume = /** @type {HTMLInputElement} */ ($("volume"));
 volume.addEventListener("input", () => audio.setVolume(Number(volume.value)));
+const delay = /** @type {HTMLInputElement} */ ($("listen-delay"));
+const seconds = new Intl.NumberFormat(document.documentElement.lang, { maximumFractionDigits: 1 });
+delay.addEventListener("input", () => {
+  audio.setDelay(Number(delay.value));
+  $("listen-delay-value").textContent = `${seconds.format(audio.delayS)} s`;
+});
 
 // Your own hand and microphone.
 $("hand-button").addEventListener("click", () => {
@@ -397,6 +403,7 @@ if (notesPanel) window.__notes = mountNotes(notesPanel, signalling, state);
   readings: (probes) => audio.readings(probes),
   /** @param {number[]} [probes] what the listener hears after the interpretation mix */
   mixReading: (probes) => audio.mixReading(probes),
+  delay: () => audio.delayS,
   get language() { return picker.language; },
   get mix() { return picker.mix; },
   stats: () => peer?.stats() ?? Promise.resolve([]),
