@@ -31,6 +31,9 @@ class Participant:
     room_id: str | None = None
     hand_raised: bool = False
     muted: bool = False
+    # An organiser muted this seat in its room: it stays muted until an organiser allows it.
+    mute_held: bool = False
+    unmute_asked: bool = False
     has_floor: bool = False
     # The source the listener chose (a peer id), None for the floor; kept across reconnects.
     channel: str | None = None
@@ -110,6 +113,26 @@ class Participant:
     def set_muted(self, muted: bool) -> None:
         self._require("change mute", ParticipantState.PRESENT, ParticipantState.AWAY)
         self.muted = muted
+
+    def hold_mute(self) -> None:
+        """An organiser's mute: muted, and only an organiser lets them unmute."""
+        self.set_muted(True)
+        self.mute_held = True
+        self.unmute_asked = False
+
+    def ask_unmute(self) -> None:
+        if not self.mute_held:
+            raise InvalidTransition("mute", "not held by an organiser", "be asked to lift")
+        if self.unmute_asked:
+            raise InvalidTransition("unmute request", "already sent", "be sent again")
+        self.unmute_asked = True
+
+    def release_mute(self) -> None:
+        """The organiser lifts the hold; the person unmutes themselves when they are ready."""
+        if not self.mute_held:
+            raise InvalidTransition("mute", "not held by an organiser", "be lifted")
+        self.mute_held = False
+        self.unmute_asked = False
 
     def give_floor(self) -> None:
         self._require("take the floor", ParticipantState.PRESENT, ParticipantState.AWAY)

@@ -102,6 +102,22 @@ class Mute(ClientMessage):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AskUnmute(ClientMessage):
+    """A participant an organiser muted asks to speak again."""
+
+    type = "ask_unmute"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AllowUnmute(ClientMessage):
+    """An organiser lifts their mute: the participant may unmute themselves again."""
+
+    type = "allow_unmute"
+    roles = ORGANISERS
+    seat_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class Move(ClientMessage):
     type = "move"
     roles = ORGANISERS
@@ -236,6 +252,8 @@ class ParticipantView:
     muted: bool
     has_floor: bool
     may_publish: bool
+    mute_held: bool = False  # an organiser muted them; only an organiser lifts it
+    unmute_asked: bool = False  # they asked the organisers to lift it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -434,6 +452,8 @@ CLIENT_MESSAGES: tuple[type[ClientMessage], ...] = (
     Chat,
     MuteSelf,
     Mute,
+    AskUnmute,
+    AllowUnmute,
     Move,
     GiveFloor,
     TakeFloor,

@@ -6,6 +6,8 @@ from rooms.domain.errors import NotAllowed
 from rooms.signalling.dispatch import Context, Dispatcher
 from rooms.signalling.errors import Forbidden
 from rooms.signalling.messages import (
+    AllowUnmute,
+    AskUnmute,
     Chat,
     ChatMessage,
     GiveFloor,
@@ -66,13 +68,25 @@ async def chat(ctx: Context, message: Chat) -> None:
 
 async def mute_self(ctx: Context, message: MuteSelf) -> None:
     room = ctx.registry.current_room(ctx.seat)
+    if not message.muted and ctx.seat.mute_held:
+        raise NotAllowed("an organiser muted you; ask to unmute, and they may allow it")
     if not message.muted and not room.may_publish(ctx.seat):
         raise NotAllowed("only those given the floor may speak in this room")
     await ctx.registry.set_muted(ctx.seat, message.muted)
 
 
 async def mute(ctx: Context, message: Mute) -> None:
-    await ctx.registry.set_muted(ctx.registry.seat(message.seat_id), True)
+    await ctx.registry.hold_mute(ctx.registry.seat(message.seat_id))
+
+
+async def ask_unmute(ctx: Context, message: AskUnmute) -> None:
+    ctx.registry.current_room(ctx.seat)
+    ctx.seat.ask_unmute()
+    await ctx.registry.refresh(ctx.seat)
+
+
+async def allow_unmute(ctx: Context, message: AllowUnmute) -> None:
+    await ctx.registry.release_mute(ctx.registry.seat(message.seat_id))
 
 
 async def move(ctx: Context, message: Move) -> None:
@@ -106,6 +120,8 @@ def install(dispatcher: Dispatcher) -> None:
     dispatcher.register(Chat, chat)
     dispatcher.register(MuteSelf, mute_self)
     dispatcher.register(Mute, mute)
+    dispatcher.register(AskUnmute, ask_unmute)
+    dispatcher.register(AllowUnmute, allow_unmute)
     dispatcher.register(Move, move)
     dispatcher.register(GiveFloor, give_floor)
     dispatcher.register(TakeFloor, take_floor)

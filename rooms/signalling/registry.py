@@ -104,6 +104,9 @@ class Registry:
         self._media_placed: dict[str, tuple[str | None, bool]] = {}  # seat -> (room, may publish)
         self._media_peers: set[str] = set()  # seats the media layer knows about
         self._negotiated: set[str] = set()  # seats whose media this process negotiated
+        # People an organiser muted, by room: a new seat of theirs in that room (another
+        # tab, a reconnect after the grace) is muted and held too.
+        self._mute_holds: dict[str, set[str]] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self._presence: dict[str, PresenceBuffer] = {}  # room id -> presence waiting to go
         self._flushes: set[asyncio.Task[None]] = set()
@@ -357,6 +360,8 @@ class Registry:
             state=seat.state.value,
             hand_raised=seat.hand_raised,
             muted=seat.muted,
+            mute_held=seat.mute_held,
+            unmute_asked=seat.unmute_asked,
             has_floor=seat.has_floor,
             may_publish=room.may_publish(seat) if room is not None else False,
         )
@@ -557,6 +562,7 @@ class Registry:
             await self._one_seat_per_person(room, seat)
             room.admit(seat.seat_id)
             seat.enter_room(room.room_id)
+            self._apply_mute_hold(room, seat)
             if room.grants_floor_on_entry(seat):
                 seat.give_floor()
             await self.publish_room(
@@ -608,6 +614,31 @@ class Registry:
         if self.media is not None:
             self.media.set_muted(seat.seat_id, muted)
         await self.refresh(seat)
+
+    async def hold_mute(self, seat: Participant) -> None:
+        """An organiser mutes the seat, and it stays muted in this room until they allow it."""
+        room = self.current_room(seat)
+        seat.hold_mute()
+        self._mute_holds.setdefault(room.room_id, set()).add(seat.person_id)
+        if self.media is not None:
+            self.media.set_muted(seat.seat_id, True)
+        await self.refresh(seat)
+
+    async def release_mute(self, seat: Participant) -> None:
+        seat.release_mute()
+        holds = self._mute_holds.get(seat.room_id or "")
+        if holds is not None:
+            holds.discard(seat.person_id)
+        await self.refresh(seat)
+
+    def _apply_mute_hold(self, room: Room, seat: Participant) -> None:
+        held = seat.person_id in self._mute_holds.get(room.room_id, ())
+        seat.mute_held = held
+        seat.unmute_asked = False
+        if held and not seat.muted:
+            seat.set_muted(True)
+            if self.media is not None:
+                self.media.set_muted(seat.seat_id, True)
 
     async def set_listen_only(self, seat: Participant, listen_only: bool) -> None:
         """Keep the seat's microphone off the floor (an interpreter), or let the room decide."""

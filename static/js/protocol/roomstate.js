@@ -13,6 +13,8 @@
  * @property {boolean} muted
  * @property {boolean} has_floor
  * @property {boolean} may_publish
+ * @property {boolean} [mute_held] an organiser muted them; only an organiser lifts it
+ * @property {boolean} [unmute_asked] they asked the organisers to lift it
  */
 /** @typedef {{room_id: string, kind: string, title: string, parent_id: string|null}} Room */
 /** @typedef {{room_id: string, title: string}} BreakoutRoom */

@@ -106,6 +106,9 @@ export class Signalling extends EventTarget {
   muteSelf(muted) { return this.send({ type: "mute_self", muted }); }
   /** @param {string} seatId */
   mute(seatId) { return this.send({ type: "mute", seat_id: seatId }); }
+  askUnmute() { return this.send({ type: "ask_unmute" }); }
+  /** @param {string} seatId lift an organiser's mute (organisers) */
+  allowUnmute(seatId) { return this.send({ type: "allow_unmute", seat_id: seatId }); }
   /** @param {string} seatId @param {string} roomId */
   move(seatId, roomId) { return this.send({ type: "move", seat_id: seatId, room_id: roomId }); }
   /** @param {string} seatId */

@@ -141,6 +141,11 @@ $("hand-button").addEventListener("click", () => {
   else signalling.raiseHand();
 });
 $("mute-button").addEventListener("click", () => {
+  if (state.you?.mute_held) {
+    // An organiser's mute holds: only they lift it, so ask them.
+    signalling.askUnmute();
+    return;
+  }
   const muted = !(state.you?.muted ?? false);
   if (muted) peer?.setMicEnabled(false); // stop sending at once; the server confirms
   signalling.muteSelf(muted);
@@ -184,7 +189,14 @@ function renderRoom() {
 function renderYou() {
   const you = state.you;
   $("hand-button").textContent = you?.hand_raised ? t("lower_hand") : t("raise_hand");
-  $("mute-button").textContent = you?.muted ? t("unmute_self") : t("mute_self");
+  const held = you?.mute_held ?? false;
+  const asked = you?.unmute_asked ?? false;
+  const muteButton = $("mute-button");
+  muteButton.textContent = held ? t("ask_unmute") : you?.muted ? t("unmute_self") : t("mute_self");
+  muteButton.hidden = held && asked; // asked already: nothing more to press until they answer
+  const note = $("mute-note");
+  note.textContent = held ? (asked ? t("unmute_asked_self") : t("mute_held_self")) : "";
+  note.hidden = !held;
   syncMic();
 }
 
@@ -197,7 +209,9 @@ function renderPeople() {
       if (p.seat_id === state.you?.seat_id) flags.push(t("you"));
       if (p.state === "away") flags.push(t("away"));
       if (p.hand_raised) flags.push(`✋ ${t("hand")}`);
-      if (p.muted) flags.push(t("muted"));
+      if (p.mute_held) flags.push(t("muted_by_organiser"));
+      else if (p.muted) flags.push(t("muted"));
+      if (p.unmute_asked) flags.push(t("asks_unmute"));
       if (p.has_floor) flags.push(t("floor"));
       const item = el("li", { "data-seat-id": p.seat_id, "data-state": p.state }, [
         el("span", { class: "name" }, [p.display_name]),
@@ -206,7 +220,7 @@ function renderPeople() {
         " ",
         el("span", { class: "flags muted" }, [flags.join(" · ")]),
       ]);
-      if (p.hand_raised) item.classList.add("hand");
+      if (p.hand_raised || p.unmute_asked) item.classList.add("hand");
       if (organiser && p.seat_id !== state.you?.seat_id) item.append(organiserControls(p));
       return item;
     }),
@@ -216,7 +230,8 @@ function renderPeople() {
 /** @param {Person} p */
 function organiserControls(p) {
   const box = el("span", { class: "controls" });
-  if (!p.muted) box.append(button(t("mute"), () => signalling.mute(p.seat_id)));
+  if (p.mute_held) box.append(button(t("allow_unmute"), () => signalling.allowUnmute(p.seat_id)));
+  else box.append(button(t("mute"), () => signalling.mute(p.seat_id)));
   if (p.hand_raised) box.append(button(t("lower_hand"), () => signalling.lowerHand(p.seat_id)));
   if (state.room?.kind === "plenary") {
     box.append(
@@ -397,7 +412,7 @@ if (notesPanel) window.__notes = mountNotes(notesPanel, signalling, state);
   get connectionState() { return signalling.state; },
   get negotiations() { return peer?.negotiations ?? 0; },
   get peerState() { return peer?.pc?.connectionState ?? "new"; },
-  people: () => state.list().map((p) => ({ seatId: p.seat_id, name: p.display_name, roles: p.roles, state: p.state, hand: p.hand_raised, muted: p.muted })),
+  people: () => state.list().map((p) => ({ seatId: p.seat_id, name: p.display_name, roles: p.roles, state: p.state, hand: p.hand_raised, muted: p.muted, muteHeld: p.mute_held ?? false, unmuteAsked: p.unmute_asked ?? false })),
   chat: () => state.chat.map((c) => ({ name: c.display_name, text: c.text })),
   /** @param {number[]} [probes] */
   readings: (probes) => audio.readings(probes),

@@ -86,6 +86,8 @@ def test_server_messages_serialise_with_their_type() -> None:
             "muted": False,
             "has_floor": False,
             "may_publish": False,
+            "mute_held": False,
+            "unmute_asked": False,
         },
     }
 

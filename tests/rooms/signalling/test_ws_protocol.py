@@ -35,6 +35,8 @@ async def test_hello_gets_welcome_with_version_seat_and_resume_token(harness: Ha
             "muted": False,
             "has_floor": False,
             "may_publish": False,
+            "mute_held": False,
+            "unmute_asked": False,
         },
         "media_resumed": False,
     }
