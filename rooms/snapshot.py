@@ -89,6 +89,8 @@ def _seat(seat: Participant) -> dict[str, Any]:
         "room_id": seat.room_id,
         "hand_raised": seat.hand_raised,
         "muted": seat.muted,
+        "mute_held": seat.mute_held,
+        "unmute_asked": seat.unmute_asked,
         "has_floor": seat.has_floor,
         "channel": seat.channel,
         "listen_only": seat.listen_only,
@@ -158,6 +160,9 @@ def decode(document: Any, conference: str) -> LiveState:
                 room_id=None if raw["room_id"] is None else str(raw["room_id"]),
                 hand_raised=bool(raw["hand_raised"]),
                 muted=bool(raw["muted"]),
+                # Absent from snapshots written before organiser mutes held.
+                mute_held=bool(raw.get("mute_held", False)),
+                unmute_asked=bool(raw.get("unmute_asked", False)),
                 has_floor=bool(raw["has_floor"]),
                 channel=None if raw["channel"] is None else str(raw["channel"]),
                 listen_only=bool(raw["listen_only"]),

@@ -69,7 +69,7 @@ class MessageCatalog:
     def decode(self, text: str) -> ClientMessage:
         """Parse and validate one client message."""
         try:
-            data = json.loads(text)
+            data = json.loads(text, parse_constant=_not_json)
         except ValueError:
             raise MalformedMessage("the message is not valid JSON") from None
         except RecursionError:  # thousands of nested brackets
@@ -86,6 +86,11 @@ class MessageCatalog:
         message = from_json(cls, fields, where=f"{kind}.")
         message.validate()
         return message
+
+
+def _not_json(name: str) -> None:
+    # Python reads NaN and Infinity; JSON has neither, and a gain of NaN reaches no one well.
+    raise ValueError(f"{name} is not JSON")
 
 
 def _check_type_name(cls: type[Any], taken: dict[str, Any]) -> None:

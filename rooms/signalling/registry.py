@@ -332,6 +332,8 @@ class Registry:
                 seat.disconnect(now)
             else:
                 seat.away_since = now
+            if seat.mute_held and seat.room_id is not None:
+                self._mute_holds.setdefault(seat.room_id, set()).add(seat.person_id)
             if self.media is not None:
                 if seat.muted:
                     self.media.set_muted(seat.seat_id, True)

@@ -283,3 +283,55 @@ def test_an_organiser_opens_the_breakout_rooms_as_planned(room_party: Party) -> 
         wait_until(lambda: ada.hook("roomId") == main_room, "Ada is back in the main room")
     finally:
         olu.context.close()
+
+
+def test_an_organisers_mute_holds_until_the_organiser_allows_unmuting(room_party: Party) -> None:
+    """Issue 10: the muted participant cannot unmute themselves; they ask, the organiser allows."""
+    site, app, browser = room_party.site, room_party.app, room_party.spare_browser
+    ada = room_party["Ada"].page
+    olu = browser.new_context().new_page()
+    olu.set_default_timeout(WAIT_MS)
+    shots = Path(__file__).parent.parent.parent / "var" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    try:
+        sign_in(olu, site, app, "organiser@example.org")
+        olu.goto(f"{site}/rooms/session/{BREAKOUT}")
+        ada_row = olu.locator("#people li", has_text="Ada")
+        ada_row.get_by_role("button", name="Mute", exact=True).click()
+
+        expect(ada.locator("#mute-button")).to_have_text("Ask to unmute")
+        expect(ada.locator("#mute-note")).to_have_text(
+            "An organiser muted you. Ask to unmute if you want to speak."
+        )
+        expect(ada_row).to_contain_text("muted by an organiser")
+        ada.screenshot(path=str(shots / "mute-held-participant-en.png"))
+        ada.click("#mute-button")
+        expect(ada.locator("#mute-button")).to_be_hidden()
+        expect(ada.locator("#mute-note")).to_have_text(
+            "You asked to unmute. Wait for an organiser to allow it."
+        )
+        expect(ada_row).to_contain_text("asks to unmute")
+        olu.screenshot(path=str(shots / "mute-asked-organiser-en.png"))
+
+        # The same in Arabic, right to left: the hold outlives the reload's new seat.
+        for page in (ada, olu):
+            page.goto(f"{site}/language?set=ar&next=/rooms/session/{BREAKOUT}")
+            page.goto(f"{site}/rooms/session/{BREAKOUT}")
+        expect(ada.locator("#mute-note")).to_be_visible()
+        expect(olu.locator("#people li", has_text="Ada").locator("button")).not_to_have_count(0)
+        ada.screenshot(path=str(shots / "mute-held-participant-ar.png"))
+        olu.screenshot(path=str(shots / "mute-held-organiser-ar.png"))
+        for page in (ada, olu):
+            page.goto(f"{site}/language?set=en&next=/rooms/session/{BREAKOUT}")
+            page.goto(f"{site}/rooms/session/{BREAKOUT}")
+
+        ada_row = olu.locator("#people li", has_text="Ada")
+        ada_row.get_by_role("button", name="Allow to unmute").click()
+        expect(ada.locator("#mute-button")).to_have_text("Unmute my microphone")
+        expect(ada.locator("#mute-note")).to_be_hidden()
+        ada.click("#mute-button")
+        expect(ada.locator("#mute-button")).to_have_text("Mute my microphone")
+        expect(ada_row).not_to_contain_text("muted")
+        wait_until(lambda: room_party["Ada"].hook("peerState") == "connected", "Ada's media")
+    finally:
+        olu.context.close()
