@@ -3,7 +3,7 @@
 Whatever a client sends, ``MessageCatalog.decode`` returns a message or raises one of the
 protocol's own errors (which become an ``error`` for the client), never anything else
 (which would be logged as a server bug). The catalog is the application's: rooms, low
-data, interpretation and the lightning stage.
+data, interpretation, the lightning stage and breakout notes.
 """
 
 from __future__ import annotations
@@ -19,12 +19,19 @@ from hypothesis import strategies as st
 from interpretation.signalling.service import Interpretation
 from rooms import lowdata, stage
 from rooms.domain.errors import RoomsError
+from rooms.notes import Notes
 from rooms.signalling import ClientMessage, Registry
 
 pytestmark = pytest.mark.unit
 
+# The extensions conference/app.py installs (the matrix test checks the running app's list).
 CATALOG = Registry(
-    extensions=[lowdata.install, Interpretation(None).install, stage.install]
+    extensions=[
+        lowdata.install,
+        Interpretation(None).install,
+        stage.install,
+        Notes(None).install,  # type: ignore[arg-type] (decoding never reaches the store)
+    ]
 ).catalog
 TYPES = sorted(CATALOG.client)
 FIELDS = sorted(
