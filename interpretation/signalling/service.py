@@ -35,7 +35,7 @@ from interpretation.domain.fade import HOLD
 from interpretation.media.adapter import ChannelAdapter
 from interpretation.signalling import messages as m
 from interpretation.signalling.state import BoothSpec, RoomInterpretation, Turn
-from rooms.bus import BusError, Subscription
+from rooms.bus import BusError
 from rooms.domain.errors import Conflict, NotAllowed, NotFound
 from rooms.domain.errors import InvalidTransition as RoomsInvalidTransition
 from rooms.domain.participant import Participant, ParticipantState
@@ -43,7 +43,8 @@ from rooms.domain.roles import Role
 from rooms.domain.room import Room
 from rooms.signalling import ClientMessage, Context, Dispatcher, Registry, ServerMessage
 from rooms.signalling.errors import Forbidden, MalformedMessage
-from rooms.signalling.topics import room_of_topic, room_topic
+from rooms.signalling.seat_events import SeatBack, SeatEvent, SeatLeft, SeatLost
+from rooms.signalling.topics import room_topic
 
 __all__ = ["BoothStore", "Interpretation"]
 
@@ -85,8 +86,6 @@ class Interpretation:
         self._sent: dict[str, ServerMessage] = {}  # last mix or channels by seat / room
         self._watchers: dict[str, set[str]] = {}  # main room id -> organiser seats
         self._adapter = ChannelAdapter()
-        self._subscription: Subscription | None = None
-        self._topics: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._timers: dict[str, asyncio.TimerHandle] = {}
 
@@ -114,6 +113,8 @@ class Interpretation:
         for server_cls in m.SERVER:
             dispatcher.catalog.add_server(server_cls)
         dispatcher.persist(PERSIST_KEY, self.dump, self.load)
+        dispatcher.observe(self._on_seat_event)
+        dispatcher.on_stop(self._stop_timers)
 
     # Live snapshots (rooms/snapshot.py): booths, who is on air, listeners' choices.
 
@@ -184,8 +185,7 @@ class Interpretation:
             if seat in registry.seats and room in self.rooms
         }
         self._loaded |= {str(r) for r in data["loaded"] if r in self.rooms or r in registry.rooms}
-        for room_id, state in self.rooms.items():
-            await self._follow(registry, room_id)
+        for state in self.rooms.values():
             await self.changed(registry, state)
 
     def _guarded(self, handler: _Handler[M]) -> _Handler[M]:
@@ -260,7 +260,6 @@ class Interpretation:
             state = RoomInterpretation(room.room_id, hold=self.hold)
         booth = state.add_booth(spec, registry.clock.now())
         self.rooms[room.room_id] = state
-        await self._follow(registry, room.room_id)
         if announce:
             await self.changed(registry, state)
         return booth
@@ -469,52 +468,19 @@ class Interpretation:
             problems=[dataclasses.asdict(problem) for problem in board.problems],
         )
 
-    # Following the rooms on the event bus: drops, returns, departures, speakers.
+    # Following the rooms: drops, returns, departures, speakers (the registry's seat events).
 
-    async def _follow(self, registry: Registry, room_id: str) -> None:
-        topic = room_topic(room_id)
-        if topic in self._topics:
-            return
-        self._topics.add(topic)
-        if self._subscription is None:
-            self._subscription = await registry.bus.subscribe(topic)
-            task = asyncio.ensure_future(self._listen(registry, self._subscription))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        else:
-            await self._subscription.add(topic)
+    def _stop_timers(self) -> None:
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
 
-    async def _listen(self, registry: Registry, subscription: Subscription) -> None:
-        try:
-            async for topic, event in subscription:
-                try:
-                    room_id = room_of_topic(topic)
-                    if room_id is None:
-                        continue
-                    # A large room's presence comes in batches (rooms/signalling/coalesce.py).
-                    inner = event.get("events") if event.get("type") == "presence_batch" else None
-                    for each in inner if isinstance(inner, list) else [event]:
-                        await self._on_room_event(registry, room_id, each)
-                except BusError:
-                    raise
-                except Exception:
-                    log.exception("following room events failed")
-        except BusError:
-            return  # the bus closed: the server is stopping, so this follower ends
-        finally:
-            for timer in self._timers.values():
-                timer.cancel()
-            self._timers.clear()
-
-    async def _on_room_event(self, registry: Registry, room_id: str, event: dict[str, Any]) -> None:
-        kind = event.get("type")
-        if kind not in ("presence_updated", "presence_left", "presence_joined"):
-            return
-        state = self.rooms.get(room_id)
+    async def _on_seat_event(self, registry: Registry, event: SeatEvent) -> None:
+        state = self.rooms.get(event.room_id)
         if state is None:
             return
-        participant = event.get("participant") or {}
-        seat_id = str(participant.get("seat_id") or event.get("seat_id") or "")
+        seat_id, room_id = event.seat_id, event.room_id
+        left = isinstance(event, SeatLeft)
         now = registry.clock.now()
         member = self._members.get(seat_id)
         if member is not None and member[0] == room_id:
@@ -522,21 +488,21 @@ class Interpretation:
             booth = state.booth_of(person)
             if booth is not None and state.seats.get(person) == seat_id:
                 with contextlib.suppress(InterpretationError):
-                    if kind == "presence_left" or participant.get("state") == "away":
+                    if left or isinstance(event, SeatLost):
                         if booth.state is not BoothState.DROPPED or booth.on_air != person:
                             booth.connection_lost(person, now)
-                    elif participant.get("state") == "present":
+                    elif isinstance(event, SeatBack):
                         booth.connection_back(person, now)
-            if kind == "presence_left":
+            if left:
                 del self._members[seat_id]
                 if state.seats.get(person) == seat_id:
                     del state.seats[person]
                 state.coughing.discard(person)
                 self._adapter.forget(registry, seat_id)
-        if kind == "presence_left" and state.choices.pop(seat_id, None) is not None:
+        if left and state.choices.pop(seat_id, None) is not None:
             self._sent.pop(seat_id, None)
             self._adapter.forget(registry, seat_id)
-        if kind == "presence_left" and state.sign_choices.pop(seat_id, None) is not None:
+        if left and state.sign_choices.pop(seat_id, None) is not None:
             self._adapter.unpin(registry, seat_id)
         await self.changed(registry, state)
 
@@ -730,7 +696,6 @@ class Interpretation:
         registry = ctx.registry
         main = registry.main_room_of(registry.room(message.room_id))
         self._watchers.setdefault(main.room_id, set()).add(ctx.seat.seat_id)
-        await self._follow(registry, main.room_id)
         await self._send_boards(ctx, main)
 
     async def _send_boards(self, ctx: Context, main: Room) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from rooms.domain.participant import Participant
 from rooms.signalling.codec import ClientMessage, MessageCatalog, ServerMessage
 from rooms.signalling.errors import Forbidden, UnknownMessageType
+from rooms.signalling.seat_events import SeatEvent
 
 if TYPE_CHECKING:
     from rooms.signalling.registry import Registry
@@ -37,6 +38,8 @@ Handler = Callable[[Context, M], Awaitable[None]]
 # data, ``load`` puts it back into a freshly started registry (it may be a coroutine).
 Dump = Callable[["Registry"], Any]
 Load = Callable[["Registry", Any], Awaitable[None] | None]
+# Told of every seat event (rooms/signalling/seat_events.py), in order.
+Observer = Callable[["Registry", SeatEvent], Awaitable[None]]
 
 
 class Dispatcher:
@@ -44,6 +47,16 @@ class Dispatcher:
         self.catalog = catalog
         self._handlers: dict[str, Handler[Any]] = {}
         self.persisted: dict[str, tuple[Dump, Load]] = {}
+        self.observers: list[Observer] = []
+        self.stoppers: list[Callable[[], None]] = []
+
+    def observe(self, observer: Observer) -> None:
+        """Hear what happens to seats (lost, back, entered, changed, left), in order."""
+        self.observers.append(observer)
+
+    def on_stop(self, stop: Callable[[], None]) -> None:
+        """Called when the registry stops (cancel timers, for example)."""
+        self.stoppers.append(stop)
 
     def persist(self, name: str, dump: Dump, load: Load) -> None:
         """Keep an extension's live state in the registry's snapshots, under ``name``."""

@@ -49,6 +49,14 @@ from rooms.signalling.messages import (
     RoomView,
     rooms_catalog,
 )
+from rooms.signalling.seat_events import (
+    SeatBack,
+    SeatChanged,
+    SeatEntered,
+    SeatEvent,
+    SeatLeft,
+    SeatLost,
+)
 from rooms.signalling.stats import SignallingStats
 from rooms.signalling.tokens import ConnectTokens
 from rooms.signalling.topics import (
@@ -109,6 +117,8 @@ class Registry:
         self._mute_holds: dict[str, set[str]] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self._presence: dict[str, PresenceBuffer] = {}  # room id -> presence waiting to go
+        self._seat_events: asyncio.Queue[SeatEvent] = asyncio.Queue()
+        self._observing: asyncio.Task[None] | None = None
         self._flushes: set[asyncio.Task[None]] = set()
         self.stats = SignallingStats()
         self._people: asyncio.Task[None] | None = None
@@ -131,15 +141,19 @@ class Registry:
         if self._people is None:
             people = await self.bus.subscribe(PEOPLE_TOPIC)
             self._people = asyncio.create_task(self._follow_people(people), name="rooms-people")
+        if self._observing is None and self.dispatcher.observers:
+            self._observing = asyncio.create_task(self._tell_observers(), name="rooms-observers")
 
     async def stop(self) -> None:
         """Stop the sweeper and close the bus; open connections then close with 1001."""
-        for task in (self._sweeper, self._people):
+        for task in (self._sweeper, self._people, self._observing):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        self._sweeper = self._people = None
+        self._sweeper = self._people = self._observing = None
+        for stop in self.dispatcher.stoppers:
+            stop()
         for task in list(self._flushes):
             task.cancel()
         self._presence.clear()
@@ -156,6 +170,19 @@ class Registry:
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
+
+    def _tell(self, event: SeatEvent) -> None:
+        if self.dispatcher.observers:
+            self._seat_events.put_nowait(event)
+
+    async def _tell_observers(self) -> None:
+        while True:
+            event = await self._seat_events.get()
+            for observer in self.dispatcher.observers:
+                try:
+                    await observer(self, event)
+                except Exception:  # one observer's bug must not silence the others
+                    logger.exception("an observer failed on %s", type(event).__name__)
 
     async def _sweep_forever(self) -> None:
         while True:
@@ -495,6 +522,8 @@ class Registry:
                 )
             if seat.state is ParticipantState.AWAY:
                 seat.reconnect()
+                if seat.room_id is not None:
+                    self._tell(SeatBack(seat.room_id, seat.seat_id))
             # The roles come from this connection's identity, read from the database just
             # now, never from the seat: a demoted organiser resumes as what they are now.
             await self._reseat_identity(seat, identity)
@@ -525,6 +554,8 @@ class Registry:
         del self._attached[seat.seat_id]
         if seat.state is ParticipantState.PRESENT:
             seat.disconnect(self.clock.now())
+            if seat.room_id is not None:
+                self._tell(SeatLost(seat.room_id, seat.seat_id))
             await self.refresh(seat)
 
     async def release(self, seat: Participant, reason: str) -> None:
@@ -534,6 +565,7 @@ class Registry:
         room = self.rooms.get(seat.room_id or "")
         if room is not None:
             room.remove(seat.seat_id)
+            self._tell(SeatLeft(room.room_id, seat.seat_id, reason))
             await self.publish_room(
                 room.room_id,
                 PresenceLeft(room_id=room.room_id, seat_id=seat.seat_id, reason=reason),
@@ -557,6 +589,7 @@ class Registry:
         if old is not None:
             old.remove(seat.seat_id)
             seat.exit_room()
+            self._tell(SeatLeft(old.room_id, seat.seat_id, reason))
             await self.publish_room(
                 old.room_id, PresenceLeft(room_id=old.room_id, seat_id=seat.seat_id, reason=reason)
             )
@@ -567,6 +600,7 @@ class Registry:
             self._apply_mute_hold(room, seat)
             if room.grants_floor_on_entry(seat):
                 seat.give_floor()
+            self._tell(SeatEntered(room.room_id, seat.seat_id))
             await self.publish_room(
                 room.room_id,
                 PresenceJoined(room_id=room.room_id, participant=self.participant_view(seat)),
@@ -605,6 +639,7 @@ class Registry:
         """Announce a seat's changed flags to its room, and keep the media in step."""
         if seat.room_id is None:
             return
+        self._tell(SeatChanged(seat.room_id, seat.seat_id))
         await self.publish_room(
             seat.room_id,
             PresenceUpdated(room_id=seat.room_id, participant=self.participant_view(seat)),
