@@ -19,7 +19,7 @@ from interpretation.domain.channel import (
     ListenerChoice,
     Mix,
     RelayPath,
-    SessionChannels,
+    RoomChannels,
     balance_gains,
     relay_source,
 )
@@ -75,7 +75,7 @@ __all__ = [
     "Problem",
     "ProblemKind",
     "RelayPath",
-    "SessionChannels",
+    "RoomChannels",
     "SlowDown",
     "Transition",
     "TurnLike",

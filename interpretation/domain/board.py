@@ -1,4 +1,4 @@
-"""The organiser's live board for one session: a pure projection of its booths and listeners."""
+"""The organiser's live board for one room: a pure projection of its booths and listeners."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from interpretation.domain.booth import Booth, BoothState
-from interpretation.domain.channel import ListenerChoice, RelayPath, SessionChannels
+from interpretation.domain.channel import ListenerChoice, RelayPath, RoomChannels
 from interpretation.domain.fade import FadeDecision, FadeReason
 
 
@@ -43,7 +43,7 @@ class ChannelRow:
 
 @dataclass(frozen=True)
 class Board:
-    session_id: str
+    room_id: str
     channels: list[ChannelRow]
     listeners: dict[str, int]  # language (or "original") -> listeners who chose it
     relays: list[RelayPath]
@@ -51,19 +51,19 @@ class Board:
 
 
 def live_board(
-    session: SessionChannels,
+    channels: RoomChannels,
     choices: Mapping[str, ListenerChoice],
     floor_speaking: bool,
     fades: Mapping[str, FadeDecision] | None = None,
 ) -> Board:
     """The board now: ``choices`` maps listener id to choice, ``fades`` booth id to decision."""
     counts = Counter(choice.language for choice in choices.values())
-    offered = session.languages()
+    offered = channels.languages()
     listeners = {lang: counts[lang] for lang in offered}
     listeners |= {lang: n for lang, n in sorted(counts.items()) if lang not in listeners}
     rows = []
-    for channel in session.channels():
-        booth = None if channel.booth is None else session.booth(channel.booth)
+    for channel in channels.channels():
+        booth = None if channel.booth is None else channels.booth(channel.booth)
         fade = None if booth is None or fades is None else fades.get(booth.booth_id)
         rows.append(
             ChannelRow(
@@ -80,7 +80,7 @@ def live_board(
             )
         )
     problems = [
-        p for booth in session.booths for p in _booth_problems(session, booth, floor_speaking)
+        p for booth in channels.booths for p in _booth_problems(channels, booth, floor_speaking)
     ]
     problems += [
         Problem(
@@ -89,10 +89,10 @@ def live_board(
         for lang, n in listeners.items()
         if lang not in offered and n
     ]
-    return Board(session.session_id, rows, listeners, session.relay_paths(), problems)
+    return Board(channels.room_id, rows, listeners, channels.relay_paths(), problems)
 
 
-def _booth_problems(session: SessionChannels, booth: Booth, floor_speaking: bool) -> list[Problem]:
+def _booth_problems(channels: RoomChannels, booth: Booth, floor_speaking: bool) -> list[Problem]:
     name = booth.booth_id
     if not booth.members:
         text = f"The {name} booth has no assigned interpreter."
@@ -105,7 +105,7 @@ def _booth_problems(session: SessionChannels, booth: Booth, floor_speaking: bool
         text = f"The {name} booth has nobody on air while the floor speaks."
         problems.append(Problem(ProblemKind.NOBODY_ON_AIR, name, text))
     relay = booth.relay_language
-    pivot = None if relay is None else session.booth_for(relay)
+    pivot = None if relay is None else channels.booth_for(relay)
     if relay is None or pivot is None:
         return problems
     if pivot.output_language != relay:

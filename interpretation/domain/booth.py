@@ -106,7 +106,7 @@ class BoothMessage:
 class SlowDown:
     """An interpreter asks the current speaker to slow down."""
 
-    session_id: str
+    room_id: str
     booth: str
     who: str
     at: float
@@ -125,7 +125,7 @@ def parse_source(source: str) -> str | None:
 class Booth:
     """One booth of a session or breakout room, and the only voice it lets on air."""
 
-    session_id: str
+    room_id: str
     languages: tuple[str, ...]  # one, or two for a bi-active booth
     members: tuple[str, ...]  # the interpreters assigned to it
     source: str = FLOOR
@@ -333,7 +333,7 @@ class Booth:
         self.set_output_language(who, other)
 
     def set_source(self, who: str, source: str) -> None:
-        """The booth's own check only; the session checks relay chains (SessionChannels)."""
+        """The booth's own check only; the session checks relay chains (RoomChannels)."""
         self.require_member(who, "change the source")
         self._check_source(source)
         if source != self.source:
@@ -348,7 +348,7 @@ class Booth:
 
     def slow_down(self, who: str, now: float) -> SlowDown:
         self.require_member(who, "ask the speaker to slow down")
-        return SlowDown(self.session_id, self.booth_id, who, now)
+        return SlowDown(self.room_id, self.booth_id, who, now)
 
     # Internals.
 

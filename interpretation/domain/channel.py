@@ -6,7 +6,7 @@ one it works into now carries an interpreter. The other one is the floor's langu
 that moment, so its listeners hear the floor at full level (reason ``retour``).
 
 A sign-language booth's channel is seen, not heard: a viewer picks it separately from the
-language they listen in (:meth:`SessionChannels.choose_sign`), it carries the on-air
+language they listen in (:meth:`RoomChannels.choose_sign`), it carries the on-air
 interpreter's picture, and no floor fade applies to it.
 """
 
@@ -77,15 +77,15 @@ def balance_gains(balance: float) -> tuple[float, float]:
     return min(1.0, 2.0 * (1.0 - balance)), min(1.0, 2.0 * balance)
 
 
-class SessionChannels:
+class RoomChannels:
     """The booths of one session or breakout room, and the relay paths between them."""
 
-    def __init__(self, session_id: str, booths: Iterable[Booth]) -> None:
-        self.session_id = session_id
+    def __init__(self, room_id: str, booths: Iterable[Booth]) -> None:
+        self.room_id = room_id
         self.booths = tuple(booths)
         covered: dict[str, str] = {}
         for booth in self.booths:
-            if booth.session_id != session_id:
+            if booth.room_id != room_id:
                 raise InvalidSetup(f"the {booth.booth_id} booth belongs to another session")
             for language in booth.languages:
                 if language in covered:

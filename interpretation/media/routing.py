@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from interpretation.domain import Booth, ListenerChoice, SessionChannels
+from interpretation.domain import Booth, ListenerChoice, RoomChannels
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def _voice(booth: Booth | None, seats: Mapping[str, str]) -> str | None:
     return seats.get(booth.on_air)
 
 
-def _relay_feed(channels: SessionChannels, booth: Booth, seats: Mapping[str, str]) -> str | None:
+def _relay_feed(channels: RoomChannels, booth: Booth, seats: Mapping[str, str]) -> str | None:
     relay = booth.relay_language
     if relay is None:
         return None
@@ -55,7 +55,7 @@ def _relay_feed(channels: SessionChannels, booth: Booth, seats: Mapping[str, str
 
 
 def routes(
-    channels: SessionChannels,
+    channels: RoomChannels,
     seats: Mapping[str, str],
     choices: Mapping[str, ListenerChoice],
     coughing: frozenset[str] = frozenset(),

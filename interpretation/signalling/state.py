@@ -12,7 +12,7 @@ from interpretation.domain import (
     FloorFade,
     ListenerChoice,
     Mix,
-    SessionChannels,
+    RoomChannels,
     TurnPlan,
     turn_plan,
 )
@@ -45,7 +45,7 @@ class RoomInterpretation:
 
     room_id: str
     hold: float = HOLD
-    channels: SessionChannels = field(init=False)
+    channels: RoomChannels = field(init=False)
     fades: dict[str, FloorFade] = field(default_factory=dict)
     choices: dict[str, ListenerChoice] = field(default_factory=dict)  # listener seat -> choice
     sign_choices: dict[str, str] = field(default_factory=dict)  # viewer seat -> sign language
@@ -55,12 +55,12 @@ class RoomInterpretation:
     coughing: set[str] = field(default_factory=set)  # person ids
 
     def __post_init__(self) -> None:
-        self.channels = SessionChannels(self.room_id, ())
+        self.channels = RoomChannels(self.room_id, ())
 
     def add_booth(self, spec: BoothSpec, now: float) -> Booth:
         """Open a booth (the session's checks apply: one booth per language)."""
         booth = Booth(self.room_id, spec.languages, tuple(p for p, _ in spec.members))
-        self.channels = SessionChannels(self.room_id, (*self.channels.booths, booth))
+        self.channels = RoomChannels(self.room_id, (*self.channels.booths, booth))
         if not booth.signs:  # a signer's picture never fades the floor's audio
             self.fades[booth.booth_id] = FloorFade(started_at=now, hold=self.hold)
         self.names.update(dict(spec.members))

@@ -12,15 +12,15 @@ from interpretation.domain import (
     Problem,
     ProblemKind,
     RelayPath,
-    SessionChannels,
+    RoomChannels,
     live_board,
 )
 
 pytestmark = pytest.mark.unit
 
 
-def session() -> SessionChannels:
-    return SessionChannels(
+def session() -> RoomChannels:
+    return RoomChannels(
         "s1",
         [
             Booth("s1", ("fr",), ("ana", "ben")),
@@ -97,7 +97,7 @@ def test_a_silent_floor_is_no_problem_but_a_drop_always_is() -> None:
 
 
 def test_a_pivot_working_into_its_other_language() -> None:
-    s1 = SessionChannels(
+    s1 = RoomChannels(
         "s1",
         [
             Booth("s1", ("en", "fr"), ("ana",)),
@@ -118,7 +118,7 @@ def test_a_pivot_working_into_its_other_language() -> None:
 
 
 def test_a_bi_active_booth_s_other_language_shows_nobody_on_air() -> None:
-    s1 = SessionChannels("s1", [Booth("s1", ("en", "fr"), ("ana", "ben"))])
+    s1 = RoomChannels("s1", [Booth("s1", ("en", "fr"), ("ana", "ben"))])
     s1.booth("en-fr").go_on_air("ana")
     board = live_board(s1, {}, floor_speaking=True)
     assert board.channels == [

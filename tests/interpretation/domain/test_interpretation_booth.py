@@ -264,7 +264,7 @@ def test_chat_and_slow_down_are_for_members() -> None:
     fr = booth()
     assert fr.chat("ben", "next slide has numbers", 3.0).text == "next slide has numbers"
     signal = fr.slow_down("ana", 4.0)
-    assert (signal.session_id, signal.booth, signal.who, signal.at) == ("s1", "fr", "ana", 4.0)
+    assert (signal.room_id, signal.booth, signal.who, signal.at) == ("s1", "fr", "ana", 4.0)
 
 
 def test_bi_active_retour_in_one_click() -> None:

@@ -15,7 +15,7 @@ from interpretation.domain import (
     Mix,
     NotInBooth,
     RelayPath,
-    SessionChannels,
+    RoomChannels,
     UnknownLanguage,
     balance_gains,
 )
@@ -23,9 +23,9 @@ from interpretation.domain import (
 pytestmark = pytest.mark.unit
 
 
-def session() -> SessionChannels:
+def session() -> RoomChannels:
     """A floor in English and French: a bi-active en-fr booth, an es booth, an ar booth."""
-    return SessionChannels(
+    return RoomChannels(
         "s1",
         [
             Booth("s1", ("en", "fr"), ("ana", "ben")),
@@ -84,11 +84,11 @@ def test_a_stranger_is_refused_before_any_source_check() -> None:
 
 def test_impossible_sessions() -> None:
     with pytest.raises(InvalidSetup, match="two booths work into fr"):
-        SessionChannels("s1", [Booth("s1", ("en", "fr"), ()), Booth("s1", ("fr",), ())])
+        RoomChannels("s1", [Booth("s1", ("en", "fr"), ()), Booth("s1", ("fr",), ())])
     with pytest.raises(InvalidSetup, match="another session"):
-        SessionChannels("s1", [Booth("s2", ("fr",), ())])
+        RoomChannels("s1", [Booth("s2", ("fr",), ())])
     with pytest.raises(InvalidSource, match="relay of a relay"):
-        SessionChannels(
+        RoomChannels(
             "s1",
             [
                 Booth("s1", ("en",), (), source="relay:fr"),

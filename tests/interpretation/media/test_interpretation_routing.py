@@ -9,7 +9,7 @@ from interpretation.domain import (
     InvalidSetup,
     InvalidSource,
     ListenerChoice,
-    SessionChannels,
+    RoomChannels,
     UnknownLanguage,
 )
 from interpretation.media.routing import Routes, routes
@@ -20,10 +20,10 @@ pytestmark = pytest.mark.unit
 SEATS = {"ivan": "s-ivan", "iris": "s-iris", "fay": "s-fay"}
 
 
-def session() -> tuple[SessionChannels, Booth, Booth]:
+def session() -> tuple[RoomChannels, Booth, Booth]:
     es = Booth("r", ("es", "en"), ("ivan", "iris"))
     fr = Booth("r", ("fr",), ("fay",))
-    return SessionChannels("r", [es, fr]), es, fr
+    return RoomChannels("r", [es, fr]), es, fr
 
 
 def test_listeners_hear_the_voice_on_air_of_the_booth_working_into_their_language() -> None:
@@ -85,7 +85,7 @@ def test_members_without_a_seat_here_are_left_out() -> None:
 def test_a_sign_language_viewer_sees_the_signer_on_air_and_the_partner_after_a_handover() -> None:
     ase = Booth("r", ("ase",), ("sam", "sue"))
     es = Booth("r", ("es",), ("ivan",))
-    channels = SessionChannels("r", [es, ase])
+    channels = RoomChannels("r", [es, ase])
     seats = {"sam": "s-sam", "sue": "s-sue", "ivan": "s-ivan"}
     choices = {"lea": ListenerChoice("es")}
     sign = {"lea": "ase", "dee": "ase"}  # Lea listens in Spanish and watches ASL
@@ -110,7 +110,7 @@ def test_a_sign_language_viewer_sees_the_signer_on_air_and_the_partner_after_a_h
 def test_a_sign_language_is_watched_not_heard_and_never_a_relay_pivot() -> None:
     ase = Booth("r", ("ase",), ("sam",))
     fr = Booth("r", ("fr",), ("fay",))
-    channels = SessionChannels("r", [ase, fr])
+    channels = RoomChannels("r", [ase, fr])
     assert channels.languages() == ("original", "fr")
     assert channels.sign_languages() == ("ase",)
     assert [(c.language, c.sign) for c in channels.channels()] == [
