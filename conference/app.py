@@ -139,6 +139,9 @@ class DatabaseSnapshots:
     async def save(self, text: str) -> None:
         await asyncio.to_thread(live_snapshots.save, self.engine, self.key, text)
 
+    async def aclose(self) -> None:
+        return None  # the engine belongs to the app
+
 
 def _snapshot_store(settings: Settings, engine: Engine) -> SnapshotStore:
     """Redis when the bus is Redis (shared by every process), else the database."""

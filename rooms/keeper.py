@@ -50,6 +50,8 @@ class SnapshotStore(Protocol):
 
     async def save(self, text: str) -> None: ...
 
+    async def aclose(self) -> None: ...
+
 
 class MemorySnapshotStore:
     """A store in memory (tests; one process that never restarts)."""
@@ -64,6 +66,9 @@ class MemorySnapshotStore:
     async def save(self, text: str) -> None:
         self.text = text
         self.saves += 1
+
+    async def aclose(self) -> None:
+        return None
 
 
 class RedisSnapshotStore:
@@ -153,6 +158,7 @@ class SnapshotKeeper:
                 await self._task
             self._task = None
         await self.save_if_changed()
+        await self.store.aclose()
 
     async def save_if_changed(self) -> None:
         version = self.registry.version
