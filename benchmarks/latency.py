@@ -1,0 +1,332 @@
+"""Mouth-to-ear latency through the server, against a direct browser-to-browser call in the same run.
+
+Real headless Chromium on loopback, the real app in its own process. Each sender's fake
+microphone plays tone pips (``benchmarks/pips.py``): the floor speakers 800 Hz, the
+interpreter 2000 Hz, everyone else a silent file. ``benchmarks/pipdetect.js`` stamps every
+pip onset at each page's microphone (departure) and at each remote track (arrival).
+The baseline is a direct call: one page in the floor's browser joins two
+RTCPeerConnections to each other, no server, the same pips, at the same time.
+
+Paths (departure page → arrival page):
+
+- floor → listener: the plenary's speaker → a listener on the original;
+- floor → console: the same speaker → the Spanish interpreter's console (floor slot);
+- interpreter → listener: the Spanish interpreter on air → a listener on Spanish (channel);
+- relay: the Spanish interpreter → the French booth's interpreter, who works from
+  Spanish relay (channel slot of her console);
+- breakout: a participant of the breakout session → another participant there.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from sqlalchemy.engine import Engine
+
+from benchmarks import data, pips, procs
+from benchmarks.harness import Record
+from conference.storage.engine import session
+from conference.storage.tables import Booth, BoothMember, Conference, Person, Registration
+from conference.storage.tables import Session as ProgrammeSession
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+    "--allow-loopback-in-peer-connection",
+]
+PLENARY, BREAKOUT = 1, 2
+PIPS, QUICK_PIPS = 32, 8
+SETTLE_S = 3.0  # after every page is connected: receivers' jitter buffers settle
+GOAL_QUIET = 1.25  # floor paths' p95 against the direct call's
+WAIT_S = 30.0
+LINK = re.compile(r"Sign-in link for person #(\d+): (\S+)")
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+# person key: name, email, roles, registered languages (None: not registered)
+PEOPLE: dict[str, tuple[str, str, list[str], list[str] | None]] = {
+    "flora": ("Flora Floor", "flora@bench.example", ["speaker"], None),
+    "ivan": ("Ivan Interpreter", "ivan@bench.example", ["interpreter"], None),
+    "fay": ("Fay Interpreter", "fay@bench.example", ["interpreter"], None),
+    "lea": ("Lea Listener", "lea@bench.example", ["participant"], ["es", "en"]),
+    "leo": ("Leo Listener", "leo@bench.example", ["participant"], ["en", "es"]),
+    "ben": ("Ben Breakout", "ben@bench.example", ["participant"], ["en"]),
+    "lia": ("Lia Breakout", "lia@bench.example", ["participant"], ["en"]),
+}
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    browser: str  # which fake microphone: "floor", "interpreter" or "silent"
+    person: str | None  # None: the direct call's page
+    path: str
+    hook: str | None  # window.<hook>.peerState says when the page's media is up
+
+
+@dataclass(frozen=True)
+class PathPlan:
+    name: str
+    source: str  # page whose microphone tap gives the departures
+    sink: str  # page whose remote tracks give the arrivals
+    hz: int
+
+
+ROOM, CONSOLE = "/rooms/session/{}", "/interpret/session/{}"
+PAGES = {
+    "flora": PagePlan("floor", "flora", ROOM.format(PLENARY), "__room"),
+    "direct": PagePlan("floor", None, "/", None),
+    "ben": PagePlan("floor", "ben", ROOM.format(BREAKOUT), "__room"),
+    "ivan": PagePlan("interpreter", "ivan", CONSOLE.format(PLENARY), "__booth"),
+    "fay": PagePlan("silent", "fay", CONSOLE.format(PLENARY), "__booth"),
+    "leo": PagePlan("silent", "leo", ROOM.format(PLENARY), "__room"),
+    "lea": PagePlan("silent", "lea", ROOM.format(PLENARY), "__room"),
+    "lia": PagePlan("silent", "lia", ROOM.format(BREAKOUT), "__room"),
+}
+DIRECT = PathPlan("direct call (baseline)", "direct", "direct", pips.FLOOR_HZ)
+PATHS = [
+    PathPlan("floor → listener", "flora", "leo", pips.FLOOR_HZ),
+    PathPlan("floor → interpreter's console", "flora", "ivan", pips.FLOOR_HZ),
+    PathPlan("interpreter → listener", "ivan", "lea", pips.INTERPRETER_HZ),
+    PathPlan("relay: booth A → booth B's interpreter", "ivan", "fay", pips.INTERPRETER_HZ),
+    PathPlan("breakout room", "ben", "lia", pips.FLOOR_HZ),
+]
+QUICK_PAGES = ("flora", "direct", "leo")
+
+
+def run(quick: bool, workdir: Path) -> Record:
+    record = Record("latency", quick)
+    count = QUICK_PIPS if quick else PIPS
+    pages = {k: v for k, v in PAGES.items() if not quick or k in QUICK_PAGES}
+    paths = [p for p in PATHS if p.source in pages and p.sink in pages]
+    url, engine = data.fresh(workdir / "latency.db")
+    seed(engine)
+    engine.dispose()
+    port = procs.free_port()
+    secret = secrets.token_urlsafe(32)
+    args = ["--db", url, "--port", str(port), "--secret", secret]
+    with procs.server("benchmarks.appserver", args, port, workdir / "latency-app.log") as srv:
+        site = f"http://127.0.0.1:{port}"
+        load_before = _load_average()
+        onsets, window = measure(site, srv, workdir, pages, count)
+    report(record, onsets, window, [DIRECT, *paths], count)
+    record.notes.append(
+        f"{count} pips per path, one every {pips.PERIOD_S} s; load average {load_before} before, "
+        f"{_load_average()} after (2 cores shared with other engineers' runs)"
+    )
+    return record
+
+
+def seed(engine: Engine) -> dict[str, int]:
+    """The conference, its two sessions, the people, and the plenary's two booths."""
+    ids: dict[str, int] = {}
+    with session(engine) as db:
+        conf = Conference(
+            slug="gc", name="Global Conversations", timezone="UTC",
+            start_date=date(2026, 12, 5), end_date=date(2026, 12, 6),
+        )  # fmt: skip
+        db.add(conf)
+        db.flush()
+        assert conf.id is not None
+        for title, kind, floor, interpreted in (
+            ("Opening plenary", "plenary", ["en"], ["es", "fr"]),
+            ("Safety and inclusion", "breakout", ["en", "es"], ["fr"]),
+        ):
+            db.add(
+                ProgrammeSession(
+                    conference_id=conf.id, title=title, kind=kind,
+                    start=datetime(2026, 12, 5, 13, tzinfo=UTC),
+                    end=datetime(2026, 12, 5, 14, 30, tzinfo=UTC),
+                    floor_languages=floor, interpretation_languages=interpreted,
+                )
+            )  # fmt: skip
+        for key, (name, email, roles, languages) in PEOPLE.items():
+            person = Person(name=name, email=email, roles=roles)
+            db.add(person)
+            db.flush()
+            assert person.id is not None
+            ids[key] = person.id
+            if languages is not None:
+                db.add(
+                    Registration(
+                        conference_id=conf.id, person_id=person.id, languages=languages,
+                        timezone="UTC", token=f"reg-{person.id}",
+                    )
+                )  # fmt: skip
+        # The French booth works from Spanish relay, so its interpreter hears Ivan.
+        for language, member, sources in (("es", "ivan", "direct"), ("fr", "fay", "relay:es")):
+            booth = Booth(session_id=PLENARY, language=language, sources={"en": sources})
+            db.add(booth)
+            db.flush()
+            assert booth.id is not None
+            db.add(BoothMember(booth_id=booth.id, person_id=ids[member]))
+    return ids
+
+
+def measure(
+    site: str, srv: procs.Server, workdir: Path, plan: dict[str, PagePlan], count: int
+) -> tuple[dict[str, list[dict[str, Any]]], tuple[float, float]]:
+    """Open every page, wait until the media flows, record ``count`` pips; onsets per page."""
+    with sync_playwright() as pw, _browsers(pw, workdir, {p.browser for p in plan.values()}) as b:
+        pages: dict[str, Page] = {}
+        for key, spec in plan.items():
+            context = b[spec.browser].new_context(bypass_csp=True)
+            context.add_init_script(path=str(pips.DETECTOR))
+            if spec.person is not None:
+                context.add_cookies(_sign_in(site, srv, PEOPLE[spec.person][1], spec.path))
+            page = context.new_page()
+            page.set_default_timeout(WAIT_S * 1000)
+            page.goto(site + spec.path)
+            pages[key] = page
+        for key, spec in plan.items():
+            if spec.hook is not None:
+                _wait(
+                    lambda p=pages[key], h=spec.hook: p.evaluate(f"window.{h}?.peerState")  # type: ignore[misc]
+                    == "connected",
+                    f"{key}'s media connects",
+                )
+        pages["direct"].evaluate("window.__pipDirectCall()")
+        if "ivan" in pages:
+            pages["ivan"].click("#on-air-button")
+            _wait(
+                lambda: pages["ivan"].get_attribute("#air-state", "data-state") == "on_air",
+                "Ivan goes on air",
+            )
+        if "lea" in pages:
+            _wait(lambda: pages["lea"].evaluate("window.__room.language") == "es", "Lea picks es")
+        time.sleep(SETTLE_S)
+        start = time.time() * 1000
+        time.sleep(count * pips.PERIOD_S + 0.5)
+        end = time.time() * 1000
+        onsets = {key: page.evaluate("window.__pips.onsets") for key, page in pages.items()}
+        errors = {key: page.evaluate("window.__pips.errors") for key, page in pages.items()}
+        if any(errors.values()):
+            raise procs.BenchmarkError(f"the pip detector failed: {errors}")
+        return onsets, (start, end)
+
+
+def report(
+    record: Record,
+    onsets: dict[str, list[dict[str, Any]]],
+    window: tuple[float, float],
+    paths: list[PathPlan],
+    count: int,
+) -> None:
+    start, end = window
+    summaries: dict[str, pips.Summary | None] = {}
+    for path in paths:
+        departures = [t for t in pips.onsets_of(onsets[path.source], path.hz, "mic") if t < end]
+        arrivals = [
+            t for t in pips.onsets_of(onsets[path.sink], path.hz, "pc") if start <= t < end + 1000
+        ]
+        summary = summaries[path.name] = pips.summarise(pips.latencies(departures, arrivals))
+        if summary is None:
+            record.notes.append(f"{path.name}: no pip arrived ({len(departures)} departed)")
+    base = summaries[DIRECT.name]
+    for path in paths:
+        s = summaries[path.name]
+        if s is None:
+            continue
+        for stat in ("p50", "p95", "max"):
+            value = getattr(s, stat)
+            if path is DIRECT or base is None:
+                record.figure(f"{path.name} {stat}", value, "ms", detail=f"{s.count} pips")
+            else:
+                record.figure(
+                    f"{path.name} {stat}", value, "ms", baseline=getattr(base, stat),
+                    baseline_name="direct call", detail=f"{s.count}/{count} pips",
+                )  # fmt: skip
+    for name in ("floor → listener", "floor → interpreter's console"):
+        s = summaries.get(name)
+        if name not in summaries:
+            continue
+        if s is None or base is None:
+            record.goal(f"{name}: p95 ≤ {GOAL_QUIET}× the direct call's", None, "no pips")
+            continue
+        ratio = s.p95 / base.p95
+        record.goal(
+            f"{name}: p95 ≤ {GOAL_QUIET}× the direct call's",
+            ratio <= GOAL_QUIET,
+            f"{ratio:.2f}× ({s.p95:.0f} ms vs {base.p95:.0f} ms)",
+        )
+
+
+@contextmanager
+def _browsers(pw: Playwright, workdir: Path, kinds: set[str]) -> Iterator[dict[str, Browser]]:
+    files = {
+        "floor": lambda p: pips.write_pip_wav(p, pips.FLOOR_HZ),
+        "interpreter": lambda p: pips.write_pip_wav(p, pips.INTERPRETER_HZ),
+        "silent": pips.write_silent_wav,
+    }
+    launched: dict[str, Browser] = {}
+    try:
+        for kind in sorted(kinds):
+            wav = files[kind](workdir / f"{kind}.wav")
+            launched[kind] = pw.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-audio-capture={wav}"],
+            )
+        yield launched
+    finally:
+        for browser in launched.values():
+            browser.close()
+
+
+def _sign_in(site: str, srv: procs.Server, email: str, next_path: str) -> list[Any]:
+    """The real flow (form, the link the development mailer logs, confirm); the cookies."""
+    with httpx.Client(base_url=site, timeout=30) as client:
+        seen = set(LINK.findall(srv.tail(400)))
+        form = client.get("/signin")
+        sent = client.post(
+            "/signin", data={"csrf_token": _csrf(form.text), "email": email, "next": next_path}
+        )
+        sent.raise_for_status()
+        link = _wait(
+            lambda: next((m[1] for m in LINK.findall(srv.tail(400)) if m not in seen), None),
+            f"a sign-in link for {email}",
+        )
+        confirm = client.get(link)
+        confirm.raise_for_status()
+        client.post(link, data={"csrf_token": _csrf(confirm.text), "next": next_path})
+        if "session" not in client.cookies:
+            raise procs.BenchmarkError(f"sign-in failed for {email}")
+        return [{"name": c.name, "value": c.value, "url": site} for c in client.cookies.jar]
+
+
+def _csrf(html: str) -> str:
+    found = CSRF.search(html)
+    if found is None:
+        raise procs.BenchmarkError("no CSRF token in the form")
+    return found.group(1)
+
+
+def _wait(check: Any, what: str, within: float = WAIT_S) -> Any:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise procs.BenchmarkError(f"timed out: {what}")
+
+
+def _load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
