@@ -55,8 +55,8 @@ CHROMIUM_FLAGS = [
     "--allow-loopback-in-peer-connection",
 ]
 PLENARY, BREAKOUT = 1, 2
-PIPS, QUICK_PIPS = 32, 8
-SETTLE_S = 3.0  # after every page is connected: receivers' jitter buffers settle
+PIPS, QUICK_PIPS = 32, 6
+SETTLE_S, QUICK_SETTLE_S = 8.0, 2.0  # after the last page connected: joins' transients pass
 GOAL_QUIET = 1.25  # floor paths' p95 against the direct call's
 WAIT_S = 30.0
 LINK = re.compile(r"Sign-in link for person #(\d+): (\S+)")
@@ -126,11 +126,14 @@ def run(quick: bool, workdir: Path) -> Record:
     with procs.server("benchmarks.appserver", args, port, workdir / "latency-app.log") as srv:
         site = f"http://127.0.0.1:{port}"
         load_before = _load_average()
-        onsets, window = measure(site, srv, workdir, pages, count)
+        settle = QUICK_SETTLE_S if quick else SETTLE_S
+        onsets, window, server_cpu = measure(site, srv, workdir, pages, count, settle)
     report(record, onsets, window, [DIRECT, *paths], count)
     record.notes.append(
-        f"{count} pips per path, one every {pips.PERIOD_S} s; load average {load_before} before, "
-        f"{_load_average()} after (2 cores shared with other engineers' runs)"
+        f"{count} pips per path, one every {pips.PERIOD_S} s, from {settle:.0f} s after the last "
+        f"page connected; load average {load_before} before, "
+        f"{_load_average()} after (2 cores shared with other engineers' runs); the server "
+        f"process used {server_cpu:.0%} of a core during the pips"
     )
     return record
 
@@ -182,8 +185,13 @@ def seed(engine: Engine) -> dict[str, int]:
 
 
 def measure(
-    site: str, srv: procs.Server, workdir: Path, plan: dict[str, PagePlan], count: int
-) -> tuple[dict[str, list[dict[str, Any]]], tuple[float, float]]:
+    site: str,
+    srv: procs.Server,
+    workdir: Path,
+    plan: dict[str, PagePlan],
+    count: int,
+    settle: float = SETTLE_S,
+) -> tuple[dict[str, list[dict[str, Any]]], tuple[float, float], float]:
     """Open every page, wait until the media flows, record ``count`` pips; onsets per page."""
     with sync_playwright() as pw, _browsers(pw, workdir, {p.browser for p in plan.values()}) as b:
         pages: dict[str, Page] = {}
@@ -199,8 +207,10 @@ def measure(
         for key, spec in plan.items():
             if spec.hook is not None:
                 _wait(
-                    lambda p=pages[key], h=spec.hook: p.evaluate(f"window.{h}?.peerState")  # type: ignore[misc]
-                    == "connected",
+                    lambda p=pages[key], h=spec.hook: (
+                        p.evaluate(f"window.{h}?.peerState")  # type: ignore[misc]
+                        == "connected"
+                    ),
                     f"{key}'s media connects",
                 )
         pages["direct"].evaluate("window.__pipDirectCall()")
@@ -212,15 +222,17 @@ def measure(
             )
         if "lea" in pages:
             _wait(lambda: pages["lea"].evaluate("window.__room.language") == "es", "Lea picks es")
-        time.sleep(SETTLE_S)
+        time.sleep(settle)
         start = time.time() * 1000
+        cpu = procs.cpu_seconds(srv.pid)
         time.sleep(count * pips.PERIOD_S + 0.5)
         end = time.time() * 1000
+        server_cpu = (procs.cpu_seconds(srv.pid) - cpu) / ((end - start) / 1000)
         onsets = {key: page.evaluate("window.__pips.onsets") for key, page in pages.items()}
         errors = {key: page.evaluate("window.__pips.errors") for key, page in pages.items()}
         if any(errors.values()):
             raise procs.BenchmarkError(f"the pip detector failed: {errors}")
-        return onsets, (start, end)
+        return onsets, (start, end), server_cpu
 
 
 def report(
@@ -237,7 +249,9 @@ def report(
         arrivals = [
             t for t in pips.onsets_of(onsets[path.sink], path.hz, "pc") if start <= t < end + 1000
         ]
-        summary = summaries[path.name] = pips.summarise(pips.latencies(departures, arrivals))
+        found = pips.latencies(departures, arrivals)
+        summary = summaries[path.name] = pips.summarise(found)
+        record.notes.append(f"{path.name}, each pip in order (ms): {[round(v) for v in found]}")
         if summary is None:
             record.notes.append(f"{path.name}: no pip arrived ({len(departures)} departed)")
     base = summaries[DIRECT.name]

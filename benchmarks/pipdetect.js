@@ -6,8 +6,8 @@
 // frequency's power passes THRESHOLD and is at least DOMINANCE times the power of every
 // other frequency (without that, a pip's edges leak into the other frequency). Each onset
 // is stamped on the performance clock (performance.timeOrigin + performance.now()), which
-// browsers on one machine share, by mapping the block's audio-context frame through
-// AudioContext.getOutputTimestamp(). Results: window.__pips.onsets.
+// browsers on one machine share, less the audio-context time since the block ended.
+// Results: window.__pips.onsets.
 //
 // Set window.__pipConfig = {freqs: [...]} in an earlier init script to change the frequencies.
 (() => {
@@ -18,7 +18,7 @@
   const THRESHOLD = config.threshold ?? 1e-4; // amplitude² of a sine: -40 dBFS
   const DOMINANCE = 4;
   const REFRACTORY_S = 0.5; // one onset per pip
-  /** @type {{tap: string, hz: number, t: number, power: number, clock: string}[]} */
+  /** @type {{tap: string, hz: number, t: number, power: number}[]} */
   const onsets = [];
   /** @type {{tap: string, kind: string, at: number}[]} */
   const taps = [];
@@ -88,14 +88,13 @@
     return ready;
   }
 
-  /** The performance-clock time (ms since the epoch) of an audio-context time (s). */
+  /**
+   * The performance-clock time (ms since the epoch) of an audio-context time (s): the block
+   * ended currentTime - contextTime ago. (AudioContext.getOutputTimestamp() would add each
+   * browser's output latency; in one loaded run its stamps put a page's departures 1.5 s off.)
+   */
   function stamp(ctx, contextTime) {
-    const ts = ctx.getOutputTimestamp();
-    if (ts.contextTime > 0 && ts.performanceTime > 0) {
-      return { t: performance.timeOrigin + ts.performanceTime + (contextTime - ts.contextTime) * 1000, clock: "output" };
-    }
-    // No output timestamp (no audio device): the block ended currentTime - contextTime ago.
-    return { t: performance.timeOrigin + performance.now() - (ctx.currentTime - contextTime) * 1000, clock: "now" };
+    return performance.timeOrigin + performance.now() - (ctx.currentTime - contextTime) * 1000;
   }
 
   /** @param {MediaStreamTrack} track @param {string} name @param {boolean} remote */
@@ -122,7 +121,7 @@
       mute.gain.value = 0;
       source.connect(node).connect(mute).connect(ctx.destination); // pulled by the destination
       node.port.onmessage = ({ data }) => {
-        onsets.push({ tap: name, hz: FREQS[data.k], power: data.power, ...stamp(ctx, data.contextTime) });
+        onsets.push({ tap: name, hz: FREQS[data.k], power: data.power, t: stamp(ctx, data.contextTime) });
       };
       keep.push(source, node, mute);
       taps.push({ tap: name, kind: track.kind, at: performance.timeOrigin + performance.now() });

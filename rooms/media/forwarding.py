@@ -11,6 +11,15 @@ Slow listeners: each track keeps at most ``queue_packets`` packets and drops
 the oldest when full, so a listener whose sender falls behind loses audio
 instead of building delay, and never holds up the publisher or the others.
 
+Bursts: when the server's event loop stalls (a full garbage collection, another thread
+holding the interpreter lock, a starved CPU), the packets that waited in the socket are
+pushed all at once, and the listener's sender would send them back to back. A browser's
+jitter buffer reads such a burst as network jitter and raises its delay target, which then
+takes seconds to come down: a 300 ms stall added about 55 ms for 6 s at every listener
+(benchmarks/latency.py, with a stall injected). So a track sends only the packets of a
+burst that are at most ``BURST_S`` older than the newest one; the browser conceals the gap
+instead of delaying everything after it.
+
 Switching starts with the new source's latest packet when it is fresh (under 30 ms old),
 so the first packet of the new language leaves at once instead of up to a frame later.
 ``RTCRtpSender`` numbers packets itself (one sequence number per
@@ -47,6 +56,11 @@ class PacketSink(Protocol):
 
     def discontinuity(self) -> None: ...
 
+
+BURST_S = 0.04
+"""A queued packet more than this behind the newest queued one (in media time) is dropped."""
+
+_PTS_WRAP = 1 << 32  # pts are RTP timestamps, which wrap
 
 FRESH_S = 0.03
 """A switched track starts with the source's latest packet if it is younger than this."""
@@ -117,6 +131,14 @@ class SourceSwitch:
     first_sent_at: float | None = None
 
 
+def _behind(packet: av.Packet, newest: av.Packet) -> float:
+    """Seconds of media time from ``packet`` to ``newest`` (0 if unknown or not behind)."""
+    if packet.pts is None or newest.pts is None:
+        return 0.0
+    samples = (newest.pts - packet.pts) % _PTS_WRAP
+    return samples / CLOCK_RATE if samples < _PTS_WRAP // 2 else 0.0
+
+
 class ForwardingTrack(MediaStreamTrack):
     """One listener's outgoing audio track, fed by whichever Fanout it is switched to."""
 
@@ -134,6 +156,10 @@ class ForwardingTrack(MediaStreamTrack):
         self.last_switch: SourceSwitch | None = None
         self.packets_out = 0
         self.dropped = 0
+        self.burst_dropped = 0
+        self.test_loss = 0.0
+        """Share of packets dropped on purpose: a hook for tests of feed health, never set in service."""
+        self._test_lost = 0.0
         self._clock = clock
         self._queue: deque[av.Packet] = deque(maxlen=queue_packets)
         self._wakeup = asyncio.Event()
@@ -196,6 +222,14 @@ class ForwardingTrack(MediaStreamTrack):
         if self.readyState != "live":
             raise MediaStreamError
         packet = self._queue.popleft()
+        while self._queue and _behind(packet, self._queue[-1]) > BURST_S:
+            self.burst_dropped += 1
+            packet = self._queue.popleft()
+        if self.test_loss:
+            self._test_lost += self.test_loss
+            if self._test_lost >= 1:
+                self._test_lost -= 1
+                return await self.recv()
         return self._rebase(packet)
 
     def stop(self) -> None:

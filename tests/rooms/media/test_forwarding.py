@@ -67,19 +67,48 @@ async def test_a_slow_track_keeps_only_the_latest_packets_and_others_get_all():
         received += await drain(fast, 1)
 
     assert [bytes(p)[0] for p in received] == list(range(20))
-    assert [bytes(p)[0] for p in await drain(slow, 5)] == [15, 16, 17, 18, 19]
-    assert slow.dropped == 15
-    assert fast.dropped == 0
+    # Of the 5 it kept, it sends the ones within 40 ms of the newest: never a late burst.
+    assert [bytes(p)[0] for p in await drain(slow, 3)] == [17, 18, 19]
+    assert (slow.dropped, slow.burst_dropped) == (15, 2)
+    assert (fast.dropped, fast.burst_dropped) == (0, 0)
+
+
+async def test_a_burst_after_a_stall_is_cut_to_its_last_40_ms():
+    source = Fanout("speaker")
+    track = ForwardingTrack(queue_packets=10)
+    track.switch(source)
+    source.publish(packet(0, b"\x00"))
+    assert [bytes(p)[0] for p in await drain(track, 1)] == [0]
+
+    # The server stalled: six packets (120 ms) come out of the socket at once.
+    for i in range(1, 7):
+        source.publish(packet(i * 960, bytes([i])))
+
+    assert [bytes(p)[0] for p in await drain(track, 3)] == [4, 5, 6]
+    assert track.burst_dropped == 3
+
+
+async def test_two_packets_together_are_ordinary_jitter_and_both_go():
+    source = Fanout("speaker")
+    track = ForwardingTrack()
+    track.switch(source)
+    source.publish(packet(0, b"a"))
+    source.publish(packet(960, b"b"))
+
+    assert [bytes(p) for p in await drain(track, 2)] == [b"a", b"b"]
+    assert track.burst_dropped == 0
 
 
 async def test_pts_start_at_zero_and_follow_the_source_within_a_segment():
     source = Fanout("speaker")
     track = ForwardingTrack()
     track.switch(source)
+    sent = []
     for pts in (48_000, 48_960, 51_840):  # a lost packet is a gap, kept as a gap
         source.publish(packet(pts))
+        sent += await drain(track, 1)
 
-    assert [p.pts for p in await drain(track, 3)] == [0, 960, 3840]
+    assert [p.pts for p in sent] == [0, 960, 3840]
 
 
 async def test_a_switch_continues_the_timeline_one_frame_later():
