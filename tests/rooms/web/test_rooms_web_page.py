@@ -210,3 +210,15 @@ def test_the_organiser_page_carries_the_applied_breakout_plan(client: TestClient
     client.cookies.clear()
     sign_in(client, "ada@example.org")
     assert 'id="breakout-form"' not in client.get("/rooms/session/2").text
+
+
+def test_the_room_page_names_roles_in_the_viewer_s_language(client: TestClient) -> None:
+    sign_in(client, "ada@example.org")
+    client.cookies.set("lang", "zh-Hans")
+    room = attributes(client.get("/rooms/session/3").text, "room")
+    texts = json.loads(room["data-texts"] or "")
+    assert [texts[f"role_{role}"] for role in ("participant", "speaker", "interpreter")] == [
+        "参会者",
+        "演讲者",
+        "译员",
+    ]
