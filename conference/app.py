@@ -31,11 +31,13 @@ from interpretation.signalling.service import Interpretation
 from interpretation.web import views as interpretation_views
 from interpretation.web.store import DatabaseBooths
 from rooms import stage
+from rooms.captions import Captions
 from rooms.keeper import RedisSnapshotStore, SnapshotStore, conference_key
 from rooms.metrics import RoomsCollector
 from rooms.notes import Notes
 from rooms.web import views as room_views
 from rooms.web.auth import person_identities, session_authenticator
+from rooms.web.captions_store import DatabaseCaptioners
 from rooms.web.live import EXTRAS_KEY, IcePlan, LiveRooms, signalling_route
 from rooms.web.notes_store import DatabaseNotes
 
@@ -180,6 +182,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     ice_plan = IcePlan.parse(settings.ice_servers, settings.turn_secret)
     interpretation = Interpretation(DatabaseBooths(engine))
     notes = Notes(DatabaseNotes(engine))
+    captions = Captions(DatabaseCaptioners(engine))
     services.extras[interpretation_views.EXTRAS_KEY] = interpretation
     health_state.metrics.register(RoomsCollector(lambda: services.extras.get(EXTRAS_KEY)))
     health_state.metrics.register(InterpretationCollector(interpretation))
@@ -198,7 +201,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 ice_plan=ice_plan,
                 loopback=settings.loopback_media,
                 fast_send=settings.media_fast_send,
-                extensions=[interpretation.install, stage.install, notes.install],
+                extensions=[interpretation.install, stage.install, notes.install, captions.install],
                 snapshots=_snapshot_store(settings, engine),
                 conference=conference_key(settings.secret_key),
                 known_sessions=lambda: asyncio.to_thread(live_snapshots.programme_sessions, engine),

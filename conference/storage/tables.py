@@ -302,3 +302,15 @@ class BreakoutNotes(SQLModel, table=True):
     rapporteur_person_id: int | None = Field(default=None, foreign_key="person.id")
     summary: str = Field(default="", sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+
+class CaptionerAssignment(SQLModel, table=True):
+    """A person who types live captions for a session's rooms, in one language."""
+
+    __tablename__ = "captioner_assignment"
+    __table_args__ = (UniqueConstraint("session_id", "person_id", "language"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="programme_session.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    language: str = Field(max_length=35)

@@ -19,10 +19,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from conference.domain.languages import native_name
 from conference.domain.people import Role
 from conference.storage import agenda
 from conference.storage import engine as storage
-from conference.storage.tables import BreakoutAssignment, BreakoutRoom, Registration, Session
+from conference.storage.tables import (
+    BreakoutAssignment,
+    BreakoutRoom,
+    CaptionerAssignment,
+    Registration,
+    Session,
+)
 from conference.web.page import Ctx, NotFound, Services, page, services_of
 from rooms import lowdata
 from rooms.media.slots import RECOMMENDED_FLOOR_SLOTS
@@ -121,9 +128,22 @@ def room_page(ctx: Ctx) -> Response:
             Registration.conference_id == session.conference_id,
         )
     ).first()
+    captioning = sorted(
+        ctx.db.exec(
+            select(CaptionerAssignment.language).where(
+                CaptionerAssignment.session_id == session.id,
+                CaptionerAssignment.person_id == ctx.person.id,
+            )
+        ).all()
+    )
+    caption_languages = list(
+        dict.fromkeys([*session.floor_languages, *session.interpretation_languages])
+    )
     return ctx.render(
         "room.html",
         session=session,
+        caption_languages=[(tag, native_name(tag)) for tag in caption_languages],
+        captioning=[(tag, native_name(tag)) for tag in captioning],
         room_id=room_id,
         ws_url=websocket_url(ctx.services.settings.site_url),
         ice_servers=live.ice_plan.for_browser(f"person-{ctx.person.id}"),

@@ -6,6 +6,7 @@ from starlette.routing import BaseRoute
 
 from . import (
     breakout_notes,
+    captioners,
     dashboard,
     interpreters,
     people,
@@ -28,4 +29,5 @@ routes: list[BaseRoute] = [
     *talks.routes,
     *polls.routes,
     *breakout_notes.routes,
+    *captioners.routes,
 ]

@@ -8,6 +8,7 @@ import { RoomState } from "../protocol/roomstate.js";
 import { AudioOut } from "./audio.js";
 import { DataMeter, LowDataSwitch } from "./lowdata.js";
 import { setupPicker } from "./picker.js";
+import { mountCaptions } from "./captions.js";
 import { mountNotes } from "./notes.js";
 import { mountStage } from "./stage.js";
 
@@ -399,6 +400,10 @@ if (breakoutForm) {
 // A lightning block's stage panel, when the page has one.
 const stagePanel = document.getElementById("stage");
 if (stagePanel) mountStage(stagePanel, signalling, state, config.roomId);
+
+// Live captions: the reader's caption language, and a captioner's input.
+const captionsPanel = document.getElementById("captions");
+if (captionsPanel) mountCaptions(captionsPanel, signalling);
 
 // Breakout notes: shown in a breakout room, and to its rapporteur after the rooms close.
 const notesPanel = document.getElementById("notes");

@@ -117,6 +117,10 @@ expect("GET", "/organiser/sessions/{session_id:id}", "/organiser/sessions/1", OR
 expect("POST", "/organiser/sessions/{session_id:id}", "/organiser/sessions/1", ORGANISER)
 expect("GET", "/organiser/sessions/{session_id:id}/delete", "/organiser/sessions/2/delete", ORGANISER)
 expect("GET", "/organiser/sessions/{session_id:id}/notes", "/organiser/sessions/2/notes", ORGANISER)
+expect("GET", "/organiser/sessions/{session_id:id}/captioners", "/organiser/sessions/2/captioners",
+       ORGANISER)
+expect("POST", "/organiser/sessions/{session_id:id}/captioners", "/organiser/sessions/2/captioners",
+       ORGANISER)
 expect("POST", "/organiser/sessions/{session_id:id}/delete", "/organiser/sessions/2/delete", ORGANISER)
 expect("GET", "/organiser/support/{request_id:id}", "/organiser/support/1", ORGANISER)
 expect("POST", "/organiser/support/{request_id:id}", "/organiser/support/1", ORGANISER)

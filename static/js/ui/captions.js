@@ -1,0 +1,81 @@
+// Live captions on the room page: the lines of the caption language the reader picked, with
+// a short scroll-back, and the captioner's input. DOM only; messages per docs/protocol.md
+// ("Extension: live captions").
+
+/** @typedef {import("../protocol/signalling.js").Signalling} Signalling */
+/** @typedef {{room_id: string, language: string, text: string, by: string, automatic: boolean, at: number}} CaptionLine */
+
+const KEEP = 50; // lines kept per language
+const SHOW = 6; // lines shown: the latest, with a short scroll-back
+
+/**
+ * @param {HTMLElement} panel the #captions section
+ * @param {Signalling} signalling
+ */
+export function mountCaptions(panel, signalling) {
+  const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (panel.querySelector(`#${id}`));
+  const on = /** @type {HTMLInputElement} */ ($("captions-on"));
+  const language = /** @type {HTMLSelectElement} */ ($("caption-language"));
+  const list = $("caption-lines");
+  const none = $("caption-none");
+  /** @type {Map<string, CaptionLine[]>} */
+  const lines = new Map();
+  const saved = localStorage.getItem("caption-language");
+  if (saved && [...language.options].some((o) => o.value === saved)) language.value = saved;
+  on.checked = localStorage.getItem("captions-on") === "1";
+
+  function render() {
+    list.hidden = !on.checked;
+    const shown = (lines.get(language.value) ?? []).slice(-SHOW);
+    none.hidden = !on.checked || shown.length > 0;
+    list.replaceChildren(
+      ...shown.map((line) => {
+        const item = document.createElement("li");
+        item.lang = line.language;
+        item.dir = "auto";
+        item.textContent = line.text;
+        if (line.automatic) item.classList.add("automatic");
+        return item;
+      }),
+    );
+  }
+
+  signalling.addEventListener("caption_line", (event) => {
+    const line = /** @type {CaptionLine} */ (/** @type {CustomEvent} */ (event).detail);
+    const kept = lines.get(line.language) ?? [];
+    kept.push(line);
+    if (kept.length > KEEP) kept.splice(0, kept.length - KEEP);
+    lines.set(line.language, kept);
+    if (line.language === language.value) render();
+  });
+  on.addEventListener("change", () => {
+    localStorage.setItem("captions-on", on.checked ? "1" : "0");
+    render();
+  });
+  language.addEventListener("change", () => {
+    localStorage.setItem("caption-language", language.value);
+    render();
+  });
+
+  const form = /** @type {HTMLFormElement|null} */ (panel.querySelector("#caption-form"));
+  if (form) {
+    const text = /** @type {HTMLInputElement} */ ($("caption-text"));
+    const sendLanguage = /** @type {HTMLSelectElement} */ ($("caption-send-language"));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!text.value.trim()) return;
+      if (signalling.send({ type: "caption_send", language: sendLanguage.value, text: text.value })) {
+        text.value = "";
+        $("caption-error").textContent = "";
+      }
+    });
+    signalling.addEventListener("error", (event) => {
+      const m = /** @type {CustomEvent} */ (event).detail;
+      if (m.about === "caption_send") {
+        $("caption-error").textContent = (panel.dataset.refused ?? "%(reason)s").replace("%(reason)s", m.message);
+      }
+    });
+  }
+  render();
+  return { lines };
+}

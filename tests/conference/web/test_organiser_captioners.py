@@ -1,0 +1,53 @@
+"""The captioner roster: an organiser assigns captioners per session and language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlmodel import select
+
+from conference.storage.engine import session
+from conference.storage.tables import CaptionerAssignment, Person
+
+from .conftest import csrf, sign_in
+
+pytestmark = pytest.mark.integration
+
+
+def test_an_organiser_rosters_a_captioner_and_bad_input_names_the_field(client, engine) -> None:
+    with session(engine) as db:
+        db.add(Person(name="Cai Captioner", email="cai@example.org", roles=["participant"]))
+    sign_in(client, "organiser@example.org")
+    page = client.get("/organiser/sessions/1/captioners")
+    assert "Nobody captions this session yet." in page.text
+    bad = client.post(
+        "/organiser/sessions/1/captioners",
+        data={"person": "999", "language": "xx", "csrf_token": csrf(page.text)},
+    )
+    assert bad.status_code == 400
+    errors = dict(re.findall(r'<p class="field-error" id="([a-z_]+)-error">([^<]*)</p>', bad.text))
+    assert errors == {
+        "person": "Choose one of the people listed.",
+        "language": "Choose one of the session&#39;s languages.",
+    }
+    with session(engine) as db:
+        cai = db.exec(select(Person).where(Person.name == "Cai Captioner")).one()
+    for _ in range(2):  # twice: still one row
+        done = client.post(
+            "/organiser/sessions/1/captioners",
+            data={"person": str(cai.id), "language": "fr", "csrf_token": csrf(page.text)},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303
+    page = client.get("/organiser/sessions/1/captioners")
+    assert "Cai Captioner" in page.text and "Français" in page.text
+    with session(engine) as db:
+        (row,) = db.exec(select(CaptionerAssignment)).all()
+        assert (row.session_id, row.person_id, row.language) == (1, cai.id, "fr")
+    client.post(
+        "/organiser/sessions/1/captioners",
+        data={"remove": str(row.id), "csrf_token": csrf(page.text)},
+    )
+    with session(engine) as db:
+        assert db.exec(select(CaptionerAssignment)).all() == []
