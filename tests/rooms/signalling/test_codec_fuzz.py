@@ -3,7 +3,7 @@
 Whatever a client sends, ``MessageCatalog.decode`` returns a message or raises one of the
 protocol's own errors (which become an ``error`` for the client), never anything else
 (which would be logged as a server bug). The catalog is the application's: rooms, low
-data, interpretation, the lightning stage and breakout notes.
+data, interpretation, the lightning stage, breakout notes and live captions.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from interpretation.signalling.service import Interpretation
 from rooms import lowdata, stage
+from rooms.captions import Captions, MemoryRoster
 from rooms.domain.errors import RoomsError
 from rooms.notes import Notes
 from rooms.signalling import ClientMessage, Registry
@@ -31,6 +32,7 @@ CATALOG = Registry(
         Interpretation(None).install,
         stage.install,
         Notes(None).install,  # type: ignore[arg-type] (decoding never reaches the store)
+        Captions(MemoryRoster()).install,
     ]
 ).catalog
 TYPES = sorted(CATALOG.client)

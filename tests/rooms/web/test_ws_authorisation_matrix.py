@@ -130,6 +130,9 @@ MATRIX: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     "notes_edit": ({"update": "AA=="}, EVERYONE),
     "notes_rapporteur": ({"seat_id": "{target}"}, EVERYONE),
     "notes_summary": ({"room_id": "{other_room}", "text": "We agreed."}, EVERYONE),
+    # Captions come only from the session's rostered captioners, whatever the role; nobody
+    # here is rostered (tests/rooms/test_captions.py covers a captioner).
+    "caption_send": ({"language": "en", "text": "Welcome."}, row("not_allowed")),
 }
 
 
