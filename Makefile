@@ -34,7 +34,13 @@ typecheck: $(VENV)/.installed-test
 
 # Playwright's sync API keeps a loop of its own running, which upsets pytest-asyncio in
 # the same process, so the real-browser tests run in a pytest run of their own.
-pytest: $(VENV)/.installed-test
+# The Firefox journey's driver (puppeteer-core, from npm; it downloads no browser).
+FIREFOX_DRIVER := tests/e2e/firefox
+$(FIREFOX_DRIVER)/node_modules/.installed: $(FIREFOX_DRIVER)/package-lock.json
+	npm ci --prefix $(FIREFOX_DRIVER) --no-audit --no-fund --loglevel=error
+	touch $@
+
+pytest: $(VENV)/.installed-test $(FIREFOX_DRIVER)/node_modules/.installed
 	$(BIN)/pytest -m "not e2e"
 	$(BIN)/pytest -m e2e
 
