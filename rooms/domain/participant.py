@@ -40,6 +40,9 @@ class Participant:
     # Heard in the room but never on its floor, whatever the room's rules (an interpreter
     # in a booth: their voice goes to a language channel instead).
     listen_only: bool = False
+    # Video: the camera is on (shown where the seat may publish); the screen is shared.
+    camera: bool = False
+    sharing: bool = False
     away_since: float | None = None
     history: list[ParticipantState] = field(default_factory=lambda: [ParticipantState.PRESENT])
 

@@ -14,6 +14,8 @@ Keyframes:
 - switching a slot to a new source subscribes to it and asks it for a keyframe; the
   old source keeps the slot until that keyframe arrives, so the first new frame the
   viewer gets is decodable (a slot switched from nothing stays empty until then);
+  before the viewer's sender starts reading (its connection is not up yet) nothing is
+  queued, and the keyframe is asked for when it starts;
 - a viewer's PLI/FIR (picture lost) asks the current source, limited per viewer;
 - requests to one source are coalesced (:class:`rooms.media.keyframes.KeyframeRequests`);
 - after frames were lost upstream, the fanout forwards nothing until the next
@@ -131,6 +133,8 @@ class VideoFanout:
             self._send_pli()
 
     def _someone_waits(self) -> bool:
+        if not self._sinks:
+            return False
         return self._broken or any(sink.waits_for(self) for sink in self._sinks)
 
 
@@ -166,6 +170,7 @@ class VideoForwardingTrack(MediaStreamTrack):
         self._last_source_pts: int | None = None
         self._last_pts: int | None = None
         self._last_sent_at = 0.0
+        self._reading = False
 
     @property
     def source(self) -> VideoFanout | None:
@@ -194,7 +199,10 @@ class VideoForwardingTrack(MediaStreamTrack):
             return  # back to the current source before the new one's keyframe came
         self._pending = source
         source.subscribe(self)
-        source.request_keyframe()
+        if self._reading:
+            source.request_keyframe()
+        # else: asked when the sender starts reading (the viewer's connection is up), so
+        # the keyframe is not spent while nothing can be sent.
 
     def keyframe_requested(self) -> None:
         """The viewer lost a picture (PLI/FIR): ask the source, within the viewer's limit."""
@@ -206,7 +214,7 @@ class VideoForwardingTrack(MediaStreamTrack):
         self._new_segment = True
 
     def on_frame(self, source: VideoFanout, packet: av.Packet) -> None:
-        if self.mime is not None and source.mime != self.mime:
+        if not self._reading or (self.mime is not None and source.mime != self.mime):
             return
         if source is self._pending:
             if not packet.is_keyframe:
@@ -236,6 +244,10 @@ class VideoForwardingTrack(MediaStreamTrack):
         self._wakeup.set()
 
     async def recv(self) -> av.Packet:
+        if not self._reading:
+            self._reading = True
+            if self._pending is not None:
+                self._pending.request_keyframe()
         while not self._queue:
             if self.readyState != "live":
                 raise MediaStreamError

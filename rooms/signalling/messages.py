@@ -226,6 +226,28 @@ class HelpResolve(ClientMessage):
     request_id: str
 
 
+# Video.
+
+
+@dataclass(frozen=True, kw_only=True)
+class Camera(ClientMessage):
+    type = "camera"
+    on: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class Share(ClientMessage):
+    type = "share"
+    on: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class StopShare(ClientMessage):
+    type = "stop_share"
+    roles = ORGANISERS
+    seat_id: str
+
+
 # Media negotiation.
 
 
@@ -254,6 +276,8 @@ class ParticipantView:
     may_publish: bool
     mute_held: bool = False  # an organiser muted them; only an organiser lifts it
     unmute_asked: bool = False  # they asked the organisers to lift it
+    camera: bool = False
+    sharing: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -434,6 +458,15 @@ class Answer(ServerMessage):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Slots(ServerMessage):
+    type = "slots"
+    floor: list[str | None]  # seat heard on each floor slot
+    floor_video: list[str | None]  # seat seen on each floor video slot
+    share: str | None  # seat whose screen the share slot shows
+    pinned: list[str | None]  # seat seen on each pinned slot
+
+
+@dataclass(frozen=True, kw_only=True)
 class Error(ServerMessage):
     type = "error"
     code: str
@@ -465,6 +498,9 @@ CLIENT_MESSAGES: tuple[type[ClientMessage], ...] = (
     HelpRequest,
     HelpListRequest,
     HelpResolve,
+    Camera,
+    Share,
+    StopShare,
     Offer,
 )
 
@@ -487,6 +523,7 @@ SERVER_MESSAGES: tuple[type[ServerMessage], ...] = (
     HelpList,
     HelpResolved,
     Answer,
+    Slots,
     Error,
 )
 

@@ -25,7 +25,7 @@ from rooms.domain.errors import Conflict, InvalidTransition, NotFound
 from rooms.domain.participant import Participant, ParticipantState
 from rooms.domain.roles import Role
 from rooms.domain.room import Room, RoomKind, RoomState
-from rooms.signalling import breakouts, negotiation, presence
+from rooms.signalling import breakouts, negotiation, presence, video
 from rooms.signalling.clock import Clock, SystemClock
 from rooms.signalling.coalesce import PRESENCE_TYPES, PresenceBuffer
 from rooms.signalling.codec import ServerMessage
@@ -47,6 +47,7 @@ from rooms.signalling.messages import (
     RoomLeft,
     RoomSnapshot,
     RoomView,
+    Slots,
     rooms_catalog,
 )
 from rooms.signalling.seat_events import (
@@ -100,7 +101,13 @@ class Registry:
         self.rng = rng or random.SystemRandom()
         self.catalog = rooms_catalog()
         self.dispatcher = Dispatcher(self.catalog)
-        for install in (presence.install, breakouts.install, negotiation.install, *extensions):
+        for install in (
+            presence.install,
+            breakouts.install,
+            negotiation.install,
+            video.install,
+            *extensions,
+        ):
             install(self.dispatcher)
         self.rooms: dict[str, Room] = {}
         self.seats: dict[str, Participant] = {}
@@ -127,6 +134,9 @@ class Registry:
         self.version = 0
         # Live state that extensions keep per registry, by extension name (rooms/stage.py).
         self.extension_state: dict[str, Any] = {}
+        self._pending: set[asyncio.Task[None]] = set()
+        if media is not None and hasattr(media, "on_slots"):
+            media.on_slots = self._slots_changed
 
     @classmethod
     def from_url(cls, bus_url: str = "memory://", **options: Any) -> Registry:
@@ -393,6 +403,8 @@ class Registry:
             unmute_asked=seat.unmute_asked,
             has_floor=seat.has_floor,
             may_publish=room.may_publish(seat) if room is not None else False,
+            camera=seat.camera,
+            sharing=seat.sharing,
         )
 
     def breakout_view(self, bset: BreakoutSet) -> BreakoutView:
@@ -600,6 +612,7 @@ class Registry:
             self._apply_mute_hold(room, seat)
             if room.grants_floor_on_entry(seat):
                 seat.give_floor()
+            self._enforce_video(seat)
             self._tell(SeatEntered(room.room_id, seat.seat_id))
             await self.publish_room(
                 room.room_id,
@@ -639,12 +652,58 @@ class Registry:
         """Announce a seat's changed flags to its room, and keep the media in step."""
         if seat.room_id is None:
             return
+        self._enforce_video(seat)
         self._tell(SeatChanged(seat.room_id, seat.seat_id))
         await self.publish_room(
             seat.room_id,
             PresenceUpdated(room_id=seat.room_id, participant=self.participant_view(seat)),
         )
         self._sync_media(seat)
+
+    async def set_camera(self, seat: Participant, on: bool) -> None:
+        """Turn the seat's camera on or off; on only where it may publish (checked by the caller)."""
+        seat.camera = on
+        if self.media is not None:
+            self.media.set_camera(seat.seat_id, on)
+        await self.refresh(seat)
+
+    async def set_sharing(self, seat: Participant, on: bool) -> None:
+        """Start or stop the seat's screen share; a new share replaces its room's current one."""
+        if on and seat.room_id is not None:
+            for other_id in self.room(seat.room_id).seats:
+                other = self.seats[other_id]
+                if other is not seat and other.sharing:
+                    await self.set_sharing(other, False)
+        seat.sharing = on
+        if self.media is not None:
+            self.media.set_sharing(seat.seat_id, on)
+        await self.refresh(seat)
+
+    def _enforce_video(self, seat: Participant) -> None:
+        """A seat that may no longer publish (moved, floor taken) stops its camera and share."""
+        room = self.rooms.get(seat.room_id or "")
+        if room is not None and room.may_publish(seat):
+            return
+        if seat.camera:
+            seat.camera = False
+            if self.media is not None:
+                self.media.set_camera(seat.seat_id, False)
+        if seat.sharing:
+            seat.sharing = False
+            if self.media is not None:
+                self.media.set_sharing(seat.seat_id, False)
+
+    def _slots_changed(self, peer_id: str, assignment: Any) -> None:
+        """The media layer changed what a seat's slots carry: tell that seat (names its tiles)."""
+        message = Slots(
+            floor=list(assignment.floor),
+            floor_video=list(assignment.floor_video),
+            share=assignment.share,
+            pinned=list(assignment.pinned),
+        )
+        task = asyncio.get_running_loop().create_task(self.publish_seat(peer_id, message))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
     async def set_muted(self, seat: Participant, muted: bool) -> None:
         seat.set_muted(muted)

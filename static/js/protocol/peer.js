@@ -1,10 +1,13 @@
 // The browser's one RTCPeerConnection, following the slot convention of
 // rooms/media/slots.py exactly: audio m-section 0 is the microphone, then the
-// floor slots (recvonly), and the channel slot (recvonly) last. Negotiated once;
-// the server switches what each slot carries without renegotiating. No DOM.
+// floor slots (recvonly), and the channel slot (recvonly) last. With video, the
+// video m-sections follow: camera and screen (sendonly, tracks put on later with
+// replaceTrack), one floor video slot per floor slot, the share slot, and the pinned
+// slots. Negotiated once; the server switches what each slot carries without
+// renegotiating. No DOM.
 //
-// Events: "track" (detail: {slot, index, track}, slot "floor" or "channel"),
-// "state" (detail: the RTCPeerConnection's connectionState).
+// Events: "track" (detail: {slot, index, track}, slot "floor", "channel",
+// "floor-video", "share" or "pinned"), "state" (the RTCPeerConnection's connectionState).
 
 /** @typedef {import("./signalling.js").Signalling} Signalling */
 /**
@@ -13,14 +16,22 @@
  * @property {number} [floorSlots] 0 to 8; 3 is what the server recommends
  * @property {MediaStreamTrack|null} [mic] null: listen only
  * @property {boolean} [lowData]
+ * @property {boolean} [video] offer the video slots (camera, screen, floor video, share)
+ * @property {number} [pinnedSlots] 0 to 2 pinned video slots (with video)
  * @property {number} [gatherTimeoutMs]
  * @property {number} [answerTimeoutMs]
  */
-/** @typedef {{slot: "floor"|"channel", index: number, track: MediaStreamTrack}} SlotTrack */
+/** @typedef {{slot: "floor"|"channel"|"floor-video"|"share"|"pinned", index: number, track: MediaStreamTrack}} SlotTrack */
 
 export const LOW_DATA_BITRATE = 16000;
 /** IPv4 (20) and UDP (8) headers: getStats counts from the UDP payload up. */
 export const IP_UDP_HEADER_BYTES = 28;
+/** A 360p camera: about 500 kbit/s (the server forwards it as it comes, to every viewer). */
+export const CAMERA_BITRATE = 500_000;
+export const CAMERA_CONSTRAINTS = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { max: 30 } };
+/** A screen: full resolution, few frames a second (slides, documents). */
+export const SCREEN_BITRATE = 1_200_000;
+export const SCREEN_FRAME_RATE = 5;
 
 /**
  * The SDP without mDNS `.local` candidates: the server could only resolve them by
@@ -83,6 +94,14 @@ export class RoomPeer extends EventTarget {
     this.floorSlots = options.floorSlots ?? 3;
     this.mic = options.mic ?? null;
     this.lowData = options.lowData ?? false;
+    this.video = options.video ?? false;
+    this.pinnedSlots = options.pinnedSlots ?? 0;
+    /** @type {MediaStreamTrack|null} */
+    this.camera = null;
+    /** @type {MediaStreamTrack|null} */
+    this.screen = null;
+    /** @type {RTCRtpTransceiver[]} camera, screen, floor video..., share, pinned... */
+    this.videoTransceivers = [];
     this.gatherTimeoutMs = options.gatherTimeoutMs ?? 5000;
     this.answerTimeoutMs = options.answerTimeoutMs ?? 15000;
     /** null until the server answers the first low_data; false if it has no low-data mode */
@@ -92,6 +111,8 @@ export class RoomPeer extends EventTarget {
     /** @type {RTCRtpTransceiver[]} mic, floor slots..., channel */
     this.transceivers = [];
     this.negotiations = 0;
+    /** performance.now() when the connection last became connected */
+    this.connectedAt = 0;
     /** @type {Promise<void>|null} */
     this._negotiating = null;
     signalling.addEventListener("welcome", (event) => this._welcomed(/** @type {CustomEvent} */ (event).detail));
@@ -119,18 +140,31 @@ export class RoomPeer extends EventTarget {
     const floor = Array.from({ length: this.floorSlots }, () => pc.addTransceiver("audio", { direction: "recvonly" }));
     const channel = pc.addTransceiver("audio", { direction: "recvonly" });
     this.transceivers = [mic, ...floor, channel];
+    this.videoTransceivers = [];
+    if (this.video) {
+      const send = () => pc.addTransceiver("video", { direction: "sendonly" });
+      const receive = () => pc.addTransceiver("video", { direction: "recvonly" });
+      const camera = send();
+      const screen = send();
+      if (this.camera) await camera.sender.replaceTrack(this.camera);
+      if (this.screen) await screen.sender.replaceTrack(this.screen);
+      this.videoTransceivers = [
+        camera,
+        screen,
+        ...Array.from({ length: this.floorSlots }, receive),
+        receive(),
+        ...Array.from({ length: this.pinnedSlots }, receive),
+      ];
+    }
     pc.addEventListener("track", (event) => {
       // Match by transceiver, never by arrival order (the convention says so).
-      const at = this.transceivers.indexOf(event.transceiver);
-      if (pc !== this.pc || at < 1) return;
-      /** @type {SlotTrack} */
-      const detail = at === this.transceivers.length - 1
-        ? { slot: "channel", index: 0, track: event.track }
-        : { slot: "floor", index: at - 1, track: event.track };
-      this.dispatchEvent(new CustomEvent("track", { detail }));
+      if (pc !== this.pc) return;
+      const detail = this._slotOf(event.transceiver, event.track);
+      if (detail) this.dispatchEvent(new CustomEvent("track", { detail }));
     });
     pc.addEventListener("connectionstatechange", () => {
       if (pc !== this.pc) return;
+      if (pc.connectionState === "connected") this.connectedAt = performance.now();
       this.dispatchEvent(new CustomEvent("state", { detail: pc.connectionState }));
       // ICE failed (a network change): negotiate again while signalling is up.
       if (pc.connectionState === "failed" && this.signalling.state === "open") this.connect().catch(() => {});
@@ -150,8 +184,64 @@ export class RoomPeer extends EventTarget {
     await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
     this.negotiations += 1;
     await this._limitSending();
+    await this._limitVideo();
   }
 
+  /**
+   * Which slot a transceiver is.
+   * @param {RTCRtpTransceiver} transceiver @param {MediaStreamTrack} track
+   * @returns {SlotTrack|null}
+   */
+  _slotOf(transceiver, track) {
+    const at = this.transceivers.indexOf(transceiver);
+    if (at === this.transceivers.length - 1) return { slot: "channel", index: 0, track };
+    if (at >= 1) return { slot: "floor", index: at - 1, track };
+    const v = this.videoTransceivers.indexOf(transceiver) - 2;
+    if (v < 0) return null;
+    if (v < this.floorSlots) return { slot: "floor-video", index: v, track };
+    if (v === this.floorSlots) return { slot: "share", index: 0, track };
+    return { slot: "pinned", index: v - this.floorSlots - 1, track };
+  }
+
+  /**
+   * Send a camera track on the camera slot (null: stop), without renegotiating.
+   * @param {MediaStreamTrack|null} track
+   */
+  async setCamera(track) {
+    this.camera = track;
+    await this.videoTransceivers[0]?.sender.replaceTrack(track);
+    await this._limitVideo();
+  }
+
+  /**
+   * Send a screen (getDisplayMedia) on the screen slot (null: stop).
+   * @param {MediaStreamTrack|null} track
+   */
+  async setScreen(track) {
+    if (track && "contentHint" in track) track.contentHint = "detail";
+    this.screen = track;
+    await this.videoTransceivers[1]?.sender.replaceTrack(track);
+    await this._limitVideo();
+  }
+
+  /** Cap what we publish: the server forwards it unchanged to every viewer. */
+  async _limitVideo() {
+    const caps = [
+      { sender: this.videoTransceivers[0]?.sender, maxBitrate: CAMERA_BITRATE, maxFramerate: 30, keep: "balanced" },
+      { sender: this.videoTransceivers[1]?.sender, maxBitrate: SCREEN_BITRATE, maxFramerate: SCREEN_FRAME_RATE, keep: "maintain-resolution" },
+    ];
+    for (const { sender, maxBitrate, maxFramerate, keep } of caps) {
+      if (!sender?.track) continue;
+      const params = sender.getParameters();
+      if (!params.encodings?.length) continue;
+      for (const encoding of params.encodings) {
+        encoding.maxBitrate = maxBitrate;
+        encoding.maxFramerate = maxFramerate;
+      }
+      /** @type {any} */ (params).degradationPreference = keep;
+      await sender.setParameters(params).catch(() => {});
+    }
+  }
   /** Mute the microphone locally (the track then sends silence). @param {boolean} enabled */
   setMicEnabled(enabled) {
     if (this.mic) this.mic.enabled = enabled;
@@ -204,6 +294,29 @@ export class RoomPeer extends EventTarget {
     const kept = welcome.resumed && welcome.media_resumed !== false;
     if (!kept || this.pc.connectionState !== "connected") this.connect().catch(() => {});
     if (!welcome.resumed && this.lowData) this._tellServer().catch(() => {});
+  }
+
+  /**
+   * Video frames and bytes received per video slot, and what we send (from getStats).
+   * @returns {Promise<{slot: string, bytesReceived: number, framesDecoded: number}[]>}
+   */
+  async videoStats() {
+    if (!this.pc) return [];
+    const report = await this.pc.getStats();
+    /** @type {Map<string, any>} */
+    const byMid = new Map();
+    report.forEach((s) => {
+      if (s.type === "inbound-rtp" && s.kind === "video") byMid.set(String(s.mid), s);
+    });
+    return this.videoTransceivers.slice(2).map((t) => {
+      const s = byMid.get(String(t.mid)) ?? {};
+      const slot = this._slotOf(t, t.receiver.track);
+      return {
+        slot: slot ? `${slot.slot}-${slot.index}` : "?",
+        bytesReceived: s.bytesReceived ?? 0,
+        framesDecoded: s.framesDecoded ?? 0,
+      };
+    });
   }
 
   /**

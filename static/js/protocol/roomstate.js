@@ -15,6 +15,8 @@
  * @property {boolean} may_publish
  * @property {boolean} [mute_held] an organiser muted them; only an organiser lifts it
  * @property {boolean} [unmute_asked] they asked the organisers to lift it
+ * @property {boolean} [camera] their camera is on
+ * @property {boolean} [sharing] they share their screen
  */
 /** @typedef {{room_id: string, kind: string, title: string, parent_id: string|null}} Room */
 /** @typedef {{room_id: string, title: string}} BreakoutRoom */

@@ -146,6 +146,12 @@ export class Signalling extends EventTarget {
   resolveHelp(requestId) { return this.send({ type: "help_resolve", request_id: requestId }); }
   /** @param {string} sdp */
   offer(sdp) { return this.send({ type: "offer", sdp }); }
+  /** @param {boolean} on */
+  camera(on) { return this.send({ type: "camera", on }); }
+  /** @param {boolean} on */
+  share(on) { return this.send({ type: "share", on }); }
+  /** @param {string} seatId organisers: stop someone's screen share */
+  stopShare(seatId) { return this.send({ type: "stop_share", seat_id: seatId }); }
   /** @param {boolean} enabled the low-data extension (docs/protocol.md) */
   lowData(enabled) { return this.send({ type: "low_data", enabled }); }
 

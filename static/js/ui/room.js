@@ -11,6 +11,8 @@ import { setupPicker } from "./picker.js";
 import { mountCaptions } from "./captions.js";
 import { mountNotes } from "./notes.js";
 import { mountStage } from "./stage.js";
+import { VideoWall } from "./video.js";
+import { CAMERA_CONSTRAINTS, SCREEN_FRAME_RATE } from "../protocol/peer.js";
 
 /** @typedef {import("../protocol/roomstate.js").Person} Person */
 
@@ -61,6 +63,21 @@ const picker = setupPicker({ signalling, audio, root, t });
 /** @type {RoomPeer|null} */
 let peer = null;
 
+// Video: the tiles, and your own camera and screen (asked only when you turn them on).
+const wall = new VideoWall($("video"), {
+  t,
+  person: (seatId) => state.people.get(seatId),
+  isPlenary: () => state.room?.kind === "plenary",
+  levels: () => new Map(audio.readings().map((r) => [r.slot, r.peakDb])),
+});
+/** @type {MediaStreamTrack|null} */
+let cameraTrack = null;
+/** @type {MediaStreamTrack|null} */
+let screenTrack = null;
+const canCamera = Boolean(navigator.mediaDevices?.getUserMedia);
+const canShare = Boolean(navigator.mediaDevices?.getDisplayMedia);
+signalling.addEventListener("slots", (event) => wall.setSlots(/** @type {CustomEvent} */ (event).detail));
+
 // Microphone: asked once; without one (or refused) the page listens and chats.
 const micReady = navigator.mediaDevices
   ?.getUserMedia({ audio: { echoCancellation: true, autoGainControl: true, noiseSuppression: true } })
@@ -88,15 +105,19 @@ signalling.addEventListener("welcome", async () => {
     floorSlots: config.floorSlots,
     mic,
     lowData: lowData.enabled,
+    video: true,
   });
   peer.addEventListener("track", (event) => {
     const { slot, index, track } = /** @type {CustomEvent} */ (event).detail;
-    audio.attach(slot === "channel" ? "channel" : `floor-${index}`, track);
+    if (slot === "floor-video" || slot === "pinned") wall.attach(`${slot}-${index}`, track);
+    else if (slot === "share") wall.attach("share", track);
+    else audio.attach(slot === "channel" ? "channel" : `floor-${index}`, track);
   });
   syncMic();
   try {
-    await peer.connect();
+    // Low-data first: the server then never sends this seat a video frame, not even one.
     if (lowData.enabled) await peer.setLowData(true);
+    await peer.connect();
   } catch (error) {
     showError(String(/** @type {Error} */ (error).message ?? error));
   }
@@ -157,6 +178,84 @@ function syncMic() {
   peer?.setMicEnabled(!(state.you?.muted ?? false));
 }
 
+$("camera-button").addEventListener("click", async () => {
+  if (cameraTrack) {
+    signalling.camera(false);
+    await stopCamera();
+    return;
+  }
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: CAMERA_CONSTRAINTS });
+    cameraTrack = stream.getVideoTracks()[0] ?? null;
+  } catch {
+    showError(t("camera_failed"));
+    return;
+  }
+  await peer?.setCamera(cameraTrack);
+  wall.setLocal(cameraTrack);
+  cameraConfirmed = false;
+  signalling.camera(true);
+  renderYou();
+});
+
+$("share-button").addEventListener("click", async () => {
+  if (screenTrack) {
+    signalling.share(false);
+    await stopScreen();
+    return;
+  }
+  try {
+    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: SCREEN_FRAME_RATE } });
+    screenTrack = stream.getVideoTracks()[0] ?? null;
+  } catch {
+    showError(t("share_failed"));
+    return;
+  }
+  if (!screenTrack) return;
+  screenTrack.addEventListener("ended", () => {
+    signalling.share(false);
+    stopScreen();
+  });
+  await peer?.setScreen(screenTrack);
+  shareConfirmed = false;
+  signalling.share(true);
+  renderYou();
+});
+
+async function stopCamera() {
+  cameraTrack?.stop();
+  cameraTrack = null;
+  wall.setLocal(null);
+  await peer?.setCamera(null);
+  renderYou();
+}
+
+async function stopScreen() {
+  screenTrack?.stop();
+  screenTrack = null;
+  await peer?.setScreen(null);
+  renderYou();
+}
+
+// Once the server has confirmed our camera (or share), its "off" means it turned it off:
+// the floor taken back, an organiser stopped the share, or another share replaced ours.
+let cameraConfirmed = false;
+let shareConfirmed = false;
+function syncVideo() {
+  const you = state.you;
+  if (!you) return;
+  if (cameraTrack && you.camera) cameraConfirmed = true;
+  else if (cameraTrack && cameraConfirmed) stopCamera();
+  if (screenTrack && you.sharing) shareConfirmed = true;
+  else if (screenTrack && shareConfirmed) stopScreen();
+}
+// A refused camera or share: stop what we started.
+signalling.addEventListener("error", (event) => {
+  const about = /** @type {CustomEvent} */ (event).detail.about;
+  if (about === "camera" && cameraTrack) stopCamera();
+  if (about === "share" && screenTrack) stopScreen();
+});
+
 // Chat.
 $("chat-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -199,6 +298,13 @@ function renderYou() {
   note.textContent = held ? (asked ? t("unmute_asked_self") : t("mute_held_self")) : "";
   note.hidden = !held;
   syncMic();
+  // Camera and share buttons only where they apply: the server decides who may publish.
+  const mayPublish = Boolean(you?.may_publish);
+  $("camera-button").hidden = !canCamera || (!mayPublish && !cameraTrack);
+  $("camera-button").textContent = cameraTrack ? t("camera_off") : t("camera_on");
+  $("share-button").hidden = !canShare || (!mayPublish && !screenTrack);
+  $("share-button").textContent = screenTrack ? t("share_stop") : t("share_start");
+  syncVideo();
 }
 
 function renderPeople() {
@@ -214,6 +320,8 @@ function renderPeople() {
       else if (p.muted) flags.push(t("muted"));
       if (p.unmute_asked) flags.push(t("asks_unmute"));
       if (p.has_floor) flags.push(t("floor"));
+      if (p.camera) flags.push(t("camera_is_on"));
+      if (p.sharing) flags.push(t("sharing"));
       const item = el("li", { "data-seat-id": p.seat_id, "data-state": p.state }, [
         el("span", { class: "name" }, [p.display_name]),
         " ",
@@ -234,6 +342,7 @@ function organiserControls(p) {
   if (p.mute_held) box.append(button(t("allow_unmute"), () => signalling.allowUnmute(p.seat_id)));
   else box.append(button(t("mute"), () => signalling.mute(p.seat_id)));
   if (p.hand_raised) box.append(button(t("lower_hand"), () => signalling.lowerHand(p.seat_id)));
+  if (p.sharing) box.append(button(t("stop_their_share"), () => signalling.stopShare(p.seat_id)));
   if (state.room?.kind === "plenary") {
     box.append(
       p.has_floor
@@ -331,6 +440,7 @@ state.addEventListener("change", (event) => {
   else if (what === "people" || what === "you") {
     renderYou();
     renderPeople();
+    wall.render();
   } else if (what === "chat") renderChat();
   else if (what === "breakout") {
     renderBreakout();
@@ -431,6 +541,12 @@ if (notesPanel) window.__notes = mountNotes(notesPanel, signalling, state);
   received: () => peer?.received() ?? Promise.resolve(null),
   /** the megabytes per hour the page shows as received now (null until measured) */
   get dataNow() { return dataMeter.megabytesPerHour; },
+  videoStats: () => peer?.videoStats() ?? Promise.resolve([]),
+  /** The video tiles as the page shows them: slot, seat, name, large, speaking, picture expected. */
+  videoTiles: () => wall.tiles.map((tile) => ({ ...tile })),
+  /** Milliseconds from the media connection to each tile's first frame. */
+  firstFrameMs: () => Object.fromEntries(
+    [...wall.firstFrames].map(([key, at]) => [key, Math.round(at - (peer?.connectedAt ?? 0))])),
   dropConnection: () => signalling.dropConnection(),
 };
 

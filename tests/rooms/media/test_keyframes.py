@@ -1,3 +1,4 @@
+import asyncio
 import logging
 
 import av
@@ -132,6 +133,8 @@ async def test_a_hundred_viewers_switching_to_a_camera_cost_one_request_and_wait
     camera.attach(lambda: plis.append(time.now))
     camera.publish("video/vp8", frame(True, 0))
     slots = [VideoForwardingTrack(f"slot {i}") for i in range(100)]
+    reading = [asyncio.ensure_future(slot.recv()) for slot in slots]  # viewers' senders started
+    await asyncio.sleep(0)
     for slot in slots:
         slot.switch(camera)
     assert plis == [0.0]
@@ -140,10 +143,28 @@ async def test_a_hundred_viewers_switching_to_a_camera_cost_one_request_and_wait
     time.advance(0.1)
     camera.publish("video/vp8", frame(True, 6000))
     assert {slot.source for slot in slots} == {camera}
-    first = await slots[0].recv()
+    first = await reading[0]
     assert first.is_keyframe and first.pts == 0
     for slot in slots:
         slot.stop()
+    await asyncio.gather(*reading, return_exceptions=True)
+
+
+async def test_a_slot_whose_viewer_is_not_connected_yet_asks_for_its_keyframe_when_it_is():
+    time = FakeTime()
+    plis: list[float] = []
+    camera = VideoFanout("p", scheduler=time, clock=time)
+    camera.attach(lambda: plis.append(time.now))
+    slot = VideoForwardingTrack("slot")
+    slot.switch(camera)
+    camera.publish("video/vp8", frame(True, 0))  # nothing can be sent yet: not kept
+    assert plis == [] and slot.source is None
+    reading = asyncio.ensure_future(slot.recv())
+    await asyncio.sleep(0)
+    assert plis == [0.0]
+    camera.publish("video/vp8", frame(True, 3000))
+    assert (await reading).pts == 0
+    slot.stop()
 
 
 def rtp(seq: int, ts: int, marker: bool, data: bytes = b"x") -> RtpPacket:

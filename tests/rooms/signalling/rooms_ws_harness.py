@@ -58,6 +58,12 @@ class FakeMedia:
     def set_low_data(self, peer_id: str, low_data: bool) -> None:
         self.calls.append(("set_low_data", peer_id, low_data))
 
+    def set_camera(self, peer_id: str, on: bool) -> None:
+        self.calls.append(("set_camera", peer_id, on))
+
+    def set_sharing(self, peer_id: str, on: bool) -> None:
+        self.calls.append(("set_sharing", peer_id, on))
+
     async def close(self, peer_id: str) -> None:
         self.calls.append(("close", peer_id))
 

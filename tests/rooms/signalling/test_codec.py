@@ -88,6 +88,8 @@ def test_server_messages_serialise_with_their_type() -> None:
             "may_publish": False,
             "mute_held": False,
             "unmute_asked": False,
+            "camera": False,
+            "sharing": False,
         },
     }
 

@@ -37,6 +37,8 @@ async def test_hello_gets_welcome_with_version_seat_and_resume_token(harness: Ha
             "may_publish": False,
             "mute_held": False,
             "unmute_asked": False,
+            "camera": False,
+            "sharing": False,
         },
         "media_resumed": False,
     }

@@ -1,0 +1,40 @@
+"""Handlers for cameras and screen shares.
+
+A camera may be on, and a screen shared, only where the seat may publish: anyone in a
+breakout (or any room without floor control), and in a plenary the organisers and whoever
+has the floor (speakers given it, the lightning stage's current speaker). The registry
+turns both off when the seat loses that right. One share per room: a new one replaces
+the current one. Organisers may stop anyone's share.
+"""
+
+from __future__ import annotations
+
+from rooms.domain.errors import NotAllowed
+from rooms.signalling.dispatch import Context, Dispatcher
+from rooms.signalling.messages import Camera, Share, StopShare
+
+
+async def camera(ctx: Context, message: Camera) -> None:
+    room = ctx.registry.current_room(ctx.seat)
+    if message.on and not room.may_publish(ctx.seat):
+        raise NotAllowed("only those given the floor may show their camera in this room")
+    await ctx.registry.set_camera(ctx.seat, message.on)
+
+
+async def share(ctx: Context, message: Share) -> None:
+    room = ctx.registry.current_room(ctx.seat)
+    if message.on and not room.may_publish(ctx.seat):
+        raise NotAllowed("only the presenter may share a screen in this room")
+    await ctx.registry.set_sharing(ctx.seat, message.on)
+
+
+async def stop_share(ctx: Context, message: StopShare) -> None:
+    target = ctx.registry.seat(message.seat_id)
+    if target.sharing:
+        await ctx.registry.set_sharing(target, False)
+
+
+def install(dispatcher: Dispatcher) -> None:
+    dispatcher.register(Camera, camera)
+    dispatcher.register(Share, share)
+    dispatcher.register(StopShare, stop_share)

@@ -1,0 +1,170 @@
+// The room's pictures. One tile per floor slot the server filled (a name on every tile,
+// the speaking one marked, the camera if it is on); the screen share large with the
+// cameras beside it; otherwise, in a plenary, the floor speaker large. Your own camera
+// shows small. What each slot carries comes from the server's `slots` message; the
+// tracks come from RoomPeer. DOM only: no protocol details.
+
+/**
+ * @typedef {object} Slots
+ * @property {(string|null)[]} floor
+ * @property {(string|null)[]} floor_video
+ * @property {string|null} share
+ * @property {(string|null)[]} pinned
+ */
+/**
+ * @typedef {object} Tile
+ * @property {string} key "floor-video-0", "share", "self"
+ * @property {string|null} seatId
+ * @property {string} name
+ * @property {boolean} video whether a picture is expected
+ * @property {boolean} large
+ * @property {boolean} speaking
+ */
+
+const SPEAKING_DB = -70;
+
+export class VideoWall {
+  /**
+   * @param {HTMLElement} section the video section (hidden while there is nothing to show)
+   * @param {{
+   *   t: (key: string, values?: Record<string, string|number>) => string,
+   *   person: (seatId: string) => {display_name: string, has_floor: boolean}|undefined,
+   *   isPlenary: () => boolean,
+   *   levels: () => Map<string, number>,
+   * }} options
+   */
+  constructor(section, options) {
+    this.section = section;
+    this.main = /** @type {HTMLElement} */ (section.querySelector(".video-main"));
+    this.grid = /** @type {HTMLElement} */ (section.querySelector(".video-grid"));
+    this.options = options;
+    /** @type {Map<string, MediaStreamTrack>} tracks by slot key */
+    this.tracks = new Map();
+    /** @type {Map<string, HTMLElement>} tile elements by key, kept so videos keep playing */
+    this.elements = new Map();
+    /** @type {Slots} */
+    this.slots = { floor: [], floor_video: [], share: null, pinned: [] };
+    /** @type {MediaStreamTrack|null} */
+    this.local = null;
+    /** @type {Tile[]} */
+    this.tiles = [];
+    /** @type {Map<string, number>} when each tile first showed a frame (performance.now()) */
+    this.firstFrames = new Map();
+    setInterval(() => this._markSpeaking(), 300);
+  }
+
+  /** @param {string} key "floor-video-0", "share", "pinned-0" @param {MediaStreamTrack} track */
+  attach(key, track) {
+    this.tracks.set(key, track);
+    const element = this.elements.get(key);
+    if (element) this._play(element, track);
+  }
+
+  /** @param {Slots} slots */
+  setSlots(slots) {
+    this.slots = slots;
+    this.render();
+  }
+
+  /** Your own camera (null: off). @param {MediaStreamTrack|null} track */
+  setLocal(track) {
+    this.local = track;
+    this.render();
+  }
+
+  render() {
+    const { t, person, isPlenary } = this.options;
+    const name = (/** @type {string|null} */ seatId) => (seatId && person(seatId)?.display_name) || "";
+    /** @type {Tile[]} */
+    const tiles = [];
+    if (this.slots.share) {
+      tiles.push({
+        key: "share", seatId: this.slots.share, name: t("screen_of", { name: name(this.slots.share) }),
+        video: true, large: true, speaking: false,
+      });
+    }
+    this.slots.floor.forEach((seatId, i) => {
+      if (!seatId) return;
+      tiles.push({
+        key: `floor-video-${i}`, seatId, name: name(seatId),
+        video: this.slots.floor_video[i] === seatId, large: false, speaking: false,
+      });
+    });
+    if (!this.slots.share && isPlenary()) {
+      // The floor speaker large: whoever has the floor and shows a camera, else the first camera.
+      const cameras = tiles.filter((tile) => tile.video);
+      const speaker = cameras.find((tile) => tile.seatId && person(tile.seatId)?.has_floor) ?? cameras[0];
+      if (speaker) speaker.large = true;
+    }
+    if (this.local) tiles.push({ key: "self", seatId: null, name: t("your_camera"), video: true, large: false, speaking: false });
+    this.tiles = tiles;
+
+    for (const [key, element] of this.elements) {
+      if (!tiles.some((tile) => tile.key === key)) {
+        element.remove();
+        this.elements.delete(key);
+      }
+    }
+    const large = [];
+    const small = [];
+    for (const tile of tiles) {
+      const element = this._element(tile);
+      (tile.large ? large : small).push(element);
+    }
+    this.main.replaceChildren(...large);
+    this.grid.replaceChildren(...small);
+    this.main.hidden = large.length === 0;
+    this.section.hidden = tiles.length === 0;
+    this._markSpeaking();
+  }
+
+  /** @param {Tile} tile */
+  _element(tile) {
+    let element = this.elements.get(tile.key);
+    if (!element) {
+      element = document.createElement("figure");
+      element.className = "tile";
+      const video = document.createElement("video");
+      video.autoplay = true;
+      video.muted = true; // the voice plays through the audio slots
+      video.playsInline = true;
+      const caption = document.createElement("figcaption");
+      element.append(video, caption);
+      this.elements.set(tile.key, element);
+    }
+    element.dataset.slot = tile.key;
+    element.dataset.seatId = tile.seatId ?? "";
+    element.classList.toggle("large", tile.large);
+    element.classList.toggle("no-video", !tile.video);
+    /** @type {HTMLElement} */ (element.querySelector("figcaption")).textContent = tile.name;
+    const track = tile.key === "self" ? this.local : this.tracks.get(tile.key);
+    if (track && tile.video) this._play(element, track);
+    return element;
+  }
+
+  /** @param {HTMLElement} element @param {MediaStreamTrack} track */
+  _play(element, track) {
+    const video = /** @type {HTMLVideoElement} */ (element.querySelector("video"));
+    const current = /** @type {MediaStream|null} */ (video.srcObject);
+    if (current?.getVideoTracks()[0] === track) return;
+    video.srcObject = new MediaStream([track]);
+    video.play().catch(() => {});
+    const key = element.dataset.slot ?? "";
+    if (!this.firstFrames.has(key) && "requestVideoFrameCallback" in video) {
+      video.requestVideoFrameCallback(() => this.firstFrames.set(key, performance.now()));
+    }
+  }
+
+  _markSpeaking() {
+    const floor = this.tiles.filter((tile) => tile.key.startsWith("floor-video-"));
+    if (!floor.length) return;
+    const levels = this.options.levels();
+    for (const tile of floor) {
+      const index = tile.key.slice("floor-video-".length);
+      tile.speaking = (levels.get(`floor-${index}`) ?? -Infinity) > SPEAKING_DB;
+      const element = this.elements.get(tile.key);
+      element?.classList.toggle("speaking", tile.speaking);
+      if (element) element.title = tile.speaking ? this.options.t("speaking") : "";
+    }
+  }
+}
