@@ -102,6 +102,10 @@ MATRIX: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     "help_request": ({"text": "help"}, EVERYONE),
     "help_list": ({}, ORGANISERS),
     "help_resolve": ({"request_id": "nope"}, ORGANISERS),
+    # A camera or a screen share needs the right to publish, as unmuting does.
+    "camera": ({"on": True}, UNMUTE),
+    "share": ({"on": True}, UNMUTE),
+    "stop_share": ({"seat_id": "{target}"}, ORGANISERS),
     "offer": ({"sdp": "v=0\r\n"}, EVERYONE),
     "low_data": ({"enabled": False}, EVERYONE),
     "list_channels": ({}, EVERYONE),
