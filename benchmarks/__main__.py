@@ -17,7 +17,16 @@ from pathlib import Path
 from benchmarks import harness
 from benchmarks.harness import Record
 
-BENCHMARKS = ("fanout", "switch", "video", "signalling", "planners", "pages", "latency", "signin_timing")
+BENCHMARKS = (
+    "fanout",
+    "switch",
+    "video",
+    "signalling",
+    "planners",
+    "pages",
+    "latency",
+    "signin_timing",
+)
 # Run only when named with --only: the soak takes 10 minutes.
 ON_REQUEST = ("soak",)
 
