@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rooms.domain.roles import Role
@@ -14,6 +14,8 @@ MAX_CHAT_CHARS = 2000
 MAX_MEMBERS = 8
 
 HandoverAction = Literal["request", "offer", "accept", "decline", "cancel"]
+FeedState = Literal["good", "unstable", "poor", "none"]
+FEED_REASONS = frozenset({"loss", "jitter", "delay"})
 
 
 # Listeners.
@@ -128,6 +130,32 @@ class BoardWatch(ClientMessage):
     room_id: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class FeedHealth(ClientMessage):
+    """The console's reading of its floor feed (static/js/protocol/feedhealth.js), for the board."""
+
+    type = "feed_health"
+    state: FeedState
+    reasons: list[str]
+    loss_pct: float
+    jitter_ms: float
+    delay_ms: float
+
+    def validate(self) -> None:
+        if self.state not in ("good", "unstable", "poor", "none"):
+            raise MalformedMessage("state is one of good, unstable, poor, none")
+        if not isinstance(self.reasons, list) or not set(self.reasons) <= FEED_REASONS:
+            raise MalformedMessage("reasons lists some of loss, jitter, delay")
+        for name, top in (("loss_pct", 100.0), ("jitter_ms", 60_000.0), ("delay_ms", 60_000.0)):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not 0 <= value <= top
+            ):
+                raise MalformedMessage(f"{name} is a number from 0 to {top:g}")
+
+
 # Server messages.
 
 
@@ -237,6 +265,7 @@ class Board(ServerMessage):
     listeners: dict[str, int]
     relays: list[dict[str, str]]
     problems: list[dict[str, Any]]
+    feeds: list[dict[str, Any]] = field(default_factory=list)  # each booth member's floor feed
 
 
 CLIENT = (
@@ -254,11 +283,12 @@ CLIENT = (
     SlowDown,
     BoothOpen,
     BoardWatch,
+    FeedHealth,
 )
 # Booth messages carry no ``roles``: the extension checks the role and the booth itself,
 # so that every refusal is logged.
 BOOTH_TYPES = frozenset(
     {"booth_enter", "on_air", "handover", "take_over", "cough", "retour", "booth_source",
-     "booth_chat", "slow_down"}
+     "booth_chat", "slow_down", "feed_health"}
 )  # fmt: skip
 SERVER = (Channels, SignLanguageSet, MixSet, BoothState, BoothChatMessage, SlowDownRequested, Board)

@@ -88,6 +88,7 @@ class Interpretation:
         self._adapter = ChannelAdapter()
         self._tasks: set[asyncio.Task[None]] = set()
         self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._feeds: dict[str, m.FeedHealth] = {}  # booth member seat -> its console's last reading
 
     # Installing.
 
@@ -107,6 +108,7 @@ class Interpretation:
             (m.SlowDown, self._slow_down),
             (m.BoothOpen, self._booth_open),
             (m.BoardWatch, self._board_watch),
+            (m.FeedHealth, self._feed_health),
         ]
         for cls, handler in handlers:
             dispatcher.register(cls, self._guarded(handler))
@@ -466,7 +468,30 @@ class Interpretation:
             listeners=board.listeners,
             relays=[dataclasses.asdict(path) for path in board.relays],
             problems=[dataclasses.asdict(problem) for problem in board.problems],
+            feeds=self._board_feeds(state),
         )
+
+    def _board_feeds(self, state: RoomInterpretation) -> list[dict[str, Any]]:
+        feeds = []
+        for booth in state.channels.booths:
+            for person in booth.members:
+                seat = state.seats.get(person)
+                report = self._feeds.get(seat) if seat is not None else None
+                if report is None:
+                    continue
+                feeds.append(
+                    {
+                        "booth": booth.booth_id,
+                        "booth_name": languages.native_name(booth.output_language),
+                        "name": state.names.get(person, person),
+                        "state": report.state,
+                        "reasons": report.reasons,
+                        "loss_pct": report.loss_pct,
+                        "jitter_ms": report.jitter_ms,
+                        "delay_ms": report.delay_ms,
+                    }
+                )
+        return feeds
 
     # Following the rooms: drops, returns, departures, speakers (the registry's seat events).
 
@@ -578,6 +603,7 @@ class Interpretation:
         raise NotInBooth("session's", "sender", "use the console")
 
     def _leave_booth(self, registry: Registry, seat_id: str) -> None:
+        self._feeds.pop(seat_id, None)
         room_id, person = self._members.pop(seat_id)
         state = self.rooms.get(room_id)
         if state is not None and state.seats.get(person) == seat_id:
@@ -697,6 +723,22 @@ class Interpretation:
         main = registry.main_room_of(registry.room(message.room_id))
         self._watchers.setdefault(main.room_id, set()).add(ctx.seat.seat_id)
         await self._send_boards(ctx, main)
+
+    async def _feed_health(self, ctx: Context, message: m.FeedHealth) -> None:
+        """Keep the console's reading; the board hears of it when its words change."""
+        state, _booth, _person = self._my_booth(ctx, "report a floor feed")
+        seat_id = ctx.seat.seat_id
+        old = self._feeds.get(seat_id)
+        self._feeds[seat_id] = message
+        if old is not None and (old.state, old.reasons) == (message.state, message.reasons):
+            return
+        room = ctx.registry.rooms.get(state.room_id)
+        if room is None:
+            return
+        main = ctx.registry.main_room_of(room)
+        board = self._board(ctx.registry, state)
+        for watcher in sorted(self._watchers.get(main.room_id, ())):
+            await ctx.registry.publish_seat(watcher, board)
 
     async def _send_boards(self, ctx: Context, main: Room) -> None:
         for room in self.rooms_of(ctx.registry, main):

@@ -32,7 +32,7 @@
 export const ORIGINAL = "original";
 const INTERPRETATION_ERRORS = new Set([
   "list_channels", "select_language", "booth_enter", "on_air", "handover", "take_over", "cough",
-  "retour", "booth_source", "booth_chat", "slow_down", "booth_open", "board_watch",
+  "retour", "booth_source", "booth_chat", "slow_down", "booth_open", "board_watch", "feed_health",
 ]);
 
 /**
@@ -129,6 +129,16 @@ export class Interpretation extends EventTarget {
   }
   /** @param {string} roomId */
   watchBoard(roomId) { return this.signalling.send({ type: "board_watch", room_id: roomId }); }
+  /**
+   * The console's floor feed, for the organiser's board.
+   * @param {import("./feedhealth.js").FeedReading} r
+   */
+  reportFeed(r) {
+    return this.signalling.send({
+      type: "feed_health", state: r.state, reasons: r.reasons,
+      loss_pct: Math.round(r.lossPct * 10) / 10, jitter_ms: Math.round(r.jitterMs), delay_ms: Math.round(r.delayMs),
+    });
+  }
 
   // What the console reads.
 

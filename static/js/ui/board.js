@@ -5,6 +5,7 @@
 
 import { Signalling } from "../protocol/signalling.js";
 import { Interpretation } from "../protocol/interpretation.js";
+import { renderBoardFeeds } from "./feedhealth.js";
 
 const root = /** @type {HTMLElement} */ (document.getElementById("board"));
 const data = root.dataset;
@@ -147,7 +148,10 @@ function render() {
 
 board.addEventListener("change", (event) => {
   const { what } = /** @type {CustomEvent} */ (event).detail;
-  if (what === "board") render();
+  if (what === "board") {
+    render();
+    renderBoardFeeds([...board.boards.values()]);
+  }
   else if (what === "error" && board.lastError) {
     $("board-error").textContent = board.lastError.message;
     $("board-error").hidden = false;

@@ -9,6 +9,7 @@ import { Signalling } from "../protocol/signalling.js";
 import { RoomPeer } from "../protocol/peer.js";
 import { Interpretation } from "../protocol/interpretation.js";
 import { AudioOut } from "./audio.js";
+import { watchFloorFeed } from "./feedhealth.js";
 
 const root = /** @type {HTMLElement} */ (document.getElementById("console"));
 const data = root.dataset;
@@ -53,6 +54,8 @@ signalling.addEventListener("welcome", async () => {
     const { slot, index, track } = /** @type {CustomEvent} */ (event).detail;
     audio.attach(slot === "channel" ? "channel" : `floor-${index}`, track);
   });
+  const floorMids = () => (peer ? peer.transceivers.slice(1, -1).map((t) => t.mid) : []);
+  watchFloorFeed(() => peer?.pc ?? null, floorMids, (reading) => booth.reportFeed(reading));
   try {
     await peer.connect();
   } catch (error) {

@@ -365,3 +365,62 @@ async def test_an_interpreter_whose_network_drops_silently_goes_off_air(site: Si
         assert (mix["floor"], mix["interpreter"]) == (1.0, 1.0)
         seat = site.app.state.services.extras[ROOMS_KEY].registry.seats[ivan.seat_id]
         assert seat.state.value == "away"  # kept for 30 s, so Ivan can resume
+
+
+async def test_a_console_s_floor_feed_reaches_the_organisers_board(site: Site) -> None:
+    async with asyncio.timeout(30):
+        room = site.room_id(PLENARY)
+        olu = await site.client("olu", ["organiser"])
+        ivan = await site.client("ivan", ["interpreter"])
+        await olu.join(room)
+        await enter_booth(ivan, room)
+        await olu.send("board_watch", room_id=room)
+        board = await latest(olu, "board", room_id=room)
+        assert board["feeds"] == []
+
+        reading = {"loss_pct": 2.1, "jitter_ms": 12, "delay_ms": 64}
+        await ivan.send("feed_health", state="unstable", reasons=["loss"], **reading)
+        board = await latest(olu, "board", room_id=room)
+        assert board["feeds"] == [
+            {"booth": "es", "booth_name": "Español", "name": "Ivan Interpreter", "state": "unstable",
+             "reasons": ["loss"], **reading}
+        ]  # fmt: skip
+
+        await ivan.send(
+            "feed_health", state="good", reasons=[], loss_pct=0, jitter_ms=3, delay_ms=40
+        )
+        board = await latest(olu, "board", room_id=room)
+        assert [(f["state"], f["reasons"]) for f in board["feeds"]] == [("good", [])]
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"state": "fine"}, "state must be one of good, unstable, poor, none"),
+        ({"reasons": ["noise"]}, "reasons lists some of"),
+        ({"loss_pct": 140}, "loss_pct is a number from 0 to 100"),
+        ({"jitter_ms": -1}, "jitter_ms is a number"),
+    ],
+)
+async def test_a_malformed_feed_report_is_refused_naming_the_field(
+    site: Site, fields: dict[str, Any], words: str
+) -> None:
+    async with asyncio.timeout(20):
+        ivan = await site.client("ivan", ["interpreter"])
+        await enter_booth(ivan, site.room_id(PLENARY))
+        report = {"state": "good", "reasons": [], "loss_pct": 0, "jitter_ms": 0, "delay_ms": 0}
+        await ivan.send("feed_health", **{**report, **fields})
+        error = await ivan.expect("error")
+        assert (error["code"], words in error["message"].lower()) == ("malformed", True), error
+
+
+async def test_only_booth_members_report_a_floor_feed(site: Site) -> None:
+    async with asyncio.timeout(20):
+        report = {"state": "good", "reasons": [], "loss_pct": 0, "jitter_ms": 0, "delay_ms": 0}
+        lea = await site.client("lea", ["participant"])
+        otto = await site.client("otto", ["interpreter"])
+        await lea.join(site.room_id(PLENARY))
+        for client in (lea, otto):
+            await client.send("feed_health", **report)
+            error = await client.expect("error")
+            assert (error["code"], error["about"]) == ("forbidden", "feed_health")
