@@ -26,6 +26,7 @@ BENCHMARKS = (
     "pages",
     "latency",
     "signin_timing",
+    "latencyload",
 )
 # Run only when named with --only: the soak takes 10 minutes.
 ON_REQUEST = ("soak",)

@@ -193,7 +193,17 @@ def measure(
     settle: float = SETTLE_S,
 ) -> tuple[dict[str, list[dict[str, Any]]], tuple[float, float], float]:
     """Open every page, wait until the media flows, record ``count`` pips; onsets per page."""
-    with sync_playwright() as pw, _browsers(pw, workdir, {p.browser for p in plan.values()}) as b:
+    with sync_playwright() as pw, opened(pw, site, srv, workdir, plan) as pages:
+        time.sleep(settle)
+        return record_pips(pages, srv, count)
+
+
+@contextmanager
+def opened(
+    pw: Playwright, site: str, srv: procs.Server, workdir: Path, plan: dict[str, PagePlan]
+) -> Iterator[dict[str, Page]]:
+    """Every page of ``plan`` signed in, its media up, Ivan on air and Lea on Spanish."""
+    with _browsers(pw, workdir, {p.browser for p in plan.values()}) as b:
         pages: dict[str, Page] = {}
         for key, spec in plan.items():
             context = b[spec.browser].new_context(bypass_csp=True)
@@ -207,9 +217,8 @@ def measure(
         for key, spec in plan.items():
             if spec.hook is not None:
                 _wait(
-                    lambda p=pages[key], h=spec.hook: (
-                        p.evaluate(f"window.{h}?.peerState")  # type: ignore[misc]
-                        == "connected"
+                    lambda p=pages[key], h=spec.hook: (  # type: ignore[misc]
+                        p.evaluate(f"window.{h}?.peerState") == "connected"
                     ),
                     f"{key}'s media connects",
                 )
@@ -222,17 +231,35 @@ def measure(
             )
         if "lea" in pages:
             _wait(lambda: pages["lea"].evaluate("window.__room.language") == "es", "Lea picks es")
-        time.sleep(settle)
-        start = time.time() * 1000
-        cpu = procs.cpu_seconds(srv.pid)
-        time.sleep(count * pips.PERIOD_S + 0.5)
-        end = time.time() * 1000
-        server_cpu = (procs.cpu_seconds(srv.pid) - cpu) / ((end - start) / 1000)
-        onsets = {key: page.evaluate("window.__pips.onsets") for key, page in pages.items()}
-        errors = {key: page.evaluate("window.__pips.errors") for key, page in pages.items()}
-        if any(errors.values()):
-            raise procs.BenchmarkError(f"the pip detector failed: {errors}")
-        return onsets, (start, end), server_cpu
+        yield pages
+
+
+def record_pips(
+    pages: dict[str, Page], srv: procs.Server, count: int
+) -> tuple[dict[str, list[dict[str, Any]]], tuple[float, float], float]:
+    """``count`` pips from now: every page's onsets, the window (ms), the server's CPU share."""
+    start = time.time() * 1000
+    cpu = procs.cpu_seconds(srv.pid)
+    time.sleep(count * pips.PERIOD_S + 0.5)
+    end = time.time() * 1000
+    server_cpu = (procs.cpu_seconds(srv.pid) - cpu) / ((end - start) / 1000)
+    onsets = {key: page.evaluate("window.__pips.onsets") for key, page in pages.items()}
+    errors = {key: page.evaluate("window.__pips.errors") for key, page in pages.items()}
+    if any(errors.values()):
+        raise procs.BenchmarkError(f"the pip detector failed: {errors}")
+    return onsets, (start, end), server_cpu
+
+
+def path_latencies(
+    onsets: dict[str, list[dict[str, Any]]], window: tuple[float, float], path: PathPlan
+) -> list[float]:
+    """One path's latencies within the window (ms), in pip order."""
+    start, end = window
+    departures = [t for t in pips.onsets_of(onsets[path.source], path.hz, "mic") if t < end]
+    arrivals = [
+        t for t in pips.onsets_of(onsets[path.sink], path.hz, "pc") if start <= t < end + 1000
+    ]
+    return pips.latencies(departures, arrivals)
 
 
 def report(
@@ -242,18 +269,13 @@ def report(
     paths: list[PathPlan],
     count: int,
 ) -> None:
-    start, end = window
     summaries: dict[str, pips.Summary | None] = {}
     for path in paths:
-        departures = [t for t in pips.onsets_of(onsets[path.source], path.hz, "mic") if t < end]
-        arrivals = [
-            t for t in pips.onsets_of(onsets[path.sink], path.hz, "pc") if start <= t < end + 1000
-        ]
-        found = pips.latencies(departures, arrivals)
+        found = path_latencies(onsets, window, path)
         summary = summaries[path.name] = pips.summarise(found)
         record.notes.append(f"{path.name}, each pip in order (ms): {[round(v) for v in found]}")
         if summary is None:
-            record.notes.append(f"{path.name}: no pip arrived ({len(departures)} departed)")
+            record.notes.append(f"{path.name}: no pip arrived")
     base = summaries[DIRECT.name]
     for path in paths:
         s = summaries[path.name]

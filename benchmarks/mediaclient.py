@@ -124,6 +124,7 @@ class MediaClients:
         self.publishers: list[tuple[RTCPeerConnection, MediaStreamTrack]] = []
         self.listeners: list[Listener] = []
         self.sockets: list[ClientConnection] = []
+        self.room_clients: list[Any] = []  # rooms.client.RoomClient, for join_room
 
     async def publish(self, url: str, peer_id: str, index: int, marker: bool = True) -> None:
         pc = RTCPeerConnection(configuration(None))
@@ -258,12 +259,58 @@ class MediaClients:
             listener.arrivals = listener.arrivals[-10:]
         return {"ms": ms, "server_ms": server_ms, "mismatched": mismatched, "timeouts": timeouts}
 
+    async def join_room(self, site: str, session_id: int, tokens: list[str]) -> int:
+        """Seat a listener per token in the session's room of the real app (its signalling).
+
+        Each offers one floor slot and the channel slot and only counts packets, like the
+        fan-out's listeners; returns how many this worker holds.
+        """
+        from rooms.client import RoomClient, connect_info  # the app's client, for its websocket
+
+        info = await connect_info(site, session_id, tokens[0])
+        gate = asyncio.Semaphore(8)
+
+        async def one(token: str) -> None:
+            async with gate:
+                client = RoomClient(info["ws_url"], token=token)
+                await client.connect()
+                await client.join(info["room_id"])
+                pc = RTCPeerConnection(configuration(None))
+                layout = add_client_transceivers(pc, None, 1)
+                listener = Listener(client.seat_id, pc)
+                hook_receiver(layout.floor[0].receiver, listener)
+                hook_receiver(layout.channel.receiver, listener)
+                await add_loopback_candidates(pc)
+                await pc.setLocalDescription(await pc.createOffer())
+                await client.send("offer", sdp=pc.localDescription.sdp)
+                answer = await client.expect("answer")
+                await pc.setRemoteDescription(
+                    RTCSessionDescription(sdp=answer["sdp"], type="answer")
+                )
+                await _connected(pc)
+                self.listeners.append(listener)
+                self.room_clients.append(client)
+
+        await asyncio.gather(*(one(t) for t in tokens))
+        return len(self.listeners)
+
+    async def received(self) -> list[int]:
+        """Packets each listener has received so far (their records are then cleared)."""
+        counts = [len(listener.arrivals) for listener in self.listeners]
+        for listener in self.listeners:
+            listener.arrivals = []
+        return counts
+
     async def drop(self) -> None:
         """Close every peer and socket, keeping the process for the next server."""
         await self.close()
         self.publishers, self.listeners, self.sockets = [], [], []
 
     async def close(self) -> None:
+        for client in self.room_clients:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.close(), 2)
+        self.room_clients = []
         for ws in self.sockets:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(ws.close(), 2)
