@@ -89,7 +89,7 @@ def words(page: Page) -> str:
 
 
 def test_the_console_says_when_the_floor_feed_loses_packets_and_so_does_the_board(
-    party: tuple[Any, dict[str, Page], dict[str, int]],
+    party: tuple[Any, dict[str, Page], dict[str, int]], tmp_path: Path
 ) -> None:
     app, pages, ids = party
     ivan, olu = pages["ivan"], pages["olu"]
@@ -111,7 +111,21 @@ def test_the_console_says_when_the_floor_feed_loses_packets_and_so_does_the_boar
         line = olu.locator("#feed-health-list li[data-booth='es']")
         wait_until(lambda: "% loss" in (line.text_content() or ""), "the board names the loss")
         assert "Ivan Interpreter" in (line.text_content() or "")
+        ivan.screenshot(path=str(tmp_path / "console-en.png"), full_page=True)
+        olu.screenshot(path=str(tmp_path / "board-en.png"), full_page=True)
     finally:
         for track in tracks:
             track.test_loss = 0.0
     wait_until(lambda: "loss" not in words(ivan), "the loss is gone from the words", within=WITHIN)
+
+    # The same in Arabic (right to left): the words come from the catalog.
+    console = ivan.url
+    ivan.goto(console.split("/interpret/")[0] + "/language?set=ar")
+    ivan.goto(console)
+    wait_until(
+        lambda: ivan.get_attribute("#floor-feed", "data-state") in ("good", "unstable", "poor"),
+        "a reading in Arabic",
+        within=WITHIN,
+    )
+    assert words(ivan).startswith("صوت القاعة"), words(ivan)
+    ivan.screenshot(path=str(tmp_path / "console-ar.png"), full_page=True)
