@@ -16,7 +16,7 @@ function textsOf(element) {
 }
 
 /** @param {number} pct */
-const percent = (pct) => (pct >= 1 ? String(Math.round(pct)) : pct.toFixed(1));
+const percent = (pct) => (pct >= 1 || pct === 0 ? String(Math.round(pct)) : pct.toFixed(1));
 
 /**
  * "Floor feed: unstable, 2% loss": the state, then what made it less than good.
