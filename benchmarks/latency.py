@@ -288,7 +288,7 @@ def report(
             else:
                 record.figure(
                     f"{path.name} {stat}", value, "ms", baseline=getattr(base, stat),
-                    baseline_name="direct call", detail=f"{s.count} pips of {count} sent",
+                    baseline_name="direct call", detail=f"{s.count} pips",
                 )  # fmt: skip
     for name in ("floor → listener", "floor → interpreter's console"):
         s = summaries.get(name)
