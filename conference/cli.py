@@ -123,7 +123,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 print(line, file=sys.stderr)
             print("Nothing was imported.", file=sys.stderr)
             return EXIT_INVALID
-    print(f"Imported {count} registrants.")
+    print(f"Imported {count} registrant{'' if count == 1 else 's'}.")
     return 0
 
 

@@ -61,6 +61,8 @@ class Settings:
     max_connections_per_ip: int = 64
     trusted_proxies: str = "127.0.0.1,::1"
     metrics_token: str = field(default="", repr=False)
+    # The currency of the support budgets and grants (an ISO 4217 code).
+    currency: str = "EUR"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -101,6 +103,7 @@ class Settings:
             "rate_limit_storage": get("RATE_LIMIT_URL", "")
             or (bus_url if bus_url.startswith("redis") else "memory://"),
             "metrics_token": get("METRICS_TOKEN", ""),
+            "currency": get("CURRENCY", "EUR").strip().upper() or "EUR",
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

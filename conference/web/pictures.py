@@ -362,7 +362,9 @@ class Pool:
         return self.budget - self.granted - self.planned
 
 
-def budget_bars(pools: list[Pool], _: Gettext = plain) -> Markup:
+def budget_bars(
+    pools: list[Pool], _: Gettext = plain, money: Callable[[int], str] = money
+) -> Markup:
     """A bar per pool: granted, planned and remaining, with each amount to the cent."""
     body: list[str] = []
     described: list[str] = []

@@ -31,10 +31,10 @@ log = logging.getLogger(__name__)
 
 BLANK_ROWS = 2
 STATUS_NAMES = {
-    "submitted": N_("submitted, waiting for the organisers"),
-    "accepted": N_("accepted"),
-    "rejected": N_("not accepted"),
-    "waitlisted": N_("on the waiting list"),
+    "submitted": N_("Submitted, waiting for the organisers"),
+    "accepted": N_("Accepted"),
+    "rejected": N_("Not accepted"),
+    "waitlisted": N_("On the waiting list"),
 }
 
 

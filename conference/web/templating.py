@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time, get_timezone_name
+from babel.dates import format_date, format_time, get_timezone_name
+from babel.numbers import format_currency
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
@@ -35,6 +37,7 @@ def environment(extra_dirs: list[Path] | None = None) -> Environment:
     env.globals["zone_name"] = zone_name
     env.globals["zone_aliases"] = timezones.ALIASES
     env.globals["zone_options"] = zone_options
+    env.globals["money"] = money
     return env
 
 
@@ -71,7 +74,17 @@ def _locale(code: str) -> Locale:
 
 
 def local_datetime(moment: datetime, zone: str, locale: str) -> str:
-    return format_datetime(timezones.local(moment, zone), "medium", locale=_locale(locale))
+    """The date and the time to the minute: nobody plans a session to the second."""
+    loc = _locale(locale)
+    local = timezones.local(moment, zone)
+    pattern = str(loc.datetime_formats["medium"])
+    day = format_date(local, "medium", locale=loc)
+    return pattern.replace("{1}", day).replace("{0}", format_time(local, "short", locale=loc))
+
+
+def money(cents: int, currency: str, locale: str) -> str:
+    """An amount in cents with its currency, as the viewer's language writes it: €35.50."""
+    return format_currency(Decimal(cents) / 100, currency, locale=_locale(locale))
 
 
 def local_time(moment: datetime, zone: str, locale: str) -> str:

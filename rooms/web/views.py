@@ -120,6 +120,7 @@ def _texts(ctx: Ctx) -> dict[str, str]:
         "floor_retour": _("The booth is working into another language: you hear the floor."),
         "floor_no_booth": _("No booth works into this language: you hear the floor."),
         "slow_down": _("The interpreters ask you to slow down, please."),
+        "interpreter_back": _("You hear the interpreter again."),
     }
 
 

@@ -30,6 +30,7 @@ from .. import pictures
 from ..ids import parse_number, query_number
 from ..messages import N_
 from ..page import Ctx, NotFound, page
+from ..templating import money
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +126,8 @@ def _summary(ctx: Ctx, kind: str, document: dict[str, Any]) -> list[tuple[str, s
     return [
         (_("Undecided data-package requests"), str(kinds.count("data_package"))),
         (_("Undecided childcare requests"), str(kinds.count("childcare"))),
-        (_("Data-package budget left"), pictures.money(round(budgets["data_package"] * 100))),
-        (_("Childcare budget left"), pictures.money(round(budgets["childcare"] * 100))),
+        (_("Data-package budget left"), _money(ctx, round(budgets["data_package"] * 100))),
+        (_("Childcare budget left"), _money(ctx, round(budgets["childcare"] * 100))),
     ]
 
 
@@ -219,9 +220,10 @@ def _view(ctx: Ctx, scope: Scope, run: PlanRun, names: Names) -> dict[str, Any]:
             "unmet": [
                 {
                     "what": names.sessions.get(u["session"], u["session"]),
-                    "detail": ctx._(
-                        "%(listeners)s listeners of %(languages)s",
-                        listeners=u["listeners"],
+                    "detail": ctx.lang.ngettext(
+                        "%(num)s listener of %(languages)s",
+                        "%(num)s listeners of %(languages)s",
+                        int(u["listeners"]),
                         languages=", ".join(u["languages"]),
                     ),
                     "reason": u["reason"],
@@ -308,7 +310,7 @@ def _view(ctx: Ctx, scope: Scope, run: PlanRun, names: Names) -> dict[str, Any]:
             {
                 "registrant": registrant(g["registrant"]),
                 "kind": _(KIND_NAMES.get(g["kind"], g["kind"])),
-                "cost": pictures.money(round(float(g["cost"]) * 100)),
+                "cost": _money(ctx, round(float(g["cost"]) * 100)),
                 "offer": (
                     f"{g['offer']['carrier']} {g['offer']['gb']:g} GB" if g.get("offer") else ""
                 ),
@@ -358,7 +360,7 @@ def _pictures(ctx: Ctx, scope: Scope, run: PlanRun | None, names: Names) -> list
             )
             for kind, budget in budgets.items()
         ]
-        return [pictures.budget_bars(pools, ctx._)]
+        return [pictures.budget_bars(pools, ctx._, lambda cents: _money(ctx, cents))]
     return []
 
 
@@ -642,6 +644,10 @@ def _views(kind: str) -> tuple[Any, Any, Any]:
 
     show.__name__ = f"plan_{kind}"
     return show, apply, input_json
+
+
+def _money(ctx: Ctx, cents: int) -> str:
+    return money(cents, ctx.services.settings.currency, ctx.lang.code)
 
 
 def _routes() -> list[Route]:

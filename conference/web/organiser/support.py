@@ -69,6 +69,7 @@ def support_list(ctx: Ctx) -> Response:
     kind = _choice(params.get("kind", ""), [k.value for k in SupportKind])
     return ctx.render(
         "organiser/support.html",
+        currency=ctx.services.settings.currency,
         conference=conference,
         requests=storage.listing(ctx.db, conference, status=status, kind=kind),
         values={"status": status or "", "kind": kind or ""},

@@ -27,6 +27,7 @@ from .. import i18n
 from ..ids import query_number
 from ..messages import N_
 from ..page import Ctx, NotFound, page
+from ..talks import STATUS_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ def _list(ctx: Ctx, conference: Conference, **extra: Any) -> Response:
         status=status,
         filters=STATUS_FILTERS,
         decisions=DECISION_NAMES,
+        status_names=STATUS_NAMES,
         blocks=blocks,
         max_priority=talks.MAX_PRIORITY,
         **extra,

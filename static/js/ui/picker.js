@@ -5,6 +5,7 @@
 // ../protocol/interpretation.js.
 
 import { Interpretation, ORIGINAL, preferredChannel } from "../protocol/interpretation.js";
+import { announcer } from "./announce.js";
 
 /** @typedef {import("../protocol/signalling.js").Signalling} Signalling */
 /** @typedef {import("./audio.js").AudioOut} AudioOut */
@@ -26,6 +27,7 @@ export function setupPicker({ signalling, audio, root, t }) {
   const preferred = /** @type {string[]} */ (JSON.parse(root.dataset.languages ?? "[]"));
   const floorLanguages = /** @type {string[]} */ (JSON.parse(root.dataset.floorLanguages ?? "[]"));
   const storeKey = `language:${root.dataset.sessionId ?? ""}`;
+  const announce = announcer("room-announce");
   /** @type {string|null} */
   let chosen = localStorage.getItem(storeKey);
   balance.value = localStorage.getItem("balance") ?? balance.value;
@@ -84,6 +86,12 @@ export function setupPicker({ signalling, audio, root, t }) {
     const mix = interpretation.mix;
     if (!mix) return;
     audio.setGains(mix.floor, mix.interpreter);
+    const before = note.dataset.reason ?? "";
+    if ((mix.reason ?? "") !== before) {
+      // The floor comes up (or the interpreter is back): said once, when it changes.
+      if (mix.reason) announce(t(`floor_${mix.reason}`));
+      else if (before && mix.language !== ORIGINAL) announce(t("interpreter_back"));
+    }
     note.hidden = !mix.reason;
     note.dataset.reason = mix.reason ?? "";
     note.textContent = mix.reason ? t(`floor_${mix.reason}`) : "";
@@ -94,6 +102,7 @@ export function setupPicker({ signalling, audio, root, t }) {
     if (!signal) return;
     slowDown.textContent = t("slow_down");
     slowDown.hidden = false;
+    announce(t("slow_down"));
     slowDown.dataset.at = String(signal.at);
     setTimeout(() => { if (slowDown.dataset.at === String(signal.at)) slowDown.hidden = true; }, 8000);
   }

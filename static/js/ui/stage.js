@@ -3,6 +3,7 @@
 // Message shapes stay in ../protocol/stage.js. Text from people goes through textContent.
 
 import { StageClient, clockText } from "../protocol/stage.js";
+import { announcer } from "./announce.js";
 
 /** @typedef {import("../protocol/signalling.js").Signalling} Signalling */
 /** @typedef {import("../protocol/roomstate.js").RoomState} RoomState */
@@ -22,6 +23,8 @@ export function mountStage(panel, signalling, room, roomId) {
   /** @param {string} id */
   const $ = (id) => /** @type {HTMLElement} */ (panel.querySelector(`#${id}`));
   const stage = new StageClient(signalling, roomId);
+  const announce = announcer("room-announce");
+  let announcedTalk = "";
 
   function render() {
     const s = stage.state;
@@ -31,6 +34,10 @@ export function mountStage(panel, signalling, room, roomId) {
     $("stage-status").textContent =
       s.state === "waiting" ? t("waiting") : s.state === "finished" ? t("finished") : t("now");
     $("stage-current").hidden = !current;
+    if (current && String(current.talk_id) !== announcedTalk) {
+      announcedTalk = String(current.talk_id);
+      announce(`${t("now")}: ${current.title} · ${current.speaker_name}`);
+    }
     if (current) {
       $("stage-title").textContent = current.title;
       $("stage-speaker").textContent = current.speaker_name;
@@ -90,6 +97,7 @@ export function mountStage(panel, signalling, room, roomId) {
       warning.dataset.phase = phase;
       warning.hidden = phase === "running";
       warning.textContent = phase === "running" ? "" : t(phase);
+      if (phase !== "running") announce(t(phase));
     }
   }
   setInterval(tick, 250);

@@ -267,7 +267,7 @@ def test_support_plan_apply_and_the_registrant_sees_the_decision(organiser, engi
     url = "/organiser/plan/support"
     page = organiser.get(url).text
     (budget,) = svgs(page)
-    assert "Budget 35.00 · Granted 0.00 · Remaining 35.00" in " ".join(
+    assert "Budget €35.00 · Granted €0.00 · Remaining €35.00" in " ".join(
         "".join(budget.itertext()).split()
     )
     page, run = plan(organiser, url)
@@ -280,7 +280,7 @@ def test_support_plan_apply_and_the_registrant_sees_the_decision(organiser, engi
     (budget,) = svgs(page)
     drawn = " ".join("".join(budget.itertext()).split())
     spent = round(result["spent"]["data_package"] * 100)
-    assert f"This plan {spent // 100}.{spent % 100:02d}" in drawn
+    assert f"This plan €{spent // 100}.{spent % 100:02d}" in drawn
 
     applied = apply(organiser, url, page, run)
     assert applied.status_code == 200

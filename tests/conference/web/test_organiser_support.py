@@ -146,7 +146,7 @@ def test_a_grant_may_carry_an_amount_with_two_decimals(organiser, engine, tokens
     )
     assert response.status_code == 200
     assert statuses(engine)[0] == ("granted", 350, "Vivo 10 GB")
-    assert listed(response.text)[0][3:6] == ["granted", "3.50", "Vivo 10 GB"]
+    assert listed(response.text)[0][3:6] == ["granted", "€3.50", "Vivo 10 GB"]
     assert [r[0] for r in listed(organiser.get("/organiser/support?status=granted").text)] == [
         "Ana Souza"
     ]
