@@ -73,7 +73,7 @@ EXTRA_TEMPLATES = [
 ]
 log = logging.getLogger("conference")
 
-# The planners of shared/specs/planning.md, by kind, for the organiser's planning pages.
+# The planners of docs/planning.md, by kind, for the organiser's planning pages.
 # Each module is imported when first used: OR-Tools is slow to load, and a process that
 # only carries live rooms never plans.
 PLANNERS = {

@@ -228,7 +228,10 @@ def parser() -> argparse.ArgumentParser:
     invite.add_argument("--name")
     invite.set_defaults(func=cmd_invite)
 
-    plan = commands.add_parser("plan", help="solve a planning problem (shared/specs/planning.md)")
+    plan = commands.add_parser(
+        "plan",
+        help='solve a planning problem (the JSON shapes: docs/planning.md, "The JSON contract")',
+    )
     plan.add_argument("kind", choices=["roster", "lightning", "breakouts", "support"])
     plan.add_argument("input")
     plan.add_argument("--out")

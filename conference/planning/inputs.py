@@ -2,7 +2,7 @@
 
 The planners (roster, lightning, breakouts, support) share this reader so that
 `conference plan ... INPUT.json` reports problems the same way for all four, as
-`shared/specs/planning.md` requires: one line per problem, e.g.
+docs/planning.md ("The JSON contract") requires: one line per problem, e.g.
 ``sessions[3].end: must be after start``.
 """
 

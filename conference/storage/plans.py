@@ -1,6 +1,6 @@
 """Planner inputs built from the database, and planner outputs applied back to it.
 
-The documents are exactly the JSON shapes of shared/specs/planning.md, so the organiser's
+The documents are exactly the JSON shapes of docs/planning.md ("The JSON contract"), so the organiser's
 pages and ``conference plan`` feed the same functions. Ids in the documents are database
 ids as strings.
 """

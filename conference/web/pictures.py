@@ -1,6 +1,6 @@
 """Pictures of plans, drawn on the server as SVG: no JavaScript, every text escaped.
 
-Each function is pure: planner documents (shared/specs/planning.md) and names in, one
+Each function is pure: planner documents (docs/planning.md, "The JSON contract") and names in, one
 ``<svg>`` out, with a ``<title>`` and an ``aria-label`` for screen readers. The drawings use a
 ``viewBox`` and ``width="100%"``, so they scale to the page; the page wraps the wide roster
 timeline in a box that scrolls sideways on a phone instead of shrinking its text.

@@ -1,6 +1,6 @@
 """The interpreter roster (`conference plan roster`): booths, teams, sources and turns.
 
-specs/planning.md, section 1, is the contract; docs/planning.md explains the model.
+docs/planning.md holds the contract ("The JSON contract", section 1) and explains the model.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The roster planner's input (specs/planning.md, section 1), read into frozen dataclasses."""
+"""The roster planner's input (docs/planning.md, "The JSON contract", section 1), read into frozen dataclasses."""
 
 from __future__ import annotations
 

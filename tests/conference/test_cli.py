@@ -83,3 +83,14 @@ def test_demo_export_and_all_or_nothing_import(tmp_path: Path) -> None:
     assert "Nothing was imported." in result.stderr
     after = run("export-registrants", cwd=tmp_path, env=other)
     assert "new@example.org" not in after.stdout
+
+
+def test_the_plan_help_points_at_the_contract_that_ships_with_the_project(tmp_path: Path) -> None:
+    shown = run("--help", cwd=tmp_path)
+    assert shown.returncode == 0
+    assert "docs/planning.md" in shown.stdout and "shared/" not in shown.stdout
+    doc = (Path(__file__).parents[2] / "docs" / "planning.md").read_text()
+    contract = doc.split("## The JSON contract", 1)[1]
+    for kind in ("roster", "lightning", "breakouts", "support"):
+        assert f"(`plan {kind}`)" in contract
+    assert contract.count("#### Input") == 4 and contract.count("#### Output") == 4
