@@ -8,7 +8,16 @@ from datetime import datetime
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from .tables import Booth, BoothMember, BoothTurn, Conference, Session
+from .tables import (
+    Attendance,
+    Booth,
+    BoothMember,
+    BoothTurn,
+    Conference,
+    LightningTalk,
+    Registration,
+    Session,
+)
 
 
 def booth_sessions(db: DbSession, person_id: int) -> set[int]:
@@ -71,3 +80,36 @@ def interpreted(db: DbSession, conference: Conference) -> list[Session]:
         .order_by(col(Session.start), col(Session.id))
     ).all()
     return [s for s in rows if s.interpretation_languages]
+
+
+def attending(
+    db: DbSession, conference: Conference, person_id: int, after: datetime
+) -> list[Session]:
+    """The sessions the person registered for that end after ``after``, in order."""
+    rows = db.exec(
+        select(Session)
+        .join(Attendance, col(Attendance.session_id) == col(Session.id))
+        .join(Registration, col(Registration.id) == col(Attendance.registration_id))
+        .where(
+            Registration.person_id == person_id,
+            Registration.conference_id == conference.id,
+            col(Session.end) > after,
+        )
+        .order_by(col(Session.start), col(Session.id))
+    ).all()
+    return list(rows)
+
+
+def talk_slots(db: DbSession, person_id: int) -> list[tuple[LightningTalk, Session]]:
+    """The speaker's accepted talks that have a slot, with their lightning block."""
+    rows = db.exec(
+        select(LightningTalk, Session)
+        .join(Session, col(Session.id) == col(LightningTalk.block_id))
+        .where(
+            LightningTalk.speaker_id == person_id,
+            LightningTalk.status == "accepted",
+            col(LightningTalk.slot_start).is_not(None),
+        )
+        .order_by(col(LightningTalk.slot_start))
+    ).all()
+    return [(talk, block) for talk, block in rows]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, time
+from typing import Any
 
 from sqlmodel import select
 from starlette.exceptions import HTTPException
@@ -11,7 +12,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ..domain import timezones
+from ..domain.people import Role
+from ..storage import agenda
 from ..storage.tables import Conference, Registration
+from . import viewer
 from .log_redaction import redact
 from .page import Ctx, language_of, page, page_context, services_of
 
@@ -20,18 +25,42 @@ log = logging.getLogger("conference.web")
 
 @page()
 def home(ctx: Ctx) -> Response:
+    """What is on now and next in the viewer's zone; for a signed-in person, their own part."""
     conference = ctx.db.exec(select(Conference).order_by(Conference.id)).first()  # type: ignore[arg-type]
+    if conference is None:
+        return ctx.render("home.html", conference=None)
     registration = None
     if ctx.person is not None:
         registration = ctx.db.exec(
             select(Registration).where(Registration.person_id == ctx.person.id)
         ).first()
-    start = end = None
-    if conference is not None:
-        start = datetime.combine(conference.start_date, time(12), tzinfo=UTC)
-        end = datetime.combine(conference.end_date, time(12), tzinfo=UTC)
+    asked = ctx.request.query_params.get("tz", "")
+    zone = asked if asked and timezones.is_known(asked) else viewer.zone_of(ctx, conference)
+    now = datetime.now(UTC)
+    running, later = agenda.now_and_next(ctx.db, conference, now)
+    mine: dict[str, Any] = {}
+    person = ctx.person
+    if person is not None and person.id is not None:
+        mine["sessions"] = agenda.attending(ctx.db, conference, person.id, now)[:5]
+        if ctx.has(Role.INTERPRETER):
+            mine["turns"] = agenda.booth_turns(ctx.db, person.id, now)[:6]
+            mine["consoles"] = agenda.booth_sessions(ctx.db, person.id)
+        mine["talks"] = agenda.talk_slots(ctx.db, person.id)
+        if ctx.has(Role.ORGANISER):
+            mine["boards"] = [s for s in agenda.interpreted(ctx.db, conference) if s.end > now][:5]
+    start = datetime.combine(conference.start_date, time(12), tzinfo=UTC)
+    end = datetime.combine(conference.end_date, time(12), tzinfo=UTC)
     return ctx.render(
-        "home.html", conference=conference, registration=registration, start=start, end=end
+        "home.html",
+        conference=conference,
+        registration=registration,
+        start=start,
+        end=end,
+        zone=zone,
+        follow_browser=not asked and registration is None,
+        running=running,
+        later=later,
+        mine=mine,
     )
 
 

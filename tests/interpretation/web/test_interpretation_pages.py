@@ -7,14 +7,19 @@ import logging
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 from starlette.testclient import TestClient
 
 from conference.app import create_app
+from conference.domain import timezones
 from conference.settings import Settings
-from conference.storage.engine import make_engine
+from conference.storage.engine import make_engine, session
+from conference.storage.tables import BoothTurn
+from conference.storage.tables import Session as ProgrammeSession
 from tests.conference.web.conftest import sign_in
 from tests.rooms.web.test_rooms_web_page import attributes
 from tests.support.interpretation_seed import BREAKOUT, PLENARY, interpretation_conference
@@ -118,3 +123,43 @@ def test_an_organiser_is_led_to_the_board_from_the_programme_the_dashboard_and_t
     dashboard = client.get("/organiser").text
     assert re.findall(r'<a href="(/interpret/session/\d+/board)">', dashboard) == boards
     assert links(client.get(f"/rooms/session/{PLENARY}").text, "board-link") == [boards[0]]
+
+
+def test_the_home_page_shows_what_is_on_now_and_next_and_each_person_s_part(
+    client: TestClient,
+) -> None:
+    engine = client.app.state.services.engine  # type: ignore[attr-defined]
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    with session(engine) as db:
+        live = db.get(ProgrammeSession, PLENARY)
+        later = db.get(ProgrammeSession, BREAKOUT)
+        assert live is not None and later is not None
+        live.start, live.end = now - timedelta(minutes=30), now + timedelta(minutes=60)
+        later.start, later.end = now + timedelta(hours=2), now + timedelta(hours=3)
+        for turn in db.exec(select(BoothTurn)).all():
+            turn.start, turn.end = now + timedelta(minutes=10), now + timedelta(minutes=40)
+    anonymous = client.get("/?tz=Asia/Kolkata").text
+    assert re.findall(r'<a class="button join" href="([^"]+)"', anonymous) == [
+        f"/rooms/session/{PLENARY}"
+    ]
+    assert 'id="up-next"' in anonymous and "Safety and inclusion" in anonymous
+    kolkata = timezones.local(later.start, "Asia/Kolkata").strftime("%-I:%M")
+    assert kolkata in anonymous.replace("\u202f", " ")
+    assert 'id="for-you"' not in anonymous
+
+    sign_in(client, "ivan@example.org")
+    ivan = client.get("/").text
+    # On now, and next: both sessions where he has a booth lead to his console.
+    assert links(ivan, "console-link") == [
+        f"/interpret/session/{PLENARY}",
+        f"/interpret/session/{BREAKOUT}",
+    ]
+    assert ivan.count("<li>", ivan.index('id="my-turns"')) >= 1
+    assert 'id="my-boards"' not in ivan
+    client.cookies.clear()
+    sign_in(client, "organiser@example.org")
+    olu = client.get("/").text
+    assert re.findall(r'<a href="(/interpret/session/\d+/board)">', olu) == [
+        f"/interpret/session/{PLENARY}/board",
+        f"/interpret/session/{BREAKOUT}/board",
+    ]
