@@ -25,6 +25,7 @@ from conference.app import create_app
 from conference.settings import Settings
 from conference.storage.engine import make_engine, migrate, session
 from conference.storage.tables import BoothTurn, Registration
+from conference.storage.tables import Session as ProgrammeSession
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, MEDIA_FLAGS
 from tests.support.browser import sign_in, wait_until
 from tests.support.interpretation_seed import PLENARY, interpretation_conference
@@ -45,6 +46,11 @@ def site() -> Iterator[tuple[str, object]]:
         now = datetime.now(UTC).replace(second=0, microsecond=0)
         with session(engine) as db:
             turns = db.exec(select(BoothTurn).order_by(BoothTurn.start)).all()  # type: ignore[arg-type]
+            for s in db.exec(select(ProgrammeSession)).all():
+                if s.id == PLENARY:
+                    s.start, s.end = now - timedelta(minutes=20), now + timedelta(minutes=70)
+                else:
+                    s.start, s.end = now + timedelta(hours=2), now + timedelta(hours=3)
             for i, turn in enumerate(turns):
                 turn.start = now + timedelta(minutes=30 * i - 10)
                 turn.end = turn.start + timedelta(minutes=30)
@@ -139,6 +145,8 @@ def pages(browser: Browser, base: str, app: object, lang: str) -> None:
     shot(ivan, f"room-interpreter-{lang}")
     shot_page(ivan, f"{base}/programme", f"programme-interpreter-{lang}")
     shot_page(olu, f"{base}/organiser", f"dashboard-{lang}")
+    shot_page(ivan, f"{base}/", f"home-interpreter-{lang}")
+    shot_page(olu, f"{base}/", f"home-organiser-{lang}")
     for page in (olu, flora, ivan, lea, fay):
         page.context.close()
 
