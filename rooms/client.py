@@ -112,7 +112,11 @@ class RoomClient:
     # Signalling.
 
     async def connect(self, resume_token: str | None = None) -> dict[str, Any]:
-        """Open the websocket and say hello; returns the welcome."""
+        """Open the websocket and say hello; returns the welcome.
+
+        A connect token opens one connection: to reconnect (and resume with the welcome's
+        ``resume_token``), make a client with a fresh token.
+        """
         try:
             self._ws = await connect(
                 self.url, additional_headers=self.headers, open_timeout=TIMEOUT

@@ -63,6 +63,10 @@ def _texts(ctx: Ctx) -> dict[str, str]:
         "connected": _("Connected"),
         "reconnecting": _("Connection lost; reconnecting…"),
         "offline": _("Disconnected. Reload the page to try again."),
+        "seat_taken": _(
+            "This room is open in another tab or window, so it closed here. "
+            "Reload the page to use it here again."
+        ),
         "you": _("you"),
         "away": _("away"),
         "hand": _("hand raised"),

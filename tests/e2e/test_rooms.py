@@ -335,3 +335,24 @@ def test_an_organisers_mute_holds_until_the_organiser_allows_unmuting(room_party
         wait_until(lambda: room_party["Ada"].hook("peerState") == "connected", "Ada's media")
     finally:
         olu.context.close()
+
+
+def test_a_second_tab_in_the_same_room_takes_the_seat_and_the_first_says_so(
+    room_party: Party,
+) -> None:
+    """Issue 10: one seat per person per room; the older tab stops instead of fighting back."""
+    site, chen = room_party.site, room_party["Chen"]
+    second = chen.page.context.new_page()
+    second.set_default_timeout(WAIT_MS)
+    try:
+        second.goto(f"{site}/rooms/session/{PLENARY}")
+        expect(second.locator("#room-status")).to_have_text("Connected")
+        expect(chen.page.locator("#room-status")).to_have_text(
+            "This room is open in another tab or window, so it closed here. "
+            "Reload the page to use it here again."
+        )
+        expect(second.locator("#people li", has_text="Chen")).to_have_count(1)
+    finally:
+        second.close()
+        chen.page.goto(f"{site}/rooms/session/{PLENARY}")
+        expect(chen.page.locator("#room-status")).to_have_text("Connected")

@@ -19,7 +19,8 @@ export const PROTOCOL_VERSION = 1;
  */
 
 // Close codes after which reconnecting would not help (docs/protocol.md).
-const FINAL_CLOSE_CODES = new Set([1008, 1009, 4001, 4002]);
+// 4003: the same person sat down in this room elsewhere; coming back would push that seat out.
+const FINAL_CLOSE_CODES = new Set([1008, 1009, 4001, 4002, 4003]);
 
 /** @param {number} attempt */
 function defaultBackoffMs(attempt) {

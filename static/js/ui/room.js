@@ -125,11 +125,12 @@ signalling.addEventListener("welcome", async () => {
 
 // Connection status.
 signalling.addEventListener("state", (event) => {
-  const { state: s } = /** @type {CustomEvent} */ (event).detail;
+  const { state: s, code } = /** @type {CustomEvent} */ (event).detail;
   const key = { connecting: "connecting", open: "connected", reconnecting: "reconnecting", closed: "offline" }[
     /** @type {string} */ (s)
   ];
-  if (key) $("room-status").textContent = t(key);
+  // 4003: this person opened the room in another tab or window (one seat per room).
+  if (key) $("room-status").textContent = t(s === "closed" && code === 4003 ? "seat_taken" : key);
 });
 
 /** @type {ReturnType<typeof setTimeout>|undefined} */
