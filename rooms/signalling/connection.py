@@ -309,19 +309,24 @@ class Connection:
     # Heartbeat.
 
     async def _heartbeat(self) -> None:
-        """Ping every interval; close as soon as the client has been silent for the timeout."""
+        """Ping a client silent for an interval; close once it has been silent for the timeout.
+
+        A client that talks (a browser pings on the same interval) needs no ping from us.
+        """
         loop = asyncio.get_running_loop()
         interval, timeout = self._limits.heartbeat_interval, self._limits.heartbeat_timeout
         beats = 0
-        next_ping = loop.time() + interval
+        pinged = loop.time()
         while True:
             now = loop.time()
             deadline = self._last_heard + timeout
             if now >= deadline:
                 self.abort(CloseCode.HEARTBEAT_TIMEOUT, "no message or pong within the timeout")
                 return
-            if now >= next_ping:
+            due = max(pinged, self._last_heard) + interval
+            if now >= due:
                 beats += 1
                 self.send(ServerPing(nonce=str(beats)))
-                next_ping = now + interval
-            await asyncio.sleep(min(next_ping, deadline) - now)
+                pinged = now
+                due = now + interval
+            await asyncio.sleep(min(due, deadline) - now)
