@@ -120,6 +120,10 @@ MATRIX: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     "booth_source": ({"source": "floor"}, BOOTH),
     "booth_chat": ({"text": "numbers on slide 4"}, BOOTH),
     "slow_down": ({}, BOOTH),
+    "feed_health": (
+        {"state": "good", "reasons": [], "loss_pct": 0.0, "jitter_ms": 0.0, "delay_ms": 0.0},
+        BOOTH,
+    ),
     "booth_open": ({"room_id": "{room}", "languages": ["de"], "members": []}, ORGANISERS),
     "board_watch": ({"room_id": "{room}"}, ORGANISERS),
     "stage_start": ({}, ORGANISERS),
