@@ -595,6 +595,10 @@ class Interpretation:
             state.seats[person] = seat.seat_id
             state.names.setdefault(person, seat.display_name)
             await registry.set_listen_only(seat, True)
+            # Interpreters work from the speaker's original stream, never a low-data rendition.
+            set_low_data = getattr(registry.media, "set_low_data", None)
+            if set_low_data is not None:
+                set_low_data(seat.seat_id, False)
             if seat.room_id != room.room_id:
                 await registry.place(seat, room, "joined")
             booth.connection_back(person, registry.clock.now())

@@ -18,6 +18,7 @@ from conference.domain import languages
 from conference.domain.people import Role
 from conference.storage.tables import Person, Session
 from conference.web.page import Ctx, Forbidden, NotFound, Services, page
+from conference.web.templating import sign_language_name
 from conference.web.templating import local_time, zone_name
 from conference.web.viewer import zone_of
 from interpretation.signalling.service import Interpretation
@@ -117,6 +118,15 @@ def _console_texts(ctx: Ctx) -> dict[str, str]:
             "Your listeners hear the floor at full level: no booth serves the language."
         ),
         "slow_down_sent": _("The speaker was asked to slow down."),
+        # The speaker's picture and the shared screen; a signer's own camera and partner.
+        "floor_speaker": _("Floor speaker"),
+        "screen_of": _("Shared screen"),
+        "your_camera": _("Your camera: your listeners see it while you are on air"),
+        "signer_of": _("Your partner on air"),
+        "sign_nobody": _("Nobody is on air"),
+        "speaking": _("Speaking"),
+        "enlarge": _("Enlarge"),
+        "camera_failed": _("Your camera could not be started."),
     }
 
 
@@ -162,7 +172,9 @@ def console_page(ctx: Ctx) -> Response:
         turns=turns,
         zone_label=zone_name(zone, ctx.lang.code),
         language_names={
-            tag: languages.native_name(tag)
+            tag: sign_language_name(tag, ctx._, ctx.lang)
+            if languages.is_sign_language(tag)
+            else languages.native_name(tag)
             for tag in (*session.floor_languages, *session.interpretation_languages)
         },
         texts=_console_texts(ctx),

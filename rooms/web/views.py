@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from conference.domain import sign_languages
 from conference.domain.languages import native_name
 from conference.domain.people import Role
 from conference.storage import agenda
@@ -31,6 +32,7 @@ from conference.storage.tables import (
     Session,
 )
 from conference.web.page import Ctx, NotFound, Services, page, services_of
+from conference.web.templating import sign_language_name
 from rooms import lowdata
 from rooms.media.slots import RECOMMENDED_FLOOR_SLOTS
 from rooms.signalling import Identity
@@ -125,6 +127,21 @@ def _texts(ctx: Ctx) -> dict[str, str]:
         "floor_no_booth": _("No booth works into this language: you hear the floor."),
         "slow_down": _("The interpreters ask you to slow down, please."),
         "interpreter_back": _("You hear the interpreter again."),
+        # Sign language (a pinned picture beside the speaker).
+        "sign_none": _("None"),
+        "signer_of": _("%(name)s, signing"),
+        "sign_nobody": _("No sign-language interpreter is on air."),
+        "enlarge": _("Enlarge"),
+    }
+
+
+def sign_names(ctx: Ctx, session: Session) -> dict[str, str]:
+    """Sign languages in the page's language, for the channels the server names in English."""
+    tags = [*sign_languages.COMMON_SIGN, *session.interpretation_languages]
+    return {
+        tag: sign_language_name(tag, ctx._, ctx.lang)
+        for tag in tags
+        if sign_languages.is_sign_language(tag)
     }
 
 
@@ -169,6 +186,7 @@ def room_page(ctx: Ctx) -> Response:
         display_name=identity.display_name,
         floor_slots=RECOMMENDED_FLOOR_SLOTS,
         data_use=lowdata.data_use(),
+        sign_names=sign_names(ctx, session),
         languages=registration.languages if registration is not None else [],
         texts=_texts(ctx),
         stage_texts=lightning_stage.texts(ctx) if session.kind == "lightning" else None,

@@ -2,11 +2,11 @@
 // interpretation"): language channels and the listener's mix, the booth console,
 // the organiser's board. Typed senders and the state kept from server messages. No DOM.
 //
-// Events: "change" (detail: {what}), what is "channels", "mix", "booth", "chat",
+// Events: "change" (detail: {what}), what is "channels", "mix", "sign", "booth", "chat",
 // "slow_down", "board" or "error".
 
 /** @typedef {import("./signalling.js").Signalling} Signalling */
-/** @typedef {{language: string, name: string, booth: string|null, active: boolean}} Channel */
+/** @typedef {{language: string, name: string, booth: string|null, active: boolean, sign?: boolean}} Channel */
 /** @typedef {{language: string, balance: number, floor: number, interpreter: number, reason: string|null}} Mix */
 /** @typedef {{person_id: string, name: string, connected: boolean}} Member */
 /**
@@ -27,11 +27,12 @@
  * @property {string} you
  * @property {{current: string|null, next: string|null, handover_at: number|null, seconds_to_handover: number|null}|null} turn
  * @property {string|null} floor_up
+ * @property {boolean} [signs] a sign-language booth: the interpreters' cameras are its output
  */
 
 export const ORIGINAL = "original";
 const INTERPRETATION_ERRORS = new Set([
-  "list_channels", "select_language", "booth_enter", "on_air", "handover", "take_over", "cough",
+  "list_channels", "select_language", "select_sign_language", "booth_enter", "on_air", "handover", "take_over", "cough",
   "retour", "booth_source", "booth_chat", "slow_down", "booth_open", "board_watch", "feed_health",
 ]);
 
@@ -63,6 +64,8 @@ export class Interpretation extends EventTarget {
     this.channels = [];
     /** @type {Mix|null} */
     this.mix = null;
+    /** @type {string|null} the sign-language channel this seat watches */
+    this.signLanguage = null;
     /** @type {BoothView|null} */
     this.booth = null;
     /** @type {{name: string, text: string, at: number}[]} */
@@ -81,6 +84,7 @@ export class Interpretation extends EventTarget {
       this._changed("channels");
     });
     on("mix", (m) => { this.mix = m; this._changed("mix"); });
+    on("sign_language", (m) => { this.signLanguage = m.language; this._changed("sign"); });
     on("booth_state", (m) => { this.booth = m; this._changed("booth"); });
     on("booth_chat_message", (m) => {
       this.chat.push({ name: m.name, text: m.text, at: m.at });
@@ -96,9 +100,19 @@ export class Interpretation extends EventTarget {
     });
   }
 
-  /** The languages offered beyond the original: does this room carry interpretation? */
+  /** What one can listen to: the original and the spoken channels. */
+  get spokenChannels() {
+    return this.channels.filter((c) => !c.sign);
+  }
+
+  /** What one can watch: the sign-language channels (seen in a pinned video slot). */
+  get signChannels() {
+    return this.channels.filter((c) => c.sign);
+  }
+
+  /** Spoken languages offered beyond the original: does this room carry interpretation? */
   get interpreted() {
-    return this.channels.length > 1;
+    return this.spokenChannels.length > 1;
   }
 
   // Typed senders, one per client message of the extension.
@@ -107,6 +121,10 @@ export class Interpretation extends EventTarget {
   /** @param {string} language @param {number} balance 0 floor only .. 1 interpreter only */
   selectLanguage(language, balance) {
     return this.signalling.send({ type: "select_language", language, balance });
+  }
+  /** @param {string|null} language a sign-language channel, or null for none */
+  selectSignLanguage(language) {
+    return this.signalling.send({ type: "select_sign_language", language });
   }
   /** @param {string} roomId */
   enterBooth(roomId) { return this.signalling.send({ type: "booth_enter", room_id: roomId }); }

@@ -10,6 +10,8 @@ import { RoomPeer } from "../protocol/peer.js";
 import { Interpretation } from "../protocol/interpretation.js";
 import { AudioOut } from "./audio.js";
 import { watchFloorFeed } from "./feedhealth.js";
+import { VideoWall } from "./video.js";
+import { CAMERA_CONSTRAINTS } from "../protocol/peer.js";
 
 const root = /** @type {HTMLElement} */ (document.getElementById("console"));
 const data = root.dataset;
@@ -49,19 +51,57 @@ signalling.addEventListener("welcome", async () => {
     iceServers: JSON.parse(data.iceServers ?? "[]"),
     floorSlots: Number(data.floorSlots ?? 3),
     mic: await micReady,
+    // The speaker's picture and the shared screen; one pinned slot for a signer's partner.
+    // Never low-data: interpreters work from the speaker's original stream.
+    video: true,
+    pinnedSlots: 1,
   });
   peer.addEventListener("track", (event) => {
     const { slot, index, track } = /** @type {CustomEvent} */ (event).detail;
-    audio.attach(slot === "channel" ? "channel" : `floor-${index}`, track);
+    if (slot === "floor-video" || slot === "pinned") wall.attach(`${slot}-${index}`, track);
+    else if (slot === "share") wall.attach("share", track);
+    else audio.attach(slot === "channel" ? "channel" : `floor-${index}`, track);
   });
   const floorMids = () => (peer ? peer.transceivers.slice(1, -1).map((t) => t.mid) : []);
   watchFloorFeed(() => peer?.pc ?? null, floorMids, (reading) => booth.reportFeed(reading));
+  if (camera) await peer.setCamera(camera);
   try {
     await peer.connect();
   } catch (error) {
     showError(String(/** @type {Error} */ (error).message ?? error));
   }
 });
+
+// What the floor shows: the speaker large, the shared screen beside; names are not needed
+// here (the console knows booths, not the room's seats), so tiles say what they are.
+const wall = new VideoWall($("speaker-view"), {
+  t,
+  person: () => ({ display_name: t("floor_speaker"), has_floor: true }),
+  isPlenary: () => true,
+  levels: () => new Map(audio.readings().map((r) => [r.slot, r.peakDb])),
+});
+signalling.addEventListener("slots", (event) => wall.setSlots(/** @type {CustomEvent} */ (event).detail));
+
+// A sign-language booth: the interpreters' cameras are its output (the server shows the one
+// on air to the viewers of that channel); the partner off air sees the colleague on air.
+/** @type {MediaStreamTrack|null} */
+let camera = null;
+let cameraAsked = false;
+async function syncSigning() {
+  const signs = Boolean(booth.booth?.signs);
+  wall.setSigning(signs && !booth.onAirMyself);
+  if (!signs || cameraAsked) return;
+  cameraAsked = true;
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: CAMERA_CONSTRAINTS });
+    camera = stream.getVideoTracks()[0] ?? null;
+  } catch {
+    showError(t("camera_failed"));
+    return;
+  }
+  await peer?.setCamera(camera);
+  wall.setLocal(camera);
+}
 
 signalling.addEventListener("state", (event) => {
   const { state: s } = /** @type {CustomEvent} */ (event).detail;
@@ -396,8 +436,10 @@ function renderChat() {
 
 booth.addEventListener("change", (event) => {
   const { what } = /** @type {CustomEvent} */ (event).detail;
-  if (what === "booth") render();
-  else if (what === "chat") renderChat();
+  if (what === "booth") {
+    render();
+    syncSigning();
+  } else if (what === "chat") renderChat();
   else if (what === "slow_down") showNote(t("slow_down_sent"));
   else if (what === "error" && booth.lastError) showError(booth.lastError.message);
 });
@@ -419,6 +461,10 @@ function showNote(text) {
   chat: () => booth.chat.map((c) => ({ name: c.name, text: c.text })),
   /** @param {number[]} [probes] */
   readings: (probes) => audio.readings(probes),
+  /** The pictures as the console shows them: slot, what it is, large, picture expected. */
+  videoTiles: () => wall.tiles.map((tile) => ({ ...tile })),
+  videoStats: () => peer?.videoStats() ?? Promise.resolve([]),
+  get cameraOn() { return Boolean(camera); },
 };
 
 signalling.connect();

@@ -63,7 +63,7 @@ export function setupPicker({ signalling, audio, root, t }) {
       note.hidden = true;
       return;
     }
-    const offered = interpretation.channels;
+    const offered = interpretation.spokenChannels;
     select.replaceChildren(
       ...offered.map((c) => {
         const option = document.createElement("option");
@@ -107,8 +107,51 @@ export function setupPicker({ signalling, audio, root, t }) {
     setTimeout(() => { if (slowDown.dataset.at === String(signal.at)) slowDown.hidden = true; }, 8000);
   }
 
+  // The sign-language channel: watched in the pinned video slot, apart from the audio.
+  const signBox = /** @type {HTMLElement} */ (document.getElementById("sign-picker"));
+  const signSelect = /** @type {HTMLSelectElement} */ (document.getElementById("sign-select"));
+  const signNames = /** @type {Record<string, string>} */ (JSON.parse(root.dataset.signNames ?? "{}"));
+  const signKey = `sign:${root.dataset.sessionId ?? ""}`;
+  /** @type {string|null} */
+  let signChosen = localStorage.getItem(signKey);
+  signSelect.addEventListener("change", () => {
+    signChosen = signSelect.value;
+    localStorage.setItem(signKey, signChosen);
+    interpretation.selectSignLanguage(signChosen || null);
+  });
+  interpretation.addEventListener("change", (event) => {
+    if (/** @type {CustomEvent} */ (event).detail.what === "channels") renderSignChannels();
+  });
+
+  function renderSignChannels() {
+    const offered = interpretation.signChannels;
+    signBox.hidden = offered.length === 0;
+    const none = document.createElement("option");
+    none.value = "";
+    none.textContent = t("sign_none");
+    signSelect.replaceChildren(
+      none,
+      ...offered.map((c) => {
+        const option = document.createElement("option");
+        option.value = c.language;
+        option.textContent = signNames[c.language] ?? c.name;
+        return option;
+      }),
+    );
+    // Someone who has not chosen gets the first sign language they registered with.
+    const wanted = signChosen !== null
+      ? signChosen
+      : preferred.find((tag) => offered.some((c) => c.language === tag)) ?? "";
+    const known = wanted === "" || offered.some((c) => c.language === wanted);
+    signSelect.value = known ? wanted : "";
+    if (offered.length && (signSelect.value || null) !== interpretation.signLanguage) {
+      interpretation.selectSignLanguage(signSelect.value || null);
+    }
+  }
+
   return {
     interpretation,
+    get signLanguage() { return interpretation.signLanguage; },
     get language() { return interpretation.mix?.language ?? null; },
     get mix() { return interpretation.mix; },
   };

@@ -77,6 +77,9 @@ let screenTrack = null;
 const canCamera = Boolean(navigator.mediaDevices?.getUserMedia);
 const canShare = Boolean(navigator.mediaDevices?.getDisplayMedia);
 signalling.addEventListener("slots", (event) => wall.setSlots(/** @type {CustomEvent} */ (event).detail));
+picker.interpretation.addEventListener("change", (event) => {
+  if (/** @type {CustomEvent} */ (event).detail.what === "sign") wall.setSigning(Boolean(picker.signLanguage));
+});
 
 // Microphone: asked once; without one (or refused) the page listens and chats.
 const micReady = navigator.mediaDevices
@@ -106,6 +109,7 @@ signalling.addEventListener("welcome", async () => {
     mic,
     lowData: lowData.enabled,
     video: true,
+    pinnedSlots: 1, // a sign-language interpreter, when a sign-language channel is chosen
   });
   peer.addEventListener("track", (event) => {
     const { slot, index, track } = /** @type {CustomEvent} */ (event).detail;
@@ -536,6 +540,9 @@ if (notesPanel) window.__notes = mountNotes(notesPanel, signalling, state);
   mixReading: (probes) => audio.mixReading(probes),
   delay: () => audio.delayS,
   get language() { return picker.language; },
+  get signLanguage() { return picker.signLanguage; },
+  /** Enlarge one of the pictures side by side (test hook; the page has a button). @param {string} key */
+  enlarge: (key) => wall.enlarge(key),
   get mix() { return picker.mix; },
   stats: () => peer?.stats() ?? Promise.resolve([]),
   /** everything received so far, headers included (what the data-use meter reads) */

@@ -1,7 +1,9 @@
 // The room's pictures. One tile per floor slot the server filled (a name on every tile,
 // the speaking one marked, the camera if it is on); the screen share large with the
-// cameras beside it; otherwise, in a plenary, the floor speaker large. Your own camera
-// shows small. What each slot carries comes from the server's `slots` message; the
+// cameras beside it; otherwise, in a plenary, the floor speaker large. A sign-language
+// interpreter, when the viewer watches a sign-language channel, is pinned beside the
+// large picture: both stay visible, and either can be enlarged. Your own camera shows
+// small. What each slot carries comes from the server's `slots` message; the
 // tracks come from RoomPeer. DOM only: no protocol details.
 
 /**
@@ -19,6 +21,8 @@
  * @property {boolean} video whether a picture is expected
  * @property {boolean} large
  * @property {boolean} speaking
+ * @property {boolean} [pinned] a sign-language interpreter, beside the large picture
+ * @property {boolean} [enlarged] the bigger of the pair beside each other
  */
 
 const SPEAKING_DB = -70;
@@ -50,6 +54,10 @@ export class VideoWall {
     this.tiles = [];
     /** @type {Map<string, number>} when each tile first showed a frame (performance.now()) */
     this.firstFrames = new Map();
+    /** whether the viewer watches a sign-language channel (its pinned slot shows the signer) */
+    this.signing = false;
+    /** @type {string|null} the tile the viewer enlarged (null: the speaker's) */
+    this.enlarged = null;
     setInterval(() => this._markSpeaking(), 300);
   }
 
@@ -63,6 +71,18 @@ export class VideoWall {
   /** @param {Slots} slots */
   setSlots(slots) {
     this.slots = slots;
+    this.render();
+  }
+
+  /** Show the pinned slot (a sign-language channel chosen) or not. @param {boolean} on */
+  setSigning(on) {
+    this.signing = on;
+    this.render();
+  }
+
+  /** Enlarge one of the pictures beside each other. @param {string} key */
+  enlarge(key) {
+    this.enlarged = key;
     this.render();
   }
 
@@ -96,7 +116,22 @@ export class VideoWall {
       const speaker = cameras.find((tile) => tile.seatId && person(tile.seatId)?.has_floor) ?? cameras[0];
       if (speaker) speaker.large = true;
     }
+    if (this.signing) {
+      this.slots.pinned.forEach((seatId, i) => {
+        tiles.push({
+          key: `pinned-${i}`, seatId,
+          name: seatId ? t("signer_of", { name: name(seatId) }) : t("sign_nobody"),
+          video: Boolean(seatId), large: true, speaking: false, pinned: true,
+        });
+      });
+    }
     if (this.local) tiles.push({ key: "self", seatId: null, name: t("your_camera"), video: true, large: false, speaking: false });
+    // Two large pictures side by side (the speaker or the share, and the signer): one is bigger.
+    const pair = tiles.filter((tile) => tile.large);
+    if (pair.length > 1) {
+      const bigger = pair.find((tile) => tile.key === this.enlarged) ?? pair.find((tile) => !tile.pinned) ?? pair[0];
+      for (const tile of pair) tile.enlarged = tile === bigger;
+    }
     this.tiles = tiles;
 
     for (const [key, element] of this.elements) {
@@ -114,6 +149,7 @@ export class VideoWall {
     this.main.replaceChildren(...large);
     this.grid.replaceChildren(...small);
     this.main.hidden = large.length === 0;
+    this.main.classList.toggle("pair", large.length > 1);
     this.section.hidden = tiles.length === 0;
     this._markSpeaking();
   }
@@ -129,9 +165,18 @@ export class VideoWall {
       video.muted = true; // the voice plays through the audio slots
       video.playsInline = true;
       const caption = document.createElement("figcaption");
-      element.append(video, caption);
+      const enlarge = document.createElement("button");
+      enlarge.type = "button";
+      enlarge.className = "enlarge secondary";
+      enlarge.textContent = this.options.t("enlarge");
+      const key = tile.key;
+      enlarge.addEventListener("click", () => this.enlarge(key));
+      element.append(video, caption, enlarge);
       this.elements.set(tile.key, element);
     }
+    element.classList.toggle("pinned", Boolean(tile.pinned));
+    element.classList.toggle("enlarged", Boolean(tile.enlarged));
+    /** @type {HTMLElement} */ (element.querySelector(".enlarge")).hidden = tile.enlarged !== false;
     element.dataset.slot = tile.key;
     element.dataset.seatId = tile.seatId ?? "";
     element.classList.toggle("large", tile.large);
