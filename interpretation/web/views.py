@@ -18,8 +18,7 @@ from conference.domain import languages
 from conference.domain.people import Role
 from conference.storage.tables import Person, Session
 from conference.web.page import Ctx, Forbidden, NotFound, Services, page
-from conference.web.templating import sign_language_name
-from conference.web.templating import local_time, zone_name
+from conference.web.templating import local_time, sign_language_name, zone_name
 from conference.web.viewer import zone_of
 from interpretation.signalling.service import Interpretation
 from interpretation.web.store import booth_specs, is_stored_member
