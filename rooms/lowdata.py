@@ -20,6 +20,9 @@ __all__ = ["NORMAL_BITRATE", "LowData", "LowDataSet", "data_use", "install"]
 NORMAL_BITRATE = 32_000
 """What a browser's Opus voice stream usually carries; forwarded packets keep it."""
 
+CAMERA_BITRATE = 500_000
+"""The most a camera sends (static/js/protocol/peer.js caps it); the server forwards it as is."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class LowData(ClientMessage):
@@ -42,10 +45,14 @@ def _use(low: bool) -> float:
 
 
 def data_use() -> dict[str, dict[str, float]]:
-    """Expected use per voice heard, in both modes (for the page)."""
+    """Expected use per voice heard in both modes, and at most per picture seen (for the page)."""
     return {
         "normal": {"bitrate": NORMAL_BITRATE, "megabytes_per_hour": _use(False)},
         "low": {"bitrate": LOW_BITRATE, "megabytes_per_hour": _use(True)},
+        "video": {
+            "bitrate": CAMERA_BITRATE,
+            "megabytes_per_hour": round(CAMERA_BITRATE * 3600 / 8 / 1_000_000),
+        },
     }
 
 

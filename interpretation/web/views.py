@@ -14,7 +14,7 @@ from sqlmodel import select
 from starlette.responses import Response
 from starlette.routing import Route
 
-from conference.domain import languages
+from conference.domain import languages, sign_languages
 from conference.domain.people import Role
 from conference.storage.tables import Person, Session
 from conference.web.page import Ctx, Forbidden, NotFound, Services, page
@@ -174,7 +174,11 @@ def console_page(ctx: Ctx) -> Response:
             tag: sign_language_name(tag, ctx._, ctx.lang)
             if languages.is_sign_language(tag)
             else languages.native_name(tag)
-            for tag in (*session.floor_languages, *session.interpretation_languages)
+            for tag in (
+                *session.floor_languages,
+                *session.interpretation_languages,
+                *sign_languages.COMMON_SIGN,
+            )
         },
         texts=_console_texts(ctx),
     )

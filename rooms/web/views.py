@@ -99,6 +99,7 @@ def _texts(ctx: Ctx) -> dict[str, str]:
             "About %(normal)s MB per hour per voice you hear; %(low)s MB in low-data mode."
         ),
         "data_use_low": _("Low-data mode: about %(low)s MB per hour per voice you hear."),
+        "data_use_video": _("Each picture you see adds up to %(video)s MB per hour."),
         "low_data_unsupported": _("This server has no low-data mode."),
         "data_now": _("Receiving now: about %(mb)s MB per hour."),
         "room_n": _("Room %(n)s"),

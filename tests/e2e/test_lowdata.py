@@ -1,9 +1,10 @@
 """Low-data mode in real headless Chromium: what one voice costs a listener, from getStats.
 
-Ada (a 440 Hz fake microphone) and Bruno meet in the breakout session's room, so Bruno
-hears exactly one voice. Bruno's page measures what his connection receives (the selected
-candidate pair's bytes, packet headers included) over a bounded time, first in normal mode,
-then in low-data mode, and extrapolates to an hour. The page shows the same figure.
+Ada (a 440 Hz fake microphone, a red fake camera) and Bruno meet in the breakout session's
+room, so Bruno hears exactly one voice. Bruno's page measures what his connection receives
+(the selected candidate pair's bytes, packet headers included) over a bounded time: in
+normal mode, then with Ada's camera on, then in low-data mode; each extrapolated to an hour.
+The page shows the same figure.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, MEDIA_FLAGS
 from tests.support.browser import sign_in, wait_until
 from tests.support.live import free_port, serving
 from tests.support.seed import small_conference
+from tests.support.video import RED, camera_flag, near, tile_colours, write_y4m
 
 pytestmark = pytest.mark.e2e
 
@@ -89,6 +91,7 @@ def pair(
                         *CHROMIUM_FLAGS,
                         *MEDIA_FLAGS,
                         f"--use-file-for-fake-audio-capture={wav}",
+                        camera_flag(write_y4m(tmp / f"{name}.y4m", RED)),
                     ],
                 )
                 browsers.append(browser)
@@ -121,6 +124,17 @@ def test_one_voice_in_low_data_mode_costs_at_most_8_mb_an_hour(pair: Pair) -> No
     )
     normal = megabytes_per_hour(bruno, MEASURE_S)
 
+    # Ada's camera on: Bruno's page counts the video he receives too.
+    pair.ada.click("#camera-button")
+    wait_until(lambda: near(tile_colours(bruno).get("floor-video-0"), RED), "Bruno sees Ada")
+    with_video = megabytes_per_hour(bruno, MEASURE_S)
+    video_bytes = sum(s["bytesReceived"] for s in hook(bruno, "videoStats()"))
+    assert video_bytes > 0 and with_video > normal
+    wait_until(
+        lambda: abs((hook(bruno, "dataNow") or 0) - with_video) < 0.25 * with_video,
+        f"the page shows about {with_video:.1f} MB per hour with video",
+    )
+
     bruno.click("#low-data")
     expected = lowdata.data_use()["low"]["megabytes_per_hour"]
     expect(bruno.locator("#data-use")).to_contain_text(f"Low-data mode: about {expected} MB")
@@ -131,7 +145,15 @@ def test_one_voice_in_low_data_mode_costs_at_most_8_mb_an_hour(pair: Pair) -> No
         lambda: any(abs(r["peakHz"] - 440) <= 10 for r in hook(bruno, "readings([440])")),
         "Bruno hears Ada's 440 Hz in low-data mode",
     )
-    print(f"one voice received: normal {normal:.2f} MB/h, low-data {low:.2f} MB/h")
+    # Low-data: no video at all, whatever Ada's camera does.
+    assert sum(s["bytesReceived"] for s in hook(bruno, "videoStats()")) - video_bytes < 20_000
+    before = sum(s["bytesReceived"] for s in hook(bruno, "videoStats()"))
+    time.sleep(2)
+    assert sum(s["bytesReceived"] for s in hook(bruno, "videoStats()")) == before
+    print(
+        f"one voice received: normal {normal:.2f} MB/h, with a camera {with_video:.2f} MB/h, "
+        f"low-data {low:.2f} MB/h"
+    )
     assert low <= TARGET_LOW_MB_PER_HOUR, (normal, low)
     assert normal > 3 * low
     # The expected figure the page states (rooms/media/datause.py) is what was measured.

@@ -28,4 +28,5 @@ def test_the_page_gets_the_data_use_of_both_modes() -> None:
     assert lowdata.data_use() == {
         "normal": {"bitrate": 32000, "megabytes_per_hour": 24.9},
         "low": {"bitrate": 9000, "megabytes_per_hour": 7.6},
+        "video": {"bitrate": 500000, "megabytes_per_hour": 225},
     }

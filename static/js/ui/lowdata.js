@@ -3,7 +3,7 @@
 
 /**
  * @typedef {{bitrate: number, megabytes_per_hour: number}} Use
- * @typedef {{normal: Use, low: Use}} DataUse
+ * @typedef {{normal: Use, low: Use, video?: Use}} DataUse
  */
 
 /**
@@ -13,7 +13,8 @@
 export function describeUse(template, use) {
   return template
     .replace("%(normal)s", use.normal.megabytes_per_hour.toLocaleString())
-    .replace("%(low)s", use.low.megabytes_per_hour.toLocaleString());
+    .replace("%(low)s", use.low.megabytes_per_hour.toLocaleString())
+    .replace("%(video)s", (use.video?.megabytes_per_hour ?? 0).toLocaleString());
 }
 
 export class LowDataSwitch {
@@ -45,7 +46,9 @@ export class LowDataSwitch {
 
   render() {
     const template = this.enabled ? this.texts.data_use_low : this.texts.data_use;
-    this.note.textContent = describeUse(template, this.use);
+    // With video (normal mode only: low-data mode receives none), each picture adds its own.
+    const video = !this.enabled && this.use.video ? ` ${this.texts.data_use_video}` : "";
+    this.note.textContent = describeUse(template + video, this.use);
   }
 }
 

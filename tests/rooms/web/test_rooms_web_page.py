@@ -96,6 +96,7 @@ def test_the_room_page_escapes_the_title_and_carries_what_the_scripts_need(
         "use": {
             "normal": {"bitrate": 32000, "megabytes_per_hour": 24.9},
             "low": {"bitrate": 9000, "megabytes_per_hour": 7.6},
+            "video": {"bitrate": 500000, "megabytes_per_hour": 225},
         },
     }
     assert "Raise hand" in json.loads(room["data-texts"] or "")["raise_hand"]
