@@ -197,7 +197,7 @@ def test_a_low_data_participant_receives_no_video_bytes(party: Party) -> None:
         "Frank hears Dana's voice",
     )
     video = frank.page.evaluate("window.__room.videoStats()")
-    assert [s["bytesReceived"] for s in video] == [0] * len(video) and len(video) == 4
+    assert [s["bytesReceived"] for s in video] == [0] * len(video) and len(video) == 5
     assert frank.hook("videoTiles()")[0]["video"] is False  # Dana's tile: a name, no picture
     frank.page.close()
 
