@@ -115,3 +115,13 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
     yield browser
     browser.close()
+
+
+@pytest.fixture
+def media_browser(playwright: Playwright) -> Iterator[Browser]:
+    """One Chromium with the default fake microphone and camera, for several pages."""
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=[*CHROMIUM_FLAGS, *MEDIA_FLAGS]
+    )
+    yield browser
+    browser.close()

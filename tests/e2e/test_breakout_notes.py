@@ -10,13 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.engine import Engine
 
 from conference.storage.engine import session
 from conference.storage.tables import Person
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, MEDIA_FLAGS
-from tests.support.browser import sign_in, wait_until
+from tests.support.browser import join_room, wait_until
 from tests.support.seed import small_conference
 
 pytestmark = pytest.mark.e2e
@@ -32,31 +31,13 @@ def _seed(engine: Engine) -> None:
         db.add(Person(name="Bruno", email="bruno@example.org", roles=["participant"]))
 
 
-@pytest.fixture
-def media_browser(playwright: Playwright):
-    browser = playwright.chromium.launch(
-        executable_path=CHROMIUM, args=[*CHROMIUM_FLAGS, *MEDIA_FLAGS]
-    )
-    yield browser
-    browser.close()
-
-
-def _join(browser: Browser, server, email: str, language: str = "en-GB") -> Page:
-    page = browser.new_context(locale=language).new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, server.url, server.app, email)
-    page.goto(f"{server.url}/rooms/session/{BREAKOUT}")
-    wait_until(lambda: page.evaluate("typeof window.__room === 'object'"), f"{email}'s room page")
-    return page
-
-
 def test_two_people_edit_the_notes_at_once_and_the_rapporteur_sums_up(
     media_browser: Browser, live_server_factory
 ) -> None:
     server = live_server_factory(_seed)
-    ada = _join(media_browser, server, "ada@example.org")
-    bruno = _join(media_browser, server, "bruno@example.org")
-    olu = _join(media_browser, server, "organiser@example.org")
+    ada = join_room(media_browser, server.url, server.app, "ada@example.org", BREAKOUT)
+    bruno = join_room(media_browser, server.url, server.app, "bruno@example.org", BREAKOUT)
+    olu = join_room(media_browser, server.url, server.app, "organiser@example.org", BREAKOUT)
     expect(olu.locator("#people li")).to_have_count(3)
     expect(ada.locator("#notes")).to_be_hidden()  # no notes in the main room
     olu.select_option("#breakout-mode", "by_hand")

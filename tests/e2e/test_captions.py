@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect
+from playwright.sync_api import Browser, expect
 from sqlalchemy.engine import Engine
 
 from conference.storage.engine import session
 from conference.storage.tables import CaptionerAssignment, Person
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, MEDIA_FLAGS
-from tests.support.browser import sign_in, wait_until
+from tests.support.browser import join_room
 from tests.support.seed import small_conference
 
 pytestmark = pytest.mark.e2e
@@ -30,30 +29,12 @@ def _seed(engine: Engine) -> None:
         db.add(CaptionerAssignment(session_id=PLENARY, person_id=cai.id, language="en"))
 
 
-@pytest.fixture
-def media_browser(playwright: Playwright):
-    browser = playwright.chromium.launch(
-        executable_path=CHROMIUM, args=[*CHROMIUM_FLAGS, *MEDIA_FLAGS]
-    )
-    yield browser
-    browser.close()
-
-
-def _join(browser: Browser, server, email: str, locale: str = "en-GB") -> Page:
-    page = browser.new_context(locale=locale).new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, server.url, server.app, email)
-    page.goto(f"{server.url}/rooms/session/{PLENARY}")
-    wait_until(lambda: page.evaluate("typeof window.__room === 'object'"), f"{email}'s room page")
-    return page
-
-
 def test_a_captioner_types_and_a_low_data_listener_reads(
     media_browser: Browser, live_server_factory
 ) -> None:
     server = live_server_factory(_seed)
-    cai = _join(media_browser, server, "cai@example.org")
-    lea = _join(media_browser, server, "lea@example.org")
+    cai = join_room(media_browser, server.url, server.app, "cai@example.org", PLENARY)
+    lea = join_room(media_browser, server.url, server.app, "lea@example.org", PLENARY)
     expect(lea.locator("#caption-form")).to_have_count(0)  # Lea is no captioner
     lea.check("#low-data")
     lea.check("#captions-on")

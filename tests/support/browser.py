@@ -36,3 +36,13 @@ def sign_in(page: Page, site: str, app: Any, email: str) -> None:
     assert link, "the mail holds no sign-in link"
     page.goto(link.group(0))
     page.click("main button[type=submit]")
+
+
+def join_room(browser: Any, site: str, app: Any, email: str, session_id: int) -> Page:
+    """A new page of ``browser``: sign ``email`` in and open the session's room."""
+    page = browser.new_context(locale="en-GB").new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, site, app, email)
+    page.goto(f"{site}/rooms/session/{session_id}")
+    wait_until(lambda: page.evaluate("typeof window.__room === 'object'"), f"{email}'s room page")
+    return page
