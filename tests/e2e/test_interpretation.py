@@ -202,8 +202,14 @@ def test_after_a_handover_the_listener_hears_the_partner(party: Party) -> None:
     ivan.click("#answer-accept")
     expect(iris.locator("#air-state")).to_have_attribute("data-state", "on_air")
     dominant(party, "lea", IRIS, under=FLOOR)
-    # Never both voices: what is left at 660 Hz is the codec's noise under Iris's tone.
-    assert party.level("lea", IVAN) < ivan_level - 20
+    # Never both voices: once the switch has settled (the analyser averages about 170 ms and
+    # the channel's last packets of Ivan drain), what is left at 660 Hz is the codec's noise
+    # under Iris's tone. Measured settled: 39 to 50 dB under where Ivan was.
+    wait_until(
+        lambda: party.level("lea", IVAN) < ivan_level - 20,
+        "Ivan is gone from Lea's channel",
+        within=5,
+    )
 
 
 def test_when_the_interpreter_s_browser_closes_the_floor_comes_up_within_4_s(party: Party) -> None:
