@@ -16,10 +16,12 @@ again once he is back on air; the registration and the chat already shown are st
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -81,6 +83,13 @@ def seed(path: Path) -> dict[str, int]:
                             timezone="UTC", token="reg-lea"))  # fmt: skip
     engine.dispose()
     return ids
+
+
+def snapshot_holds(path: Path, *needles: str) -> bool:
+    """Whether the saved snapshot (the livesnapshot table of the server's SQLite) names all."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        rows = db.execute("SELECT body FROM livesnapshot").fetchall()
+    return any(all(needle in body for needle in needles) for (body,) in rows)
 
 
 class Server:
@@ -255,7 +264,10 @@ def test_a_session_survives_kill_9_and_resumes_within_30_s(
         breakout_room = otto.evaluate("window.__room.roomId")
         left_before = int(countdown.get_attribute("data-seconds-left") or 0)
         remaining_before = float(lee.evaluate("window.__stage.remaining"))
-        time.sleep(1.0)  # the snapshot is saved within 250 ms of the last change
+        time.sleep(1.0)  # the snapshot is saved within 250 ms of the last change...
+        # ...or later on a loaded machine: kill only once it holds every seat.
+        wait_until(lambda: snapshot_holds(srv.path, *seats.values(), breakout_room),
+                   "the snapshot holds the seats and the breakout")  # fmt: skip
 
         srv.kill9()
         killed = time.monotonic()
