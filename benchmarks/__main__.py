@@ -25,6 +25,7 @@ BENCHMARKS = (
     "planners",
     "pages",
     "latency",
+    "lipsync",
     "signin_timing",
     "latencyload",
 )

@@ -306,7 +306,10 @@ def report(
 
 
 @contextmanager
-def _browsers(pw: Playwright, workdir: Path, kinds: set[str]) -> Iterator[dict[str, Browser]]:
+def _browsers(
+    pw: Playwright, workdir: Path, kinds: set[str], cameras: dict[str, Path] | None = None
+) -> Iterator[dict[str, Browser]]:
+    """One browser per fake microphone (and, for the kinds in ``cameras``, a fake camera)."""
     files = {
         "floor": lambda p: pips.write_pip_wav(p, pips.FLOOR_HZ),
         "interpreter": lambda p: pips.write_pip_wav(p, pips.INTERPRETER_HZ),
@@ -316,9 +319,11 @@ def _browsers(pw: Playwright, workdir: Path, kinds: set[str]) -> Iterator[dict[s
     try:
         for kind in sorted(kinds):
             wav = files[kind](workdir / f"{kind}.wav")
+            camera = (cameras or {}).get(kind)
+            flags = [f"--use-file-for-fake-video-capture={camera}"] if camera else []
             launched[kind] = pw.chromium.launch(
                 executable_path=CHROMIUM,
-                args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-audio-capture={wav}"],
+                args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-audio-capture={wav}", *flags],
             )
         yield launched
     finally:

@@ -9,6 +9,12 @@
 // browsers on one machine share, less the audio-context time since the block ended.
 // Results: window.__pips.onsets.
 //
+// Video (for lip sync): the page's own camera and every remote video track are tapped too. Each
+// tap plays its track in a tiny <video> of its own; requestVideoFrameCallback samples every
+// frame into an 8×8 canvas, and a flash starts where the mean luma rises above FLASH_ON after
+// having been below FLASH_OFF. A flash onset is recorded with hz 0, stamped with the frame's
+// presentationTime (the same performance clock as the pips).
+//
 // Set window.__pipConfig = {freqs: [...]} in an earlier init script to change the frequencies.
 (() => {
   if (window.__pips) return;
@@ -18,6 +24,8 @@
   const THRESHOLD = config.threshold ?? 1e-4; // amplitude² of a sine: -40 dBFS
   const DOMINANCE = 4;
   const REFRACTORY_S = 0.5; // one onset per pip
+  const FLASH_ON = 160; // mean luma (0–255) of a flash frame
+  const FLASH_OFF = 64; // … and of the dark frames between flashes
   /** @type {{tap: string, hz: number, t: number, power: number}[]} */
   const onsets = [];
   /** @type {{tap: string, kind: string, at: number}[]} */
@@ -130,13 +138,58 @@
     }
   }
 
+  /** A camera or a remote video track: flash onsets (hz 0) from its frames' mean luma. */
+  function tapVideo(track, name) {
+    try {
+      const video = document.createElement("video");
+      video.muted = true;
+      video.playsInline = true;
+      video.autoplay = true;
+      // Rendered (frame callbacks need a rendered element) but out of sight.
+      video.style.cssText = "position:fixed;right:0;bottom:0;width:8px;height:8px;opacity:0.01;pointer-events:none";
+      video.srcObject = new MediaStream([track]);
+      const attach = () => document.documentElement.appendChild(video);
+      if (document.documentElement) attach();
+      else document.addEventListener("DOMContentLoaded", attach);
+      video.play().catch(() => {});
+      const canvas = document.createElement("canvas");
+      canvas.width = 8;
+      canvas.height = 8;
+      const ctx = canvas.getContext("2d", { willReadFrequently: true });
+      let dark = false;
+      let last = -Infinity;
+      const onFrame = (_now, metadata) => {
+        ctx.drawImage(video, 0, 0, 8, 8);
+        const px = ctx.getImageData(0, 0, 8, 8).data;
+        let luma = 0;
+        for (let i = 0; i < px.length; i += 4) luma += 0.299 * px[i] + 0.587 * px[i + 1] + 0.114 * px[i + 2];
+        luma /= px.length / 4;
+        const t = performance.timeOrigin + metadata.presentationTime;
+        if (luma < FLASH_OFF) dark = true;
+        else if (luma > FLASH_ON && dark && t - last > REFRACTORY_S * 1000) {
+          dark = false;
+          last = t;
+          onsets.push({ tap: name, hz: 0, power: luma, t });
+        }
+        if (track.readyState === "live") video.requestVideoFrameCallback(onFrame);
+      };
+      video.requestVideoFrameCallback(onFrame);
+      keep.push(video);
+      taps.push({ tap: name, kind: track.kind, at: performance.timeOrigin + performance.now() });
+    } catch (error) {
+      window.__pips.errors.push(`${name}: ${error}`);
+    }
+  }
+
   const devices = navigator.mediaDevices;
   if (devices?.getUserMedia) {
     const getUserMedia = devices.getUserMedia.bind(devices);
     let mics = 0;
+    let cams = 0;
     devices.getUserMedia = async (constraints) => {
       const stream = await getUserMedia(constraints);
       for (const track of stream.getAudioTracks()) tap(track, `mic${mics++}`, false);
+      for (const track of stream.getVideoTracks()) tapVideo(track, `cam${cams++}`);
       return stream;
     };
   }
@@ -149,23 +202,28 @@
         super(...args);
         const pc = `pc${peers++}`;
         this.addEventListener("track", (event) => {
-          if (event.track.kind !== "audio") return;
-          tap(event.track, `${pc}:mid${event.transceiver?.mid ?? "?"}`, true);
+          const name = `${pc}:mid${event.transceiver?.mid ?? "?"}`;
+          if (event.track.kind === "audio") tap(event.track, name, true);
+          else if (event.track.kind === "video") tapVideo(event.track, name);
         });
       }
     };
   }
 
-  /** The direct call of the benchmark's baseline: this page's microphone to itself. */
-  window.__pipDirectCall = async () => {
+  /**
+   * The direct call of the benchmark's baseline: this page's microphone (and, with
+   * {video: true}, its camera, in the same stream) to itself.
+   */
+  window.__pipDirectCall = async (options = {}) => {
     const stream = await navigator.mediaDevices.getUserMedia({
       audio: { echoCancellation: true, autoGainControl: true, noiseSuppression: true },
+      video: options.video ? { width: 320, height: 240 } : false,
     });
     const a = new RTCPeerConnection();
     const b = new RTCPeerConnection();
     a.addEventListener("icecandidate", (e) => e.candidate && b.addIceCandidate(e.candidate));
     b.addEventListener("icecandidate", (e) => e.candidate && a.addIceCandidate(e.candidate));
-    for (const track of stream.getAudioTracks()) a.addTrack(track, stream);
+    for (const track of stream.getTracks()) a.addTrack(track, stream);
     await a.setLocalDescription(await a.createOffer());
     await b.setRemoteDescription(a.localDescription);
     await b.setLocalDescription(await b.createAnswer());

@@ -5,6 +5,12 @@ A pip is a short sine burst with raised-cosine ramps. Each sender's fake microph
 (``benchmarks/pipdetect.js``) stamps each onset it hears on the shared performance clock.
 A latency is an arrival onset minus the latest departure onset of the same frequency
 before it.
+
+For lip sync, a camera films a clip that flashes once per period (``write_flash_y4m``); the
+detector stamps each flash's onset (frequency 0) at the sender's camera and at each remote
+video track. Audio and video of one period then give an offset: the video's latency minus
+the audio's (positive: the sound comes first). The two fake devices loop their files
+independently, so the offset is taken between latencies, never between raw onsets.
 """
 
 from __future__ import annotations
@@ -26,6 +32,10 @@ RAMP_S = 0.010
 AMPLITUDE = 0.5
 FLOOR_HZ = 800
 INTERPRETER_HZ = 2000
+FLASH = 0
+"""The "frequency" of a camera flash onset in the detector's output."""
+FRAME_RATE = 30
+FLASH_FRAMES = 3
 DETECTOR = Path(__file__).with_name("pipdetect.js")
 MAX_LATENCY_MS = 1000.0
 """An arrival later than this after its departure is a missed departure, not a latency."""
@@ -76,6 +86,21 @@ def write_silent_wav(path: Path) -> Path:
     return write_wav(path, np.zeros(round(PERIOD_S * SAMPLE_RATE)))
 
 
+def write_flash_y4m(path: Path, width: int = 320, height: int = 240) -> Path:
+    """One ``PERIOD_S`` of dark frames with a white flash of ``FLASH_FRAMES`` at the start.
+
+    Chromium's ``--use-file-for-fake-video-capture`` loops it at ``FRAME_RATE``.
+    """
+    frames = round(PERIOD_S * FRAME_RATE)
+    chroma = bytes([128]) * (width * height // 2)
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{FRAME_RATE}:1 Ip A1:1 C420jpeg\n".encode())
+        for index in range(frames):
+            luma = 235 if index < FLASH_FRAMES else 16
+            out.write(b"FRAME\n" + bytes([luma]) * (width * height) + chroma)
+    return path
+
+
 @dataclass(frozen=True)
 class Onset:
     tap: str  # "mic0", "pc0:mid1"...
@@ -97,12 +122,39 @@ def latencies(
     departures: Sequence[float], arrivals: Sequence[float], max_ms: float = MAX_LATENCY_MS
 ) -> list[float]:
     """For each arrival, the time since the latest departure before it (ms)."""
-    out: list[float] = []
+    return [latency for _, latency in departed(departures, arrivals, max_ms)]
+
+
+def departed(
+    departures: Sequence[float], arrivals: Sequence[float], max_ms: float = MAX_LATENCY_MS
+) -> list[tuple[float, float]]:
+    """For each arrival, its departure and its latency (ms): the latest departure before it."""
+    out: list[tuple[float, float]] = []
     sent = sorted(departures)
     for arrival in sorted(arrivals):
         before = [d for d in sent if d <= arrival]
         if before and arrival - before[-1] <= max_ms:
-            out.append(arrival - before[-1])
+            out.append((before[-1], arrival - before[-1]))
+    return out
+
+
+def av_offsets(
+    audio: Sequence[tuple[float, float]],
+    video: Sequence[tuple[float, float]],
+    within_ms: float = PERIOD_S * 1000 / 2,
+) -> list[float]:
+    """Lip sync per period (ms): video latency minus audio latency (positive: sound first).
+
+    ``audio`` and ``video`` are ``departed`` pairs; a flash pairs with the pip that left
+    nearest to it, within half a period.
+    """
+    out: list[float] = []
+    for sent, video_latency in video:
+        near = [(abs(a_sent - sent), a_latency) for a_sent, a_latency in audio]
+        if near:
+            gap, audio_latency = min(near)
+            if gap <= within_ms:
+                out.append(video_latency - audio_latency)
     return out
 
 

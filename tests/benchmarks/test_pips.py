@@ -70,3 +70,41 @@ def test_a_summary_has_p50_p95_and_max() -> None:
     assert (summary.count, summary.p50, summary.max) == (100, 50.5, 100.0)
     assert summary.p95 == pytest.approx(95.05)
     assert pips.summarise([]) is None
+
+
+def test_the_flash_clip_is_one_period_dark_but_for_a_white_flash_at_its_start(
+    tmp_path: Path,
+) -> None:
+    clip = pips.write_flash_y4m(tmp_path / "flash.y4m", width=16, height=8)
+    header, *frames = clip.read_bytes().split(b"FRAME\n")
+
+    assert header.startswith(b"YUV4MPEG2 W16 H8 F30:1")
+    assert len(frames) == round(pips.PERIOD_S * pips.FRAME_RATE)
+    lumas = [frame[0] for frame in frames]
+    assert lumas[: pips.FLASH_FRAMES] == [235] * pips.FLASH_FRAMES
+    assert set(lumas[pips.FLASH_FRAMES :]) == {16}
+    assert all(len(frame) == 16 * 8 * 3 // 2 for frame in frames)
+
+
+def test_each_arrival_keeps_its_departure() -> None:
+    assert pips.departed([1000.0, 2500.0], [1060.0, 2580.0, 9000.0]) == [
+        (1000.0, 60.0),
+        (2500.0, 80.0),
+    ]
+
+
+def test_lip_sync_is_the_video_latency_less_the_audio_latency_of_the_same_period() -> None:
+    # The camera's loop runs 400 ms after the microphone's: raw onsets are 400 ms apart,
+    # yet in the first period the picture takes 70 ms and the sound 50 ms (sound 20 ms first),
+    # in the second the picture 40 ms and the sound 90 ms (picture 50 ms first).
+    audio = pips.departed([1000.0, 2500.0], [1050.0, 2590.0])
+    video = pips.departed([1400.0, 2900.0], [1470.0, 2940.0])
+
+    assert pips.av_offsets(audio, video) == [20.0, -50.0]
+
+
+def test_a_flash_with_no_pip_near_it_gives_no_offset() -> None:
+    audio = pips.departed([1000.0], [1050.0])
+    video = pips.departed([1000.0 + pips.PERIOD_S * 1000], [2600.0])
+
+    assert pips.av_offsets(audio, video) == []
