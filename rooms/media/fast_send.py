@@ -28,10 +28,10 @@ is most of the server's CPU per listener.
 
 aiortc's sender task keeps running: it waits in ``ForwardingTrack.recv()``,
 which never yields while ``direct`` is set, and ends with the track as before.
-Its RTCP task, its RTCP handling and its stop are untouched. Not done: the RTP
-history for NACK retransmission. aiortc negotiates no ``nack`` feedback for
-audio, so no receiver asks; :class:`FastSender` refuses (and the queued path is
-kept) for a sender whose codec negotiated ``nack``.
+Its RTCP task, its RTCP handling and its stop are untouched. When the slot
+negotiated ``nack`` (rooms.media.audio_sdp), the sender keeps a
+:class:`rooms.media.retransmit.History` of what it sent and :meth:`FastSender.resend`
+sends a packet again, byte for byte, when rooms.media.retransmit asks.
 
 Packets published before the sender started (DTLS not yet connected) are
 dropped and counted (``not_ready``): the queued path would have sent up to 5
@@ -67,6 +67,7 @@ from aiortc.utils import random32
 
 from rooms.media.errors import MediaError
 from rooms.media.forwarding import ForwardingTrack
+from rooms.media.retransmit import History
 
 __all__ = [
     "PINNED_AIOICE_VERSION",
@@ -233,13 +234,19 @@ class FastSender:
         self._extension = b""
         self._abs_send_time = False
         self._ready = False
+        self.history: History | None = None
+        """What was sent, for NACKs (set when the slot negotiated ``nack``)."""
+        self.resent = 0
+        self.drop: Callable[[], bool] | None = None
+        """Benchmark-only loss on this listener's leg (rooms.media.lossy); None in service."""
 
     def configure(self, parameters: RTCRtpSendParameters) -> bool:
         """Take the negotiated parameters; False (queued path kept) if fast sending cannot match."""
         codec = parameters.codecs[0]
-        if any(feedback.type == "nack" for feedback in codec.rtcpFeedback):
-            logger.warning("fast send off for %s: nack negotiated, no RTP history kept", self.track)
-            return False
+        if any(
+            feedback.type == "nack" and not feedback.parameter for feedback in codec.rtcpFeedback
+        ):
+            self.history = History()
         profile, value = header_extensions(parameters)
         self.parameters = parameters
         self._abs_send_time = any(
@@ -303,8 +310,11 @@ class FastSender:
                 _HEADER.pack(self._byte0, self._byte1, sequence_number, timestamp, self._ssrc)
                 + self._extension
             )
+        if self.history is not None:
+            self.history.add(sequence_number, timestamp, payload)
         data = dtls._tx_srtp.protect(header + payload)
-        pair.protocol.transport.sendto(data, pair.remote_addr)
+        if self.drop is None or not self.drop():
+            pair.protocol.transport.sendto(data, pair.remote_addr)
         dtls._RTCDtlsTransport__tx_bytes += len(data)
         dtls._RTCDtlsTransport__tx_packets += 1
         sender._RTCRtpSender__ntp_timestamp = current.ntp
@@ -312,6 +322,29 @@ class FastSender:
         sender._RTCRtpSender__octet_count += len(payload)
         sender._RTCRtpSender__packet_count += 1
         self.sent += 1
+
+    def holds(self, sequence_number: int) -> bool:
+        return self.history is not None and self.history.get(sequence_number) is not None
+
+    def resend(self, sequence_number: int) -> None:
+        """Send the packet ``sequence_number`` again, as it was (a listener's NACK)."""
+        kept = None if self.history is None else self.history.get(sequence_number)
+        pair = self._nominated.get(1)
+        if kept is None or pair is None or self._dtls._state is not DtlsState.CONNECTED:
+            return
+        timestamp, payload = kept
+        abs_send_time = (aiortc_clock.current_ntp_time() >> 14) & 0x00FFFFFF
+        header = self.header(sequence_number, timestamp, abs_send_time)
+        try:
+            data = self._dtls._tx_srtp.protect(header + payload)
+            if self.drop is None or not self.drop():
+                pair.protocol.transport.sendto(data, pair.remote_addr)
+        except Exception:
+            self.errors += 1
+            return
+        self._dtls._RTCDtlsTransport__tx_bytes += len(data)
+        self._dtls._RTCDtlsTransport__tx_packets += 1
+        self.resent += 1
 
 
 def attach(sender: RTCRtpSender, track: ForwardingTrack) -> FastSender:

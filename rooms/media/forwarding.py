@@ -62,6 +62,9 @@ BURST_S = 0.04
 
 _PTS_WRAP = 1 << 32  # pts are RTP timestamps, which wrap
 
+TEST_LOSS_RUN = 3
+"""Packets ``ForwardingTrack.test_loss`` drops in a row."""
+
 FRESH_S = 0.03
 """A switched track starts with the source's latest packet if it is younger than this."""
 
@@ -72,6 +75,10 @@ class Fanout:
     def __init__(self, source_id: str, clock: Callable[[], float] = time.monotonic) -> None:
         self.source_id = source_id
         self.enabled = True
+        self.red = False
+        """Its packets are RED payloads (rooms.media.red.RedView), not plain Opus."""
+        self.low_data = False
+        """It is (a view of) a low-data rendition: its listeners' loss is filed apart."""
         self.packets_in = 0
         self._clock = clock
         self._sinks: dict[PacketSink, None] = {}
@@ -158,8 +165,15 @@ class ForwardingTrack(MediaStreamTrack):
         self.dropped = 0
         self.burst_dropped = 0
         self.test_loss = 0.0
-        """Share of packets dropped on purpose: a hook for tests of feed health, never set in service."""
+        """Share of packets dropped on purpose: a hook for tests of feed health, never set in service.
+
+        Dropped in runs of :data:`TEST_LOSS_RUN` before the sender numbers them, like loss
+        before the server: redundancy (RED) brings back only the last of a run.
+        """
         self._test_lost = 0.0
+        self._test_dropping = 0
+        self.red_payload_type: int | None = None
+        """The slot negotiated RED: the Opus payload type its RED blocks name (rooms.media.red)."""
         self._clock = clock
         self._queue: deque[av.Packet] = deque(maxlen=queue_packets)
         self._wakeup = asyncio.Event()
@@ -227,8 +241,11 @@ class ForwardingTrack(MediaStreamTrack):
             packet = self._queue.popleft()
         if self.test_loss:
             self._test_lost += self.test_loss
-            if self._test_lost >= 1:
-                self._test_lost -= 1
+            if self._test_lost >= TEST_LOSS_RUN:
+                self._test_lost -= TEST_LOSS_RUN
+                self._test_dropping = TEST_LOSS_RUN
+            if self._test_dropping:
+                self._test_dropping -= 1
                 return await self.recv()
         return self._rebase(packet)
 

@@ -16,11 +16,17 @@ from aiortc import (
     sdp,
 )
 
+from rooms.media import audio_sdp, ice, loss, retransmit, rtcp_pacing, slots
 from rooms.media import fast_send as fast_send_module
-from rooms.media import ice, rtcp_pacing, slots
 from rooms.media.errors import NegotiationError
 from rooms.media.forwarding import ForwardingTrack
-from rooms.media.receiver_hook import VideoReceiver, forward_encoded, forward_encoded_video
+from rooms.media.lossy import LossyLeg, drop_on_transport
+from rooms.media.receiver_hook import (
+    AudioTap,
+    VideoReceiver,
+    forward_encoded,
+    forward_encoded_video,
+)
 from rooms.media.sender_hook import on_keyframe_request, prefer_codecs, share_stream
 from rooms.media.video import VideoFanout, VideoForwardingTrack
 
@@ -48,6 +54,8 @@ class ServerPeer:
         *,
         loopback: bool = False,
         fast_send: bool = False,
+        recovery: bool = True,
+        loss_board: loss.LossBoard | None = None,
         camera: VideoFanout | None = None,
         screen: VideoFanout | None = None,
     ) -> None:
@@ -56,6 +64,9 @@ class ServerPeer:
         self.floor: list[ForwardingTrack] = []
         self.channel = ForwardingTrack()
         self.has_mic = False
+        self.mic_tap: AudioTap | None = None
+        self.formats: dict[str, audio_sdp.AudioFormat] = {}
+        """Each audio mid's negotiated Opus and RED payload types."""
         self.floor_video: list[VideoForwardingTrack] = []
         self.share: VideoForwardingTrack | None = None
         self.pinned: list[VideoForwardingTrack] = []
@@ -66,6 +77,11 @@ class ServerPeer:
         self._on_mic = on_mic
         self._loopback = loopback
         self._fast_send = fast_send
+        self._recovery = recovery
+        self._loss = loss_board if recovery else None
+        self._fast_senders: list[fast_send_module.FastSender] = []
+        self.nacks: dict[ForwardingTrack, retransmit.NackBudget] = {}
+        """Each slot's NACK counts (slots that negotiated ``nack``)."""
 
     def __repr__(self) -> str:
         return f"ServerPeer({self.peer_id!r}, {self.pc.connectionState})"
@@ -78,6 +94,10 @@ class ServerPeer:
 
         by_mid = {t.mid: t for t in self.pc.getTransceivers()}
         mic = by_mid[layout.mic_mid]
+        slot_mids = (*layout.floor_mids, layout.channel_mid)
+        self.formats = audio_sdp.negotiate_audio(
+            self.pc.getTransceivers(), offer_sdp, slot_mids, recovery=self._recovery
+        )
         for transceiver in self.pc.getTransceivers():
             rtcp_pacing.pace(transceiver.sender, transceiver.receiver, transceiver.kind)
         # setRemoteDescription only scheduled the connection; no packet can
@@ -86,9 +106,13 @@ class ServerPeer:
             track = transceiver.receiver.track
             if track is None or transceiver.kind != "audio":
                 continue
-            forward_encoded(transceiver.receiver, self._on_mic if transceiver is mic else _discard)
             if transceiver is mic:
+                self.mic_tap = forward_encoded(transceiver.receiver, self._on_mic)
                 self.has_mic = True
+                if self._loss is not None:
+                    loss.report_upstream(transceiver.receiver, self.peer_id, self._loss)
+            else:
+                forward_encoded(transceiver.receiver, _discard)
         for mid in layout.floor_mids:
             self.floor.append(self._send_on(by_mid[mid]))
         self._send_on(by_mid[layout.channel_mid], self.channel)
@@ -171,9 +195,32 @@ class ServerPeer:
         track = track or ForwardingTrack()
         transceiver.direction = "sendonly"
         transceiver.sender.replaceTrack(track)
-        if self._fast_send:
-            fast_send_module.attach(transceiver.sender, track)
+        sender = transceiver.sender
+        audio = self.formats.get(transceiver.mid or "")
+        if audio is not None and audio.red is not None:
+            # Everything this slot sends is RED (rooms.media.red), the answer's first codec.
+            track.red_payload_type = audio.opus
+            audio_sdp.pack_only(sender)
+        fast = fast_send_module.attach(sender, track) if self._fast_send else None
+        if fast is not None:
+            self._fast_senders.append(fast)
+        if audio is not None and audio.nack:
+            budget = self.nacks[track] = retransmit.NackBudget()
+            resend = None if fast is None else retransmit.FastResend(fast.holds, fast.resend)
+            retransmit.answer_nacks(sender, budget, resend)
+        if self._loss is not None:
+            loss.watch_reports(sender, track, self._loss)
         return track
+
+    def set_leg_loss(self, share: float, seed: int | None = None) -> LossyLeg:
+        """Drop ``share`` of what the server sends this peer, at random: tests and benchmarks only."""
+        leg = LossyLeg(share, seed)
+        for transceiver in self.pc.getTransceivers():
+            drop_on_transport(transceiver.sender.transport, leg)
+            break  # max-bundle: one transport carries every m-section
+        for fast in self._fast_senders:
+            fast.drop = leg
+        return leg
 
     def slot_tracks(self) -> list[ForwardingTrack]:
         return [*self.floor, self.channel]
@@ -203,7 +250,10 @@ def _check_codecs(answer_sdp: str) -> dict[str, str]:
     for media in description.media:
         if media.kind not in ("audio", "video") or media.direction == "inactive":
             continue
-        first = media.rtp.codecs[0].mimeType.lower() if media.rtp.codecs else ""
+        names = [codec.mimeType.lower() for codec in media.rtp.codecs]
+        if names[:2] == ["audio/red", "audio/opus"]:
+            names = names[1:]  # RED over Opus: Opus in RED's blocks
+        first = names[0] if names else ""
         if media.kind == "audio" and first != "audio/opus":
             raise NegotiationError(
                 f"audio m-section {media.rtp.muxId} did not settle on Opus; "

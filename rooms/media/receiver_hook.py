@@ -48,13 +48,15 @@ import av
 from aiortc import RTCRtpReceiver
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.rtp import RtpPacket
-from aiortc.utils import uint16_add, uint16_gt
+from aiortc.utils import uint16_add, uint16_gt, uint32_gt
 
+from rooms.media import red
 from rooms.media.errors import ReceiverHookError
 from rooms.media.keyframes import is_keyframe
 
 __all__ = [
     "PINNED_AIORTC_VERSION",
+    "AudioTap",
     "ReceiverHookError",
     "VideoReceiver",
     "check_aiortc",
@@ -111,18 +113,22 @@ def check_aiortc(receiver: RTCRtpReceiver | None = None) -> None:
         )
 
 
-def forward_encoded(receiver: RTCRtpReceiver, on_packet: PacketCallback) -> None:
+def forward_encoded(receiver: RTCRtpReceiver, on_packet: PacketCallback) -> AudioTap:
     """Deliver the receiver's Opus packets to ``on_packet`` instead of decoding them.
 
     Call it from the peer connection's ``track`` event, before any packet arrives.
-    Packets carry ``pts`` in the clock rate's time base, starting at 0.
+    Packets carry ``pts`` in the clock rate's time base, starting at 0. RED packets
+    (RFC 2198) are unpacked: their primary frame, after a redundant copy of any frame
+    lost before it. The returned tap counts RED packets dropped and frames recovered.
     """
     check_aiortc(receiver)
     decoder_queue = getattr(receiver, _DECODER_QUEUE)
     if isinstance(decoder_queue, _DecoderQueueTap | _VideoTap):
         raise ReceiverHookError("forward_encoded() was already installed on this receiver")
+    tap = _DecoderQueueTap(decoder_queue, on_packet)
     setattr(receiver, _JITTER_BUFFER, _PassThroughJitterBuffer())
-    setattr(receiver, _DECODER_QUEUE, _DecoderQueueTap(decoder_queue, on_packet))
+    setattr(receiver, _DECODER_QUEUE, tap)
+    return tap
 
 
 class VideoReceiver:
@@ -191,6 +197,11 @@ class _DecoderQueueTap:
         self._decoder_queue = decoder_queue
         self._on_packet = on_packet
         self._time_bases: dict[int, fractions.Fraction] = {}
+        self._last: int | None = None
+        self.red_dropped = 0
+        """RED packets whose headers or block lengths did not add up (dropped)."""
+        self.recovered = 0
+        """Frames lost on the publisher's leg and taken from a later RED packet."""
 
     def get(self) -> None:
         return self._decoder_queue.get()  # type: ignore[no-any-return]
@@ -200,13 +211,37 @@ class _DecoderQueueTap:
             self._decoder_queue.put(None)
             return
         codec, frame = item
-        if codec.mimeType.lower() != "audio/opus":
+        mime = codec.mimeType.lower()
+        if mime == "audio/opus":
+            self._deliver(frame.data, frame.timestamp, codec.clockRate)
+        elif mime == "audio/red":
+            self._unpack_red(frame.data, frame.timestamp, codec.clockRate)
+
+    def _unpack_red(self, payload: bytes, timestamp: int, clock_rate: int) -> None:
+        """The primary frame, after any redundant copy that fills a hole before it."""
+        try:
+            _, primary, blocks = red.split(payload)
+        except red.RedError:
+            self.red_dropped += 1
+            if self.red_dropped == 1 or self.red_dropped % 1000 == 0:
+                logger.warning("dropped %d RED packets with bad block lengths", self.red_dropped)
             return
-        time_base = self._time_bases.get(codec.clockRate)
+        for block in blocks:
+            earlier = (timestamp - block.offset) & 0xFFFFFFFF
+            if block.data and self._last is not None and uint32_gt(earlier, self._last):
+                self.recovered += 1
+                self._deliver(block.data, earlier, clock_rate)
+        self._deliver(primary, timestamp, clock_rate)
+
+    def _deliver(self, data: bytes, timestamp: int, clock_rate: int) -> None:
+        if self._last is not None and not uint32_gt(timestamp, self._last):
+            return  # a copy of a frame already delivered
+        self._last = timestamp
+        time_base = self._time_bases.get(clock_rate)
         if time_base is None:
-            time_base = self._time_bases[codec.clockRate] = fractions.Fraction(1, codec.clockRate)
-        packet = av.Packet(frame.data)
-        packet.pts = frame.timestamp
+            time_base = self._time_bases[clock_rate] = fractions.Fraction(1, clock_rate)
+        packet = av.Packet(data)
+        packet.pts = timestamp
         packet.time_base = time_base
         try:
             self._on_packet(packet)
@@ -354,3 +389,7 @@ class _VideoTap:
         self._last = timestamp
         self._unwrapped += delta
         return self._unwrapped
+
+
+AudioTap = _DecoderQueueTap
+"""What :func:`forward_encoded` installs: ``red_dropped`` and ``recovered`` count."""

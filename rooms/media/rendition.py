@@ -43,6 +43,7 @@ class LowBitrateRendition:
         self, source: Fanout, bitrate: int = LOW_BITRATE, frame_ms: int = FRAME_MS
     ) -> None:
         self.fanout = Fanout(source.source_id)
+        self.fanout.low_data = True
         self.bitrate = bitrate
         self.frame_ms = frame_ms
         self._source = source

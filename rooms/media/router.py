@@ -52,7 +52,9 @@ from rooms.media import ice
 from rooms.media.errors import UnknownPeerError
 from rooms.media.fast_send import check_fast_send
 from rooms.media.forwarding import Fanout, ForwardingTrack
+from rooms.media.loss import LossBoard
 from rooms.media.peer import ServerPeer
+from rooms.media.red import DISTANCE, RedView
 from rooms.media.rendition import LowBitrateRendition
 from rooms.media.slots import assign_floor
 from rooms.media.video import VideoFanout, VideoForwardingTrack
@@ -116,15 +118,24 @@ class MediaRouter:
         *,
         loopback: bool = False,
         fast_send: bool = False,
+        recovery: bool = True,
     ) -> None:
-        """``fast_send``: listeners' packets bypass aiortc's sender loop (rooms.media.fast_send)."""
+        """``fast_send``: listeners' packets bypass aiortc's sender loop (rooms.media.fast_send).
+
+        ``recovery``: RED, retransmission and loss reported upstream (docs/architecture.md,
+        "Loss recovery"); off only for the benchmark's baseline.
+        """
         if fast_send:
             check_fast_send()
         self._configuration = ice.configuration(ice_servers)
         self._loopback = loopback
         self.fast_send = fast_send
+        self.recovery = recovery
+        self.loss = LossBoard()
+        """Listeners' loss per source, reported upstream (rooms.media.loss)."""
         self._participants: dict[str, _Participant] = {}
         self._renditions: dict[str, LowBitrateRendition] = {}
+        self._red_views: dict[tuple[str, bool, int], RedView] = {}
         self._audible_order = itertools.count(1)
         self.on_slots: Callable[[str, SlotAssignment], None] | None = None
         """Called after a change with a peer's new slot assignment (the client labels tiles)."""
@@ -142,6 +153,8 @@ class MediaRouter:
                 participant.fanout.publish,
                 loopback=self._loopback,
                 fast_send=self.fast_send,
+                recovery=self.recovery,
+                loss_board=self.loss,
                 camera=participant.camera,
                 screen=participant.screen,
             )
@@ -217,6 +230,7 @@ class MediaRouter:
         participant = self._participants.pop(peer_id, None)
         if participant is None:
             return
+        self.loss.forget(peer_id)
         participant.fanout.enabled = False
         participant.camera.close()
         participant.screen.close()
@@ -313,10 +327,16 @@ class MediaRouter:
             ranked = [s.peer_id for s in room if s is not listener]
             wanted = assign_floor([_source_id(t) for t in peer.floor], ranked)
             for track, source_id in zip(peer.floor, wanted, strict=True):
-                track.switch(self._feed(source_id, listener.low_data))
-            peer.channel.switch(self._feed(listener.channel_source, listener.low_data))
+                track.switch(self._feed(source_id, listener.low_data, track))
+            peer.channel.switch(
+                self._feed(listener.channel_source, listener.low_data, peer.channel)
+            )
             self._reconcile_video(listener, peer, wanted)
 
+        for key, view in list(self._red_views.items()):
+            if view.fanout.sink_count == 0 or key[0] not in self._participants:
+                view.close()
+                del self._red_views[key]
         for source_id, rendition in list(self._renditions.items()):
             if rendition.fanout.sink_count == 0 or source_id not in self._participants:
                 rendition.close()
@@ -380,16 +400,30 @@ class MediaRouter:
             return None
         return max(sharers, key=lambda p: p.sharing_since or 0).peer_id
 
-    def _feed(self, source_id: str | None, low_data: bool) -> Fanout | None:
+    def _feed(self, source_id: str | None, low_data: bool, track: ForwardingTrack) -> Fanout | None:
+        """What ``track`` carries of ``source_id``: original or rendition, Opus or RED."""
         source = self._participants.get(source_id) if source_id is not None else None
         if source is None or source.peer is None:
             return None
-        if not low_data:
-            return source.fanout
-        rendition = self._renditions.get(source.peer_id)
-        if rendition is None:
-            rendition = self._renditions[source.peer_id] = LowBitrateRendition(source.fanout)
-        return rendition.fanout
+        fanout = source.fanout
+        if low_data:
+            rendition = self._renditions.get(source.peer_id)
+            if rendition is None:
+                rendition = self._renditions[source.peer_id] = LowBitrateRendition(source.fanout)
+            fanout = rendition.fanout
+        payload_type = track.red_payload_type
+        if payload_type is None:
+            return fanout
+        # Low-data listeners get RED's format without its redundancy: the rendition's
+        # own in-band FEC protects them at a fraction of the bytes.
+        key = (source.peer_id, low_data, payload_type)
+        view = self._red_views.get(key)
+        if view is not None and view.source is not fanout:  # a new rendition
+            view.close()
+            view = None
+        if view is None:
+            view = self._red_views[key] = RedView(fanout, payload_type, 0 if low_data else DISTANCE)
+        return view.fanout
 
 
 def _source_id(track: ForwardingTrack) -> str | None:

@@ -12,13 +12,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import pytest
-from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCSessionDescription
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpTransceiver, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 from av import AudioFrame, VideoFrame
 
+from rooms.media.audio_sdp import pack_only
 from rooms.media.colours import ColourTrack, average_colour
 from rooms.media.ice import add_loopback_candidates, configuration
+from rooms.media.receiver_hook import forward_encoded
 from rooms.media.router import MediaRouter
 from rooms.media.slots import add_client_transceivers
 from rooms.media.tones import ToneTrack, dominant_frequency
@@ -33,6 +36,8 @@ class Received:
     sequence_number: int
     timestamp: int
     payload: bytes
+    payload_type: int = 0
+    ssrc: int = 0
 
 
 class Client:
@@ -47,9 +52,15 @@ class Client:
         camera: tuple[int, int, int] | None = None,
         screen: tuple[int, int, int] | None = None,
         pinned_slots: int = 0,
+        red: bool = False,
+        mic: MediaStreamTrack | None = None,
     ) -> None:
         self.pc = RTCPeerConnection(configuration())
-        self.mic = ToneTrack(tone) if tone is not None else None
+        self.mic = mic if mic is not None else ToneTrack(tone) if tone is not None else None
+        self.red = red
+        self.unpacked: list[list[bytes]] = []
+        """With ``red``: per slot, the Opus frames the client took out of the RED it got."""
+        """Offer RED over Opus (as Chromium does; aiortc does not) and, with a packet mic, send it."""
         self.camera = ColourTrack(camera) if camera is not None else None
         self.screen = ColourTrack(screen, width=640, height=360, fps=5) if screen else None
         self.slots = add_client_transceivers(
@@ -81,8 +92,16 @@ class Client:
         await add_loopback_candidates(self.pc)
         await self.pc.setLocalDescription(await self.pc.createOffer())
         offer = self.pc.localDescription.sdp
+        if self.red:
+            offer = offer_red(offer)
         answer = await asyncio.wait_for(router.negotiate(peer_id, offer), CONNECT_TIMEOUT)
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+        if self.red and self.mic is not None and not isinstance(self.mic, ToneTrack):
+            send_red(self.slots.mic)
+        if self.red:
+            for transceiver in [*self.slots.floor, self.slots.channel]:
+                self.unpacked.append([])
+                receive_red(transceiver, self.unpacked[-1])
         for index, receiver in enumerate(self.slot_receivers):
             self.frames.append(deque(maxlen=500))
             self.rtp.append([])
@@ -131,7 +150,14 @@ class Client:
 
         async def capture(packet: RtpPacket, arrival_time_ms: int) -> None:
             into.append(
-                Received(time.monotonic(), packet.sequence_number, packet.timestamp, packet.payload)
+                Received(
+                    time.monotonic(),
+                    packet.sequence_number,
+                    packet.timestamp,
+                    packet.payload,
+                    packet.payload_type,
+                    packet.ssrc,
+                )
             )
             await original(packet, arrival_time_ms)
 
@@ -170,6 +196,49 @@ class Client:
         for task in self._readers:
             task.cancel()
         await asyncio.gather(*self._readers, return_exceptions=True)
+
+
+RED_PT = 63
+
+
+def offer_red(offer: str) -> str:
+    """The offer with ``red/48000/2`` over Opus after Opus, as Chromium writes it."""
+    lines = []
+    for line in offer.split("\r\n"):
+        if line.startswith("m=audio "):
+            line += f" {RED_PT}"
+        lines.append(line)
+        if line.startswith("a=rtpmap:") and " opus/48000/2" in line:
+            opus = line.split(":")[1].split(" ")[0]
+            lines += [f"a=rtpmap:{RED_PT} red/48000/2", f"a=fmtp:{RED_PT} {opus}/{opus}"]
+    return "\r\n".join(lines)
+
+
+def send_red(transceiver: RTCRtpTransceiver) -> None:
+    """Make an aiortc client's microphone send RED (aiortc has no RED of its own).
+
+    Between ``setRemoteDescription`` and the connection: the sender starts with the
+    codecs negotiated then, RED first; its track yields RED payloads (rooms.media.red).
+    """
+    transceiver._codecs = [_red_codec(transceiver), *transceiver._codecs]
+    pack_only(transceiver.sender)
+
+
+def receive_red(transceiver: RTCRtpTransceiver, into: list[bytes]) -> None:
+    """Let an aiortc client's slot take RED packets; what it unpacks goes ``into``, undecoded."""
+    transceiver._codecs = [_red_codec(transceiver), *transceiver._codecs]
+    forward_encoded(transceiver.receiver, lambda packet: into.append(bytes(packet)))
+
+
+def _red_codec(transceiver: RTCRtpTransceiver) -> RTCRtpCodecParameters:
+    opus = next(c for c in transceiver._codecs if c.mimeType.lower() == "audio/opus")
+    return RTCRtpCodecParameters(
+        mimeType="audio/red",
+        clockRate=48000,
+        channels=2,
+        payloadType=RED_PT,
+        parameters={f"{opus.payloadType}/{opus.payloadType}": None},
+    )
 
 
 Join = Callable[..., Awaitable[Client]]

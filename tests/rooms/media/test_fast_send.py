@@ -150,10 +150,12 @@ async def test_the_header_is_byte_identical_to_aiortcs(uris):
         assert fast.header(sequence_number, timestamp, abs_send_time) + b"\xfc\x01\x02" == expected
 
 
-async def test_nack_keeps_the_queued_path():
+async def test_nack_keeps_a_history_to_resend_from():
     sender = bare_sender()
     fast = FastSender(sender, ForwardingTrack())
-    assert not fast.configure(parameters(MID_URI, nack=True))
+    assert fast.configure(parameters(MID_URI, nack=True))
+    assert fast.history is not None
+    assert not fast.holds(fast.sequence_number)
 
 
 async def test_packets_before_the_sender_starts_are_dropped_and_counted():
