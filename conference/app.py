@@ -41,6 +41,7 @@ from rooms.web.captions_store import DatabaseCaptioners
 from rooms.web.live import EXTRAS_KEY, IcePlan, LiveRooms, signalling_route
 from rooms.web.notes_store import DatabaseNotes
 
+from . import cluster
 from .settings import Settings
 from .storage import live_snapshots
 from .storage.engine import make_engine
@@ -209,9 +210,22 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 services.extras[EXTRAS_KEY] = live
                 if not settings.bus_url.startswith("memory:"):
                     health_state.checks["redis"] = live.registry.bus.ping
+                node = None
+                if settings.node_id:
+                    # One node of several: announced in Redis every second with its seats;
+                    # `conference drain NODE` makes its readiness fail (conference/cluster.py).
+                    def on_draining(draining: bool) -> None:
+                        health_state.draining = draining
+
+                    node = cluster.heartbeat(
+                        settings, lambda: len(live.registry.seats), on_draining
+                    )
+                    await node.start()
                 try:
                     yield
                 finally:
+                    if node is not None:
+                        await node.stop()
                     # Draining: readiness fails from here, so a balancer sends no one new.
                     health_state.draining = True
                     health_state.checks.pop("redis", None)

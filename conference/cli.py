@@ -40,7 +40,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if "CONFERENCE_SITE_URL" not in os.environ:
         # Links and the websocket Origin check follow the address actually served.
         overrides["site_url"] = f"http://{args.host}:{args.port}"
+    if args.node_id:
+        overrides["node_id"] = args.node_id
+    if args.public_url:
+        overrides["public_url"] = args.public_url
     settings = Settings.from_env(**overrides)
+    if settings.node_id:
+        from .cluster import check_node
+
+        check_node(settings)  # refuses a colliding id or URL before anything starts
     app = create_app(settings)
     uvicorn.run(
         app,
@@ -52,6 +60,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # The protocol's 64 KiB frame limit, enforced by the server (rooms/signalling/server.py).
         **uvicorn_ws_options(),
     )
+    return 0
+
+
+def cmd_nodes(args: argparse.Namespace) -> int:
+    from .cluster import describe_nodes
+
+    print(describe_nodes(Settings.from_env()))
+    return 0
+
+
+def cmd_drain(args: argparse.Namespace) -> int:
+    from .cluster import drain
+
+    print(drain(Settings.from_env(), args.node, on=not args.undo))
     return 0
 
 
@@ -204,7 +226,25 @@ def parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the site")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--node-id",
+        help="this process's name among several (needs a Redis bus); CONFERENCE_NODE_ID",
+    )
+    serve.add_argument(
+        "--public-url",
+        help="where browsers reach this node, http(s)://host[:port]; CONFERENCE_PUBLIC_URL",
+    )
     serve.set_defaults(func=cmd_serve)
+
+    commands.add_parser("nodes", help="list the nodes serving this event (Redis bus)").set_defaults(
+        func=cmd_nodes
+    )
+    drain = commands.add_parser(
+        "drain", help="stop placing sessions on a node; its readiness fails (Redis bus)"
+    )
+    drain.add_argument("node")
+    drain.add_argument("--undo", action="store_true", help="take the node back into service")
+    drain.set_defaults(func=cmd_drain)
 
     commands.add_parser("migrate", help="apply schema migrations").set_defaults(func=cmd_migrate)
 

@@ -63,6 +63,9 @@ class Settings:
     metrics_token: str = field(default="", repr=False)
     # The currency of the support budgets and grants (an ISO 4217 code).
     currency: str = "EUR"
+    # Scale-out (docs/operations.md, "Several nodes"): empty when this is the only process.
+    node_id: str = ""
+    public_url: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -104,6 +107,8 @@ class Settings:
             or (bus_url if bus_url.startswith("redis") else "memory://"),
             "metrics_token": get("METRICS_TOKEN", ""),
             "currency": get("CURRENCY", "EUR").strip().upper() or "EUR",
+            "node_id": get("NODE_ID", "").strip(),
+            "public_url": get("PUBLIC_URL", "").strip().rstrip("/"),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
@@ -115,6 +120,10 @@ class Settings:
             return self.media_loopback
         host = self.site_origin.split("://", 1)[-1].rsplit(":", 1)[0]
         return host in ("127.0.0.1", "localhost", "[::1]")
+
+    @property
+    def redis_bus(self) -> bool:
+        return self.bus_url.startswith(("redis:", "rediss:", "unix:"))
 
     @property
     def site_origin(self) -> str:

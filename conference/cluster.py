@@ -1,0 +1,108 @@
+"""This process as one node of several (``conference serve --node-id``), and the operator's
+``conference nodes`` and ``conference drain``.
+
+The tables and rules are in :mod:`rooms.cluster`; here they meet the settings: the cluster
+is named by the conference's key (two events on one Redis never mix), and a node needs the
+Redis bus (the tables live there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+import redis.asyncio as redis
+
+from rooms.cluster.nodes import NodeConflict, NodeRecord, check_node_id, check_public_url, claim
+from rooms.cluster.table import ClusterTable, NodeHeartbeat
+from rooms.keeper import conference_key
+
+from .settings import Settings
+
+__all__ = ["check_node", "describe_nodes", "drain", "heartbeat"]
+
+
+def _table(settings: Settings) -> ClusterTable:
+    if not settings.redis_bus:
+        raise NodeConflict(
+            "node_id", "several nodes share their state in Redis: set CONFERENCE_BUS_URL=redis://…"
+        )
+    client = redis.Redis.from_url(settings.bus_url, socket_connect_timeout=2)
+    return ClusterTable(client, conference_key(settings.secret_key))
+
+
+def _public_url(settings: Settings) -> str:
+    if not settings.public_url:
+        raise NodeConflict("public_url", "a node needs --public-url (CONFERENCE_PUBLIC_URL)")
+    return check_public_url(settings.public_url)
+
+
+def heartbeat(
+    settings: Settings,
+    load: Callable[[], int],
+    on_draining: Callable[[bool], Awaitable[None] | None],
+) -> NodeHeartbeat:
+    """This process's node (not started): ``await start()`` registers it."""
+    return NodeHeartbeat(
+        _table(settings), check_node_id(settings.node_id), _public_url(settings), load, on_draining
+    )
+
+
+def check_node(settings: Settings) -> None:
+    """Refuse to start a node whose id or URL a live node holds (``NodeConflict``)."""
+
+    async def check() -> None:
+        table = _table(settings)
+        try:
+            mine = NodeRecord(
+                check_node_id(settings.node_id), _public_url(settings), "starting", 0, False, 0.0
+            )
+            claim(mine, await table.nodes(), await table.now())
+        finally:
+            await table.client.aclose()
+
+    asyncio.run(check())
+
+
+def describe_nodes(settings: Settings) -> str:
+    async def read() -> str:
+        table = _table(settings)
+        try:
+            nodes, placements, now = (
+                await table.nodes(),
+                await table.placements(),
+                await table.now(),
+            )
+        finally:
+            await table.client.aclose()
+        if not nodes:
+            return "No node has announced itself."
+        lines = []
+        for node in sorted(nodes, key=lambda n: n.node_id):
+            sessions = sorted(p.session_id for p in placements if p.node_id == node.node_id)
+            state = "draining" if node.draining else "serving"
+            if not node.is_live(now):
+                state = f"stale (last heard {now - node.heartbeat:.0f} s ago)"
+            lines.append(
+                f"{node.node_id}  {node.public_url}  {state}  {node.load} seats  "
+                f"sessions: {', '.join(sessions) or 'none'}"
+            )
+        return "\n".join(lines)
+
+    return asyncio.run(read())
+
+
+def drain(settings: Settings, node_id: str, on: bool = True) -> str:
+    async def mark() -> None:
+        table = _table(settings)
+        try:
+            await table.drain(check_node_id(node_id), on)
+        finally:
+            await table.client.aclose()
+
+    asyncio.run(mark())
+    started = time.strftime("%H:%M:%S")
+    if on:
+        return f"{started} node {node_id} is draining: no new sessions; its readiness fails."
+    return f"{started} node {node_id} takes sessions again."

@@ -1,0 +1,209 @@
+"""The cluster's shared tables in Redis: nodes, draining flags, placements, fencing tokens.
+
+Keys, all under ``cluster:<name>:`` (``name`` is the conference's key, so two events on one
+Redis never mix):
+
+- ``nodes``: hash, node id → :class:`~rooms.cluster.nodes.NodeRecord` JSON (each node
+  rewrites its own every heartbeat; stale ones are ignored by age, not trusted);
+- ``draining``: set of node ids told to drain (``conference drain NODE``);
+- ``placements``: hash, session id → :class:`~rooms.cluster.placement.Placement` JSON;
+- ``fence``: counter, the last fencing token handed out;
+- ``lock:<what>``: short locks (``SET NX PX``, released only by their holder).
+
+Redis's own clock (``TIME``) dates heartbeats, so machines' clocks need not agree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import redis.asyncio as redis
+
+from rooms.cluster.nodes import HEARTBEAT_S, NodeRecord, claim
+from rooms.cluster.placement import Placement, choose, keeps
+
+__all__ = ["ClusterTable", "LockTimeout", "NodeHeartbeat"]
+
+LOCK_MS = 5000
+LOCK_WAIT_S = 5.0
+
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+# Write KEYS[2] only while the session's placement (KEYS[1], field ARGV[1]) is ARGV[2].
+_FENCED_SET = """
+local current = redis.call('hget', KEYS[1], ARGV[1])
+if current == ARGV[2] then redis.call('set', KEYS[2], ARGV[3]) return 1 end
+return 0
+"""
+
+
+class LockTimeout(Exception):
+    """Another node held the lock for longer than ``LOCK_WAIT_S``."""
+
+
+class ClusterTable:
+    def __init__(self, client: redis.Redis, name: str) -> None:
+        self.client = client
+        self.prefix = f"cluster:{name}:"
+
+    def key(self, part: str) -> str:
+        return self.prefix + part
+
+    async def now(self) -> float:
+        seconds, micros = await self.client.time()
+        return float(seconds) + float(micros) / 1e6
+
+    # Nodes
+
+    async def nodes(self) -> list[NodeRecord]:
+        raw = await self.client.hgetall(self.key("nodes"))
+        found = (NodeRecord.decode(text) for text in raw.values())
+        return [record for record in found if record is not None]
+
+    async def register(self, record: NodeRecord) -> None:
+        """Announce a starting node; :class:`~rooms.cluster.nodes.NodeConflict` if refused."""
+        async with self.lock(f"node:{record.node_id}"):
+            now = await self.now()
+            claim(record, await self.nodes(), now)
+            await self.announce(record, now)
+
+    async def announce(self, record: NodeRecord, now: float | None = None) -> NodeRecord:
+        stamp = await self.now() if now is None else now
+        fresh = NodeRecord(
+            record.node_id, record.public_url, record.instance, record.load,
+            await self.is_draining(record.node_id), stamp,
+        )  # fmt: skip
+        await self.client.hset(self.key("nodes"), record.node_id, fresh.encode())
+        return fresh
+
+    async def forget(self, record: NodeRecord) -> None:
+        """Remove this process's record (a clean exit), not a successor's."""
+        current = await self.client.hget(self.key("nodes"), record.node_id)
+        found = NodeRecord.decode(current) if current is not None else None
+        if found is not None and found.instance == record.instance:
+            await self.client.hdel(self.key("nodes"), record.node_id)
+
+    async def drain(self, node_id: str, on: bool = True) -> None:
+        if on:
+            await self.client.sadd(self.key("draining"), node_id)
+        else:
+            await self.client.srem(self.key("draining"), node_id)
+
+    async def is_draining(self, node_id: str) -> bool:
+        return bool(await self.client.sismember(self.key("draining"), node_id))
+
+    # Placements
+
+    async def placements(self) -> list[Placement]:
+        raw = await self.client.hgetall(self.key("placements"))
+        found = (Placement.decode(text) for text in raw.values())
+        return [p for p in found if p is not None]
+
+    async def placement(self, session_id: str) -> Placement | None:
+        return Placement.decode(await self.client.hget(self.key("placements"), session_id))
+
+    async def place(self, session_id: str) -> Placement | None:
+        """The session's owner: the current one if it stands, else a new one (None: no node)."""
+        current = await self.placement(session_id)
+        if keeps(current, await self.nodes(), await self.now()):
+            return current
+        async with self.lock(f"session:{session_id}"):
+            current = await self.placement(session_id)
+            nodes, now = await self.nodes(), await self.now()
+            if keeps(current, nodes, now):
+                return current
+            others = [p for p in await self.placements() if p.session_id != session_id]
+            node = choose(nodes, others, now)
+            if node is None:
+                return None
+            fence = int(await self.client.incr(self.key("fence")))
+            placed = Placement(session_id, node.node_id, fence)
+            await self.client.hset(self.key("placements"), session_id, placed.encode())
+            return placed
+
+    async def holds(self, placement: Placement) -> bool:
+        """Whether ``placement`` is still the session's (its fencing token is current)."""
+        return await self.placement(placement.session_id) == placement
+
+    async def fenced_set(self, placement: Placement, key: str, value: str) -> bool:
+        """Set ``key`` only while ``placement`` stands, atomically; False if fenced off."""
+        done = await self.client.eval(  # type: ignore[misc]
+            _FENCED_SET, 2, self.key("placements"), key,
+            placement.session_id, placement.encode(), value,
+        )  # fmt: skip
+        return bool(done)
+
+    @contextlib.asynccontextmanager
+    async def lock(self, what: str) -> AsyncIterator[None]:
+        key, token = self.key(f"lock:{what}"), secrets.token_hex(16)
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while not await self.client.set(key, token, nx=True, px=LOCK_MS):
+            if time.monotonic() > deadline:
+                raise LockTimeout(what)
+            await asyncio.sleep(0.02)
+        try:
+            yield
+        finally:
+            await self.client.eval(_RELEASE, 1, key, token)  # type: ignore[misc]
+
+
+class NodeHeartbeat:
+    """This process as a node: registered at start, announced every second, forgotten at exit.
+
+    ``on_draining(True)`` runs when ``conference drain`` marks the node, ``(False)`` when undone.
+    """
+
+    def __init__(
+        self,
+        table: ClusterTable,
+        node_id: str,
+        public_url: str,
+        load: Callable[[], int] = lambda: 0,
+        on_draining: Callable[[bool], Awaitable[None] | None] | None = None,
+    ) -> None:
+        self.table = table
+        self.record = NodeRecord(node_id, public_url, secrets.token_hex(8), 0, False, 0.0)
+        self._load = load
+        self._on_draining = on_draining
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def draining(self) -> bool:
+        return self.record.draining
+
+    async def start(self) -> None:
+        await self.table.register(self.record)
+        self.record = await self.table.announce(self.record)
+        self._task = asyncio.create_task(self._beat(), name=f"heartbeat {self.record.node_id}")
+
+    async def beat(self) -> None:
+        was = self.record.draining
+        record = NodeRecord(
+            self.record.node_id, self.record.public_url, self.record.instance,
+            self._load(), was, 0.0,
+        )  # fmt: skip
+        self.record = await self.table.announce(record)
+        if self.record.draining != was and self._on_draining is not None:
+            result = self._on_draining(self.record.draining)
+            if result is not None:
+                await result
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_S)
+            with contextlib.suppress(redis.RedisError, OSError):
+                await self.beat()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        with contextlib.suppress(redis.RedisError, OSError):
+            await self.table.forget(self.record)
