@@ -58,7 +58,7 @@ def _live_member(ctx: Ctx, room_id: str, person_id: str) -> bool:
 
     def check() -> bool:
         main = live.registry.room(room_id)
-        rooms = [r.room_id for r in interpretation.rooms_of(live.registry, main)]
+        rooms = [r.room_id for r in interpretation.core.rooms_of(live.registry, main)]
         return bool(interpretation.member_booths(person_id, rooms))
 
     return bool(from_thread.run_sync(check))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 
 class MediaPort(Protocol):
@@ -13,6 +14,10 @@ class MediaPort(Protocol):
     ``close`` once the seat is released after the reconnection grace. Placement, mute
     and channel belong to the peer id and survive a new ``negotiate`` (a reconnect).
     """
+
+    # Called (peer id, the media layer's slot assignment) when what a seat's slots carry
+    # changes; the registry sets it to tell that seat.
+    on_slots: Callable[[str, Any], None] | None
 
     async def negotiate(self, peer_id: str, offer_sdp: str) -> str:
         """Answer an SDP offer; returns the SDP answer."""
@@ -32,6 +37,10 @@ class MediaPort(Protocol):
 
     def set_camera(self, peer_id: str, on: bool) -> None:
         """Whether the seat's camera may be shown."""
+        ...
+
+    def set_pinned(self, peer_id: str, sources: list[str | None]) -> None:
+        """The cameras the seat's pinned video slots show (a sign-language interpreter)."""
         ...
 
     def set_sharing(self, peer_id: str, on: bool) -> None:

@@ -135,7 +135,7 @@ class Registry:
         # Live state that extensions keep per registry, by extension name (rooms/stage.py).
         self.extension_state: dict[str, Any] = {}
         self._pending: set[asyncio.Task[None]] = set()
-        if media is not None and hasattr(media, "on_slots"):
+        if media is not None:
             media.on_slots = self._slots_changed
 
     @classmethod
@@ -498,6 +498,10 @@ class Registry:
         elif events:
             batch = PresenceBatch(room_id=room_id, events=events)
             await self.bus.publish(room_topic(room_id), batch.to_dict())
+
+    def mark_changed(self) -> None:
+        """Live state changed without a publish: the next snapshot saves it."""
+        self.version += 1
 
     async def publish_seat(self, seat_id: str, message: ServerMessage | dict[str, Any]) -> None:
         self.version += 1

@@ -6,7 +6,7 @@ import asyncio
 import json
 import random
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +41,7 @@ class FakeMedia:
     """Records what signalling asks of the media port."""
 
     calls: list[tuple[Any, ...]] = field(default_factory=list)
+    on_slots: Callable[[str, Any], None] | None = None
 
     async def negotiate(self, peer_id: str, offer_sdp: str) -> str:
         self.calls.append(("negotiate", peer_id))
@@ -63,6 +64,9 @@ class FakeMedia:
 
     def set_sharing(self, peer_id: str, on: bool) -> None:
         self.calls.append(("set_sharing", peer_id, on))
+
+    def set_pinned(self, peer_id: str, sources: list[str | None]) -> None:
+        self.calls.append(("set_pinned", peer_id, sources))
 
     async def close(self, peer_id: str) -> None:
         self.calls.append(("close", peer_id))

@@ -1,0 +1,135 @@
+"""What the interpretation core asks its driver to do: one class per effect, pure data.
+
+The core (``core.py``) never awaits: it takes an input and returns a list of these, in the
+order the driver (``service.py``) must carry them out against the bus, the media router,
+storage and the clock.
+
+Two effects are requests for data rather than actions: ``LoadBooths`` and ``LoadNames``.
+When the core returns one, it has changed nothing; the driver reads storage, feeds the
+answer back (``booths_loaded``, ``names_loaded``) and gives the core the same input again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rooms.signalling.codec import ServerMessage
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One thing for the driver to do."""
+
+
+@dataclass(frozen=True)
+class PublishRoom(Effect):
+    """Publish to everyone in the room (its ``room:<id>`` topic)."""
+
+    room_id: str
+    message: ServerMessage
+
+
+@dataclass(frozen=True)
+class PublishSeat(Effect):
+    """Publish to one seat (its ``seat:<id>`` topic), whichever process holds its socket."""
+
+    seat_id: str
+    message: ServerMessage
+
+
+@dataclass(frozen=True)
+class Reply(Effect):
+    """Answer the connection that sent the client message, and nobody else."""
+
+    message: ServerMessage
+
+
+@dataclass(frozen=True)
+class SetChannel(Effect):
+    """Fill the seat's channel slot with another seat's microphone (None: empty it)."""
+
+    seat_id: str
+    source: str | None
+
+
+@dataclass(frozen=True)
+class Mute(Effect):
+    """Hold the seat's microphone back in the media router, or let it through."""
+
+    seat_id: str
+    muted: bool
+
+
+@dataclass(frozen=True)
+class Pin(Effect):
+    """The cameras the seat's pinned video slots show (a signer on air)."""
+
+    seat_id: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ShowCamera(Effect):
+    """Whether the seat's camera may be shown (a sign-language interpreter's is)."""
+
+    seat_id: str
+    on: bool
+
+
+@dataclass(frozen=True)
+class LowData(Effect):
+    """Low-data renditions for the seat, or the originals (interpreters need the originals)."""
+
+    seat_id: str
+    on: bool
+
+
+@dataclass(frozen=True)
+class ListenOnly(Effect):
+    """Keep the seat's microphone off the floor (a booth console), through the registry."""
+
+    seat_id: str
+    on: bool
+
+
+@dataclass(frozen=True)
+class Place(Effect):
+    """Move the seat into the room, through the registry (everyone there hears of it)."""
+
+    seat_id: str
+    room_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class WakeAt(Effect):
+    """Give the core a clock tick for the room at ``at`` (None: no tick is due any more).
+
+    A later ``WakeAt`` for the same room replaces the earlier one.
+    """
+
+    room_id: str
+    at: float | None
+
+
+@dataclass(frozen=True)
+class SaveSnapshot(Effect):
+    """Live state changed: the next live snapshot must hold it."""
+
+
+@dataclass(frozen=True)
+class LoadBooths(Effect):
+    """Read the room's stored booths (its session's roster); then feed ``booths_loaded``."""
+
+    room_id: str
+    session_id: str
+
+
+@dataclass(frozen=True)
+class LoadNames(Effect):
+    """Read these people's names from storage; then feed ``names_loaded``."""
+
+    person_ids: tuple[str, ...]
+
+
+NEEDS = (LoadBooths, LoadNames)
