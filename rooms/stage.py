@@ -1,10 +1,11 @@
 """The lightning stage, a protocol extension: the host runs a block's talks, the room follows.
 
-The stage itself is ``conference.domain.stage.Stage`` (a state machine without I/O). This
-module keeps one per room, turns the host's messages into its events, broadcasts the
-resulting ``stage_state`` to the room, and moves the floor with the running order: the
-speaker of the talk on stage holds the floor, the block's other speakers do not, and a
-speaker entering the room gets the floor only during their own talk.
+The stages live in a synchronous core, ``rooms.stage_board.StageBoard`` (inputs in, effects
+out). This module is its driver and its messages: it turns the host's messages into the
+core's commands and carries the effects out against the registry: the ``stage_state`` to
+the room, and the floor moving with the running order (the speaker of the talk on stage
+holds the floor, the block's other speakers do not, and a speaker entering the room gets
+the floor only during their own talk).
 
 The application installs it (``Registry(..., extensions=[stage.install])``) and the room
 page tells it each lightning block's running order (``prepare``). Clients count down
@@ -13,15 +14,24 @@ locally from ``ends_at`` and the server's ``now``, so the server sends nothing p
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from conference.domain.stage import WARNINGS, Outcome, Stage, StageError, StageTalk, State
-from rooms.domain.errors import InvalidTransition, NotFound
+from conference.domain.stage import StageTalk
 from rooms.domain.roles import Role
-from rooms.domain.room import Room
 from rooms.signalling import ClientMessage, Context, Dispatcher, Registry, ServerMessage
+from rooms.signalling.effects import (
+    Effect,
+    GiveFloor,
+    PublishRoom,
+    PublishSeat,
+    Reply,
+    SaveSnapshot,
+    SetFloorHolders,
+    TakeFloor,
+)
+from rooms.stage_board import StageBoard, StageState, StageTalkView
 
 __all__ = [
     "StageAdvance",
@@ -32,8 +42,10 @@ __all__ = [
     "StageStart",
     "StageState",
     "StageSync",
+    "StageTalkView",
     "board_of",
     "install",
+    "prepare",
 ]
 
 STATE_KEY = "stage"
@@ -78,90 +90,17 @@ class StageSync(ClientMessage):
     type = "stage_sync"
 
 
-@dataclass(frozen=True, kw_only=True)
-class StageTalkView:
-    talk_id: str
-    title: str
-    speaker_name: str
-    language: str
-    language_name: str
-    seconds: int
-    slides_url: str
-    status: str  # upcoming, live, given, skipped
+# The core's command for each host message.
+COMMAND_OF: dict[type[ClientMessage], str] = {
+    StageStart: "start",
+    StageAdvance: "advance",
+    StageSkip: "skip",
+    StageExtend: "extend",
+    StageFinish: "finish",
+}
 
 
-@dataclass(frozen=True, kw_only=True)
-class StageState(ServerMessage):
-    type = "stage_state"
-    room_id: str
-    block_id: str
-    state: str  # waiting, live, finished
-    now: float  # the server's clock, so a client can correct its own
-    current: int | None  # index into talks of the talk on stage
-    next: int | None  # index of who is up next
-    started_at: float | None
-    ends_at: float | None  # the current talk's time is up (extensions included)
-    extended_s: int
-    warnings_s: list[int]
-    talks: list[StageTalkView]
-
-
-# -- the stages of one registry -----------------------------------------------------------------
-
-
-@dataclass
-class StageBoard:
-    """The live stages of one registry, by room id, with the block each one runs."""
-
-    stages: dict[str, Stage] = field(default_factory=dict)
-    blocks: dict[str, str] = field(default_factory=dict)
-
-    def prepare(
-        self, registry: Registry, room_id: str, block_id: str, talks: tuple[StageTalk, ...]
-    ) -> Stage:
-        """Give the room its block's running order; a stage already under way keeps its own."""
-        stage = self.stages.get(room_id)
-        if stage is None:
-            stage = self.stages[room_id] = Stage(talks)
-        elif stage.state is State.WAITING and stage.talks != talks:
-            stage.replace_talks(talks)
-        self.blocks[room_id] = block_id
-        registry.room(room_id).floor_holders = _holders(stage)
-        return stage
-
-    def stage_of(self, room_id: str) -> Stage:
-        stage = self.stages.get(room_id)
-        if stage is None:
-            raise NotFound("this room has no lightning stage")
-        return stage
-
-    def view(self, room_id: str, now: float) -> StageState:
-        stage = self.stage_of(room_id)
-        return StageState(
-            room_id=room_id,
-            block_id=self.blocks.get(room_id, ""),
-            state=stage.state.value,
-            now=now,
-            current=stage.current,
-            next=stage.next_index,
-            started_at=stage.started_at,
-            ends_at=stage.ends_at,
-            extended_s=stage.extended,
-            warnings_s=list(WARNINGS),
-            talks=[
-                StageTalkView(
-                    talk_id=talk.talk_id,
-                    title=talk.title,
-                    speaker_name=talk.speaker_name,
-                    language=talk.language,
-                    language_name=talk.language_name,
-                    seconds=talk.seconds,
-                    slides_url=talk.slides_url,
-                    status=outcome.value,
-                )
-                for talk, outcome in zip(stage.talks, stage.outcomes, strict=True)
-            ],
-        )
+# -- the driver --------------------------------------------------------------------------------
 
 
 def board_of(registry: Registry) -> StageBoard:
@@ -173,112 +112,80 @@ def board_of(registry: Registry) -> StageBoard:
     return board
 
 
-def _holders(stage: Stage) -> frozenset[str]:
-    talk = stage.talk if stage.state is State.LIVE else None
-    return frozenset({talk.speaker}) if talk is not None else frozenset()
+def prepare(registry: Registry, room_id: str, block_id: str, talks: tuple[StageTalk, ...]) -> None:
+    """Give the room its block's running order (on the event loop; nothing to publish)."""
+    _apply(registry, board_of(registry).prepare(registry, room_id, block_id, talks))
 
 
-async def sync_floor(registry: Registry, room: Room, stage: Stage) -> None:
-    """The speaker on stage holds the floor; the block's other speakers do not."""
-    room.floor_holders = _holders(stage)
-    speakers = {talk.speaker for talk in stage.talks}
-    for seat_id in list(room.seats):
-        seat = registry.seats.get(seat_id)
-        if seat is None or seat.person_id not in speakers:
-            continue
-        holds = seat.person_id in room.floor_holders
-        if holds and not seat.has_floor:
-            seat.give_floor()
+def _apply(registry: Registry, effects: Sequence[Effect]) -> None:
+    """The effects that need no await: who holds the floor on entry."""
+    for effect in effects:
+        if isinstance(effect, SetFloorHolders):
+            registry.room(effect.room_id).floor_holders = effect.holders
+        else:
+            raise TypeError(f"{type(effect).__name__} needs the event loop")
+
+
+async def run(
+    registry: Registry,
+    effects: Sequence[Effect],
+    reply: Callable[[ServerMessage], None] | None = None,
+) -> None:
+    """Carry the core's effects out, in order."""
+    for effect in effects:
+        if isinstance(effect, PublishRoom):
+            await registry.publish_room(effect.room_id, effect.message)
+        elif isinstance(effect, PublishSeat):
+            await registry.publish_seat(effect.seat_id, effect.message)
+        elif isinstance(effect, Reply):
+            if reply is not None:
+                reply(effect.message)
+        elif isinstance(effect, SetFloorHolders):
+            room = registry.rooms.get(effect.room_id)
+            if room is not None:
+                room.floor_holders = effect.holders
+        elif isinstance(effect, GiveFloor | TakeFloor):
+            seat = registry.seats.get(effect.seat_id)
+            if seat is None:
+                continue
+            if isinstance(effect, GiveFloor):
+                seat.give_floor()
+            else:
+                seat.take_floor()
             await registry.refresh(seat)
-        elif not holds and seat.has_floor:
-            seat.take_floor()
-            await registry.refresh(seat)
+        elif isinstance(effect, SaveSnapshot):
+            registry.mark_changed()
+        else:
+            raise TypeError(f"no driver for {type(effect).__name__}")
 
 
-# -- handlers ----------------------------------------------------------------------------------
-
-
-async def _run(ctx: Context, event: str) -> None:
+async def _command(ctx: Context, message: ClientMessage) -> None:
     registry = ctx.registry
-    room = registry.current_room(ctx.seat)
-    board = board_of(registry)
-    stage = board.stage_of(room.room_id)
     now = registry.clock.now()
-    try:
-        getattr(stage, event)(now)
-    except StageError as error:
-        raise InvalidTransition("the stage", error.state, event) from None
-    await sync_floor(registry, room, stage)
-    await registry.publish_room(room.room_id, board.view(room.room_id, now))
+    effects = board_of(registry).command(registry, ctx.seat, COMMAND_OF[type(message)], now)
+    await run(registry, effects, ctx.reply)
 
 
-async def stage_start(ctx: Context, message: StageStart) -> None:
-    await _run(ctx, "start")
-
-
-async def stage_advance(ctx: Context, message: StageAdvance) -> None:
-    await _run(ctx, "advance")
-
-
-async def stage_skip(ctx: Context, message: StageSkip) -> None:
-    await _run(ctx, "skip")
-
-
-async def stage_extend(ctx: Context, message: StageExtend) -> None:
-    await _run(ctx, "extend")
-
-
-async def stage_finish(ctx: Context, message: StageFinish) -> None:
-    await _run(ctx, "finish")
-
-
-async def stage_sync(ctx: Context, message: StageSync) -> None:
-    room = ctx.registry.current_room(ctx.seat)
-    ctx.reply(board_of(ctx.registry).view(room.room_id, ctx.registry.clock.now()))
+async def _sync(ctx: Context, message: StageSync) -> None:
+    registry = ctx.registry
+    await run(
+        registry, board_of(registry).sync(registry, ctx.seat, registry.clock.now()), ctx.reply
+    )
 
 
 def install(dispatcher: Dispatcher) -> None:
-    dispatcher.register(StageStart, stage_start)
-    dispatcher.register(StageAdvance, stage_advance)
-    dispatcher.register(StageSkip, stage_skip)
-    dispatcher.register(StageExtend, stage_extend)
-    dispatcher.register(StageFinish, stage_finish)
-    dispatcher.register(StageSync, stage_sync)
+    for cls in COMMAND_OF:
+        dispatcher.register(cls, _command)
+    dispatcher.register(StageSync, _sync)
     dispatcher.catalog.add_server(StageState)
     dispatcher.persist(STATE_KEY, dump, load)
 
 
 def dump(registry: Registry) -> dict[str, Any]:
     """The stages for a live snapshot: running order, position and the current deadline."""
-    board = board_of(registry)
-    return {
-        room_id: {
-            "block_id": board.blocks.get(room_id, ""),
-            "talks": [dataclasses.asdict(talk) for talk in stage.talks],
-            "state": stage.state.value,
-            "current": stage.current,
-            "started_at": stage.started_at,
-            "ends_at": stage.ends_at,
-            "extended": stage.extended,
-            "outcomes": [outcome.value for outcome in stage.outcomes],
-        }
-        for room_id, stage in board.stages.items()
-    }
+    return board_of(registry).dump()
 
 
 def load(registry: Registry, data: Any) -> None:
     """Put a snapshot's stages back: a talk on stage keeps its deadline, so time runs on."""
-    board = board_of(registry)
-    for room_id, raw in dict(data).items():
-        if room_id not in registry.rooms:
-            continue
-        stage = Stage(tuple(StageTalk(**talk) for talk in raw["talks"]))
-        stage.state = State(raw["state"])
-        stage.current = None if raw["current"] is None else int(raw["current"])
-        stage.started_at = raw["started_at"]
-        stage.ends_at = raw["ends_at"]
-        stage.extended = int(raw["extended"])
-        stage.outcomes = [Outcome(o) for o in raw["outcomes"]]
-        stage.history = [stage.label]
-        board.stages[room_id] = stage
-        board.blocks[room_id] = str(raw["block_id"])
+    _apply(registry, board_of(registry).load(registry, data))

@@ -2,7 +2,8 @@
 
 The core (``core.py``) never awaits: it takes an input and returns a list of these, in the
 order the driver (``service.py``) must carry them out against the bus, the media router,
-storage and the clock.
+storage and the clock. Publishing, replies and snapshots are the rooms' own effects
+(``rooms/signalling/effects.py``); the rest belong to interpretation.
 
 Two effects are requests for data rather than actions: ``LoadBooths`` and ``LoadNames``.
 When the core returns one, it has changed nothing; the driver reads storage, feeds the
@@ -13,35 +14,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rooms.signalling.codec import ServerMessage
+from rooms.signalling.effects import Effect, PublishRoom, PublishSeat, Reply, SaveSnapshot
 
-
-@dataclass(frozen=True)
-class Effect:
-    """One thing for the driver to do."""
-
-
-@dataclass(frozen=True)
-class PublishRoom(Effect):
-    """Publish to everyone in the room (its ``room:<id>`` topic)."""
-
-    room_id: str
-    message: ServerMessage
-
-
-@dataclass(frozen=True)
-class PublishSeat(Effect):
-    """Publish to one seat (its ``seat:<id>`` topic), whichever process holds its socket."""
-
-    seat_id: str
-    message: ServerMessage
-
-
-@dataclass(frozen=True)
-class Reply(Effect):
-    """Answer the connection that sent the client message, and nobody else."""
-
-    message: ServerMessage
+__all__ = [
+    "NEEDS",
+    "Effect",
+    "ListenOnly",
+    "LoadBooths",
+    "LoadNames",
+    "LowData",
+    "Mute",
+    "Pin",
+    "Place",
+    "PublishRoom",
+    "PublishSeat",
+    "Reply",
+    "SaveSnapshot",
+    "SetChannel",
+    "ShowCamera",
+    "WakeAt",
+]
 
 
 @dataclass(frozen=True)
@@ -110,11 +102,6 @@ class WakeAt(Effect):
 
     room_id: str
     at: float | None
-
-
-@dataclass(frozen=True)
-class SaveSnapshot(Effect):
-    """Live state changed: the next live snapshot must hold it."""
 
 
 @dataclass(frozen=True)

@@ -47,8 +47,7 @@ def running_order(ctx: Ctx, block: Session) -> tuple[StageTalk, ...]:
 def prepare(ctx: Ctx, live: LiveRooms, block: Session, room_id: str) -> None:
     """Give the block's room its running order (a stage under way keeps its own)."""
     talks = running_order(ctx, block)
-    board = stage.board_of(live.registry)
-    from_thread.run_sync(board.prepare, live.registry, room_id, str(block.id), talks)
+    from_thread.run_sync(stage.prepare, live.registry, room_id, str(block.id), talks)
 
 
 def texts(ctx: Ctx) -> dict[str, Any]:

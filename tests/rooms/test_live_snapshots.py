@@ -60,7 +60,7 @@ async def running_event(clock: Clock) -> tuple[Registry, dict[str, Any]]:
     await reg.place(org, reg.room(plenary), "joined")
     await reg.place(ana, reg.room(plenary), "joined")
     await reg.place(lea, reg.room(workshop), "joined")
-    stage.board_of(reg).prepare(reg, plenary, "block-1", TALKS)
+    stage.prepare(reg, plenary, "block-1", TALKS)
     await send(reg, org, type="stage_start")
     clock.t += 40  # 40 s into the first talk
     org2, org2_token, _ = await reg.attach(Identity.of("p-org2", "Ola", ["organiser"]), None, "c4")

@@ -44,7 +44,7 @@ def test_every_stage_message_is_documented_with_an_example_that_fits() -> None:
 async def lightning() -> AsyncIterator[tuple[Harness, str]]:
     async with serve(extensions=(stage.install,)) as harness:
         room_id = harness.registry.room_for_session("lt-1", "plenary", "Lightning talks")
-        stage.board_of(harness.registry).prepare(harness.registry, room_id, "7", TALKS)
+        stage.prepare(harness.registry, room_id, "7", TALKS)
         yield harness, room_id
 
 
@@ -180,10 +180,10 @@ async def test_a_fresh_running_order_replaces_the_old_one_only_before_the_start(
 ) -> None:
     harness, room_id = lightning
     board = stage.board_of(harness.registry)
-    board.prepare(harness.registry, room_id, "7", TALKS[:2])
+    stage.prepare(harness.registry, room_id, "7", TALKS[:2])
     assert board.stages[room_id].talks == TALKS[:2]
     olga = await harness.seated("olga", "organiser", room_id)
     await olga.send("stage_start")
     await state(olga)
-    board.prepare(harness.registry, room_id, "7", TALKS)
+    stage.prepare(harness.registry, room_id, "7", TALKS)
     assert board.stages[room_id].talks == TALKS[:2]
