@@ -149,6 +149,9 @@ class DatabaseSnapshots:
 def _snapshot_store(settings: Settings, engine: Engine) -> SnapshotStore:
     """Redis when the bus is Redis (shared by every process), else the database."""
     key = conference_key(settings.secret_key)
+    if settings.node_id:
+        # Several nodes: each keeps its own sessions' snapshot, never another node's.
+        key = f"{key}:node:{settings.node_id}"
     if settings.bus_url.startswith(("redis:", "rediss:", "unix:")):
         return RedisSnapshotStore(settings.bus_url, key)
     return DatabaseSnapshots(engine, key)
@@ -197,7 +200,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             async with LiveRooms.open(
                 bus_url=settings.bus_url,
                 secret_key=settings.secret_key,
-                allowed_origin=settings.site_origin,
+                allowed_origin=cluster.allowed_origins(settings),
                 authenticate=session_authenticator(engine),
                 ice_plan=ice_plan,
                 loopback=settings.loopback_media,
@@ -221,6 +224,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                         settings, lambda: len(live.registry.seats), on_draining
                     )
                     await node.start()
+                    live.routing = cluster.routing(settings, node)
                 try:
                     yield
                 finally:

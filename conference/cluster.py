@@ -15,12 +15,20 @@ from collections.abc import Awaitable, Callable
 import redis.asyncio as redis
 
 from rooms.cluster.nodes import NodeConflict, NodeRecord, check_node_id, check_public_url, claim
+from rooms.cluster.routing import NodeRouting
 from rooms.cluster.table import ClusterTable, NodeHeartbeat
 from rooms.keeper import conference_key
 
 from .settings import Settings
 
-__all__ = ["check_node", "describe_nodes", "drain", "heartbeat"]
+__all__ = [
+    "allowed_origins",
+    "check_node",
+    "describe_nodes",
+    "drain",
+    "heartbeat",
+    "routing",
+]
 
 
 def _table(settings: Settings) -> ClusterTable:
@@ -47,6 +55,17 @@ def heartbeat(
     return NodeHeartbeat(
         _table(settings), check_node_id(settings.node_id), _public_url(settings), load, on_draining
     )
+
+
+def routing(settings: Settings, node: NodeHeartbeat) -> NodeRouting:
+    return NodeRouting(node.table, node.record.node_id, node.record.public_url, settings.site_url)
+
+
+def allowed_origins(settings: Settings) -> str | tuple[str, ...]:
+    """Websockets come from the site's pages and, for a node, from its own public URL."""
+    if not settings.node_id or not settings.public_url:
+        return settings.site_origin
+    return (settings.site_origin, check_public_url(settings.public_url))
 
 
 def check_node(settings: Settings) -> None:

@@ -23,7 +23,7 @@ from conference.web.viewer import zone_of
 from interpretation.signalling.service import Interpretation
 from interpretation.web.store import booth_specs, is_stored_member
 from rooms.media.slots import RECOMMENDED_FLOOR_SLOTS
-from rooms.web.views import live_of, websocket_url
+from rooms.web.views import live_links, live_of, owner_redirect
 
 __all__ = ["EXTRAS_KEY", "interpretation_of", "routes"]
 
@@ -134,6 +134,9 @@ def console_page(ctx: Ctx) -> Response:
     session = _session(ctx)
     person = ctx.person
     assert person is not None and person.id is not None and session.id is not None
+    moved = owner_redirect(ctx, session.id)
+    if moved is not None:
+        return moved
     room_id = _main_room(ctx, session)
     allowed = Role.INTERPRETER.value in person.roles and (
         is_stored_member(ctx.db, session.id, person.id)
@@ -165,7 +168,8 @@ def console_page(ctx: Ctx) -> Response:
         "interpret/console.html",
         session=session,
         room_id=room_id,
-        ws_url=websocket_url(ctx.services.settings.site_url),
+        ws_url=(links := live_links(ctx, session.id)).ws_url,
+        relocate_url=links.relocate_url,
         ice_servers=live.ice_plan.for_browser(f"person-{person.id}"),
         floor_slots=RECOMMENDED_FLOOR_SLOTS,
         turns=turns,
@@ -235,6 +239,10 @@ def _board_texts(ctx: Ctx) -> dict[str, str]:
 @page(role=Role.ORGANISER)
 def board_page(ctx: Ctx) -> Response:
     session = _session(ctx)
+    assert session.id is not None
+    moved = owner_redirect(ctx, session.id)
+    if moved is not None:
+        return moved
     room_id = _main_room(ctx, session)
     interpreters = [
         (str(p.id), p.name)
@@ -245,7 +253,8 @@ def board_page(ctx: Ctx) -> Response:
         "interpret/board.html",
         session=session,
         room_id=room_id,
-        ws_url=websocket_url(ctx.services.settings.site_url),
+        ws_url=(links := live_links(ctx, session.id)).ws_url,
+        relocate_url=links.relocate_url,
         interpreters=interpreters,
         language_choices=languages.choices(),
         language_names=dict(languages.choices()),

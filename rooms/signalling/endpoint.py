@@ -19,14 +19,16 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def _same_origin(origin: str, allowed: str) -> bool:
-    return origin.rstrip("/").lower() == allowed.rstrip("/").lower()
+def _same_origin(origin: str, allowed: str | tuple[str, ...]) -> bool:
+    """``allowed``: the site's origin, or several (a node also serves its own public URL)."""
+    options = (allowed,) if isinstance(allowed, str) else allowed
+    return origin.rstrip("/").lower() in {o.rstrip("/").lower() for o in options}
 
 
 async def identify(
     websocket: WebSocket,
     authenticate: Authenticate,
-    allowed_origin: str,
+    allowed_origin: str | tuple[str, ...],
     tokens: ConnectTokens | None,
 ) -> Identity | None:
     """Who is connecting, or None to refuse.
@@ -60,7 +62,7 @@ async def serve_websocket(
     websocket: WebSocket,
     registry: Registry,
     authenticate: Authenticate,
-    allowed_origin: str,
+    allowed_origin: str | tuple[str, ...],
     tokens: ConnectTokens | None = None,
 ) -> None:
     identity = await identify(websocket, authenticate, allowed_origin, tokens)

@@ -23,6 +23,7 @@ class CloseCode(IntEnum):
     REPLACED = 4001  # the seat was resumed by a newer connection
     UNSUPPORTED_VERSION = 4002
     SEAT_TAKEN = 4003  # the same person sat down in this room from a newer connection
+    REDIRECTED = 4010  # another node owns the session: the redirect message says which
 
 
 class SignallingError(RoomsError):

@@ -467,6 +467,15 @@ class Slots(ServerMessage):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Redirect(ServerMessage):
+    """Another node owns this session (several nodes): go to its page; sent, then close 4010."""
+
+    type = "redirect"
+    url: str  # the same page on the owning node
+    ws_url: str  # the owning node's websocket, for clients without pages
+
+
+@dataclass(frozen=True, kw_only=True)
 class Error(ServerMessage):
     type = "error"
     code: str
@@ -524,6 +533,7 @@ SERVER_MESSAGES: tuple[type[ServerMessage], ...] = (
     HelpResolved,
     Answer,
     Slots,
+    Redirect,
     Error,
 )
 

@@ -786,7 +786,7 @@ class Registry:
 def websocket_route(
     registry: Registry,
     authenticate: Authenticate,
-    allowed_origin: str,
+    allowed_origin: str | tuple[str, ...],
     *,
     tokens: ConnectTokens | None = None,
     path: str = "/ws",

@@ -8,6 +8,7 @@ them there, so a route list built before the lifespan still reaches them.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from rooms import lowdata
+from rooms.cluster.routing import NodeRouting
 from rooms.domain.errors import Conflict
 from rooms.domain.room import RoomKind
 from rooms.keeper import SnapshotKeeper, SnapshotStore
@@ -24,6 +26,7 @@ from rooms.media import ice
 from rooms.media.router import MediaRouter
 from rooms.signalling import Authenticate, CloseCode, ConnectTokens, Extension, Registry
 from rooms.signalling.endpoint import serve_websocket
+from rooms.signalling.messages import Redirect
 
 __all__ = ["EXTRAS_KEY", "IcePlan", "LiveRooms", "room_kind", "signalling_route"]
 
@@ -82,8 +85,10 @@ class LiveRooms:
     router: MediaRouter
     tokens: ConnectTokens
     authenticate: Authenticate
-    allowed_origin: str
+    allowed_origin: str | tuple[str, ...]
     ice_plan: IcePlan
+    # One node of several: which node owns each session (rooms/cluster/routing.py).
+    routing: NodeRouting | None = None
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -92,7 +97,7 @@ class LiveRooms:
         *,
         bus_url: str,
         secret_key: str,
-        allowed_origin: str,
+        allowed_origin: str | tuple[str, ...],
         authenticate: Authenticate,
         ice_plan: IcePlan,
         loopback: bool,
@@ -148,9 +153,32 @@ class LiveRooms:
         return self.registry.room_for_session(key)
 
     async def serve(self, websocket: WebSocket) -> None:
+        if self.routing is not None and await self._redirected(websocket, self.routing):
+            return
         await serve_websocket(
             websocket, self.registry, self.authenticate, self.allowed_origin, self.tokens
         )
+
+    async def _redirected(self, websocket: WebSocket, routing: NodeRouting) -> bool:
+        """Another node owns the session named in ``?session=``: say which, and close."""
+        session_id = websocket.query_params.get("session", "")
+        if not session_id.isdigit():
+            return False
+        owner = await routing.elsewhere(session_id)
+        if owner is None:
+            return False
+        await websocket.accept()
+        redirect = Redirect(url=owner.public_url, ws_url=websocket_url(owner.public_url))
+        await websocket.send_text(json.dumps(redirect.to_dict()))
+        await websocket.close(CloseCode.REDIRECTED)
+        return True
+
+
+def websocket_url(base_url: str) -> str:
+    """The signalling websocket of the site (or node) at ``base_url``."""
+    scheme, _, rest = base_url.partition("://")
+    host = rest.split("/", 1)[0]
+    return f"{'wss' if scheme == 'https' else 'ws'}://{host}{SIGNALLING_PATH}"
 
 
 def signalling_route(

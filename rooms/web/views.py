@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from anyio import from_thread
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from conference.domain import sign_languages
@@ -39,9 +40,9 @@ from rooms.signalling import Identity
 from rooms.signalling.tokens import TOKEN_LIFETIME_S
 from rooms.web import stage as lightning_stage
 from rooms.web.auth import identity_of
-from rooms.web.live import EXTRAS_KEY, SIGNALLING_PATH, LiveRooms
+from rooms.web.live import EXTRAS_KEY, LiveRooms, websocket_url
 
-__all__ = ["live_of", "routes", "websocket_url"]
+__all__ = ["live_links", "live_of", "owner_redirect", "routes", "websocket_url"]
 
 
 def live_of(services: Services) -> LiveRooms:
@@ -51,10 +52,35 @@ def live_of(services: Services) -> LiveRooms:
     return live  # type: ignore[no-any-return]
 
 
-def websocket_url(site_url: str) -> str:
-    scheme, _, rest = site_url.partition("://")
-    host = rest.split("/", 1)[0]
-    return f"{'wss' if scheme == 'https' else 'ws'}://{host}{SIGNALLING_PATH}"
+def owner_redirect(ctx: Ctx, session_id: int) -> Response | None:
+    """Several nodes: a 303 to the same page on the node that owns the session, if not here."""
+    routing = live_of(ctx.services).routing
+    if routing is None:
+        return None
+    owner = from_thread.run(routing.elsewhere, str(session_id))
+    if owner is None:
+        return None
+    target = owner.public_url + ctx.request.url.path
+    if ctx.request.url.query:
+        target += "?" + ctx.request.url.query
+    return RedirectResponse(target, status_code=303)
+
+
+@dataclass(frozen=True)
+class LiveLinks:
+    ws_url: str
+    relocate_url: str  # empty when this is the only node
+
+
+def live_links(ctx: Ctx, session_id: int) -> LiveLinks:
+    """The page's websocket URL and, with several nodes, where to go if this node dies."""
+    routing = live_of(ctx.services).routing
+    if routing is None:
+        return LiveLinks(websocket_url(ctx.services.settings.site_url), "")
+    return LiveLinks(
+        f"{websocket_url(routing.public_url)}?session={session_id}",
+        from_thread.run(routing.relocate_url, ctx.request.url.path),
+    )
 
 
 def _texts(ctx: Ctx) -> dict[str, str]:
@@ -152,6 +178,9 @@ def room_page(ctx: Ctx) -> Response:
     if session is None or session.conference_id != ctx.conference().id or ctx.person is None:
         raise NotFound("There is no such session.")
     assert session.id is not None
+    moved = owner_redirect(ctx, session.id)
+    if moved is not None:
+        return moved
     live = live_of(ctx.services)
     # The registry lives on the event loop; this view runs in a worker thread.
     room_id = from_thread.run_sync(live.room_for_session, session.id, session.kind, session.title)
@@ -181,7 +210,8 @@ def room_page(ctx: Ctx) -> Response:
         caption_languages=[(tag, native_name(tag)) for tag in caption_languages],
         captioning=[(tag, native_name(tag)) for tag in captioning],
         room_id=room_id,
-        ws_url=websocket_url(ctx.services.settings.site_url),
+        ws_url=(links := live_links(ctx, session.id)).ws_url,
+        relocate_url=links.relocate_url,
         ice_servers=live.ice_plan.for_browser(f"person-{ctx.person.id}"),
         room_roles=sorted(role.value for role in identity.roles),
         display_name=identity.display_name,
@@ -255,12 +285,18 @@ async def connect_info(request: Request) -> Response:
     if facts is None:
         return JSONResponse({"error": "There is no such session."}, status_code=404)
     session_id, kind, title = facts
+    ws_url = websocket_url(services.settings.site_url)
+    if live.routing is not None:
+        owner = await live.routing.elsewhere(str(session_id))
+        if owner is not None:  # several nodes: ask the one that owns the session
+            return RedirectResponse(owner.public_url + request.url.path, status_code=307)
+        ws_url = f"{websocket_url(live.routing.public_url)}?session={session_id}"
     return JSONResponse(
         {
             "session_id": session_id,
             "title": title,
             "room_id": live.room_for_session(session_id, kind, title),
-            "ws_url": websocket_url(services.settings.site_url),
+            "ws_url": ws_url,
             "ice_servers": live.ice_plan.for_browser(f"person-{identity.person_id}"),
         },
         headers={"Cache-Control": "no-store"},

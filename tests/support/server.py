@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -72,3 +73,68 @@ def conference_serve(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class ServeProcess:
+    """``conference serve`` as a child process that a test can start, ``kill -9`` and stop.
+
+    ``settings`` become ``CONFERENCE_<NAME>`` variables; the site URL is the process's own.
+    Sign-in links are read from its log (development mode), as an operator would.
+    """
+
+    def __init__(self, log: Path, port: int | None = None, **settings: str) -> None:
+        self.port = port or free_port()
+        self.log = log
+        self.settings = settings
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def site(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "CONFERENCE_SITE_URL": self.site,
+            "CONFERENCE_LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+            **{f"CONFERENCE_{k.upper()}": v for k, v in self.settings.items()},
+        }
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "conference.cli", "serve", "--port", str(self.port)],
+                env=env, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"conference serve ended: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.site}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("conference serve did not become ready")
+            time.sleep(0.2)
+
+    def kill9(self) -> None:
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def sign_in_link(self, since: int) -> str | None:
+        """The first sign-in link the log printed after character ``since``."""
+        found = re.search(
+            r"Sign-in link for person #\d+: (\S+)\n", self.log.read_text(errors="replace")[since:]
+        )
+        return found.group(1) if found else None

@@ -4,6 +4,7 @@
 // opens a booth by hand. DOM only.
 
 import { Signalling } from "../protocol/signalling.js";
+import { followNodes } from "./nodes.js";
 import { Interpretation } from "../protocol/interpretation.js";
 import { renderBoardFeeds } from "./feedhealth.js";
 
@@ -34,6 +35,7 @@ function el(tag, attrs = {}, children = []) {
 }
 
 const signalling = new Signalling(data.wsUrl ?? "");
+followNodes(signalling, data.relocateUrl ?? "");
 const board = new Interpretation(signalling);
 signalling.addEventListener("welcome", () => board.watchBoard(roomId));
 signalling.addEventListener("state", (event) => {

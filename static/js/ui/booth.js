@@ -6,6 +6,7 @@
 // voice per booth, this page only asks.
 
 import { Signalling } from "../protocol/signalling.js";
+import { followNodes } from "./nodes.js";
 import { RoomPeer } from "../protocol/peer.js";
 import { Interpretation } from "../protocol/interpretation.js";
 import { AudioOut } from "./audio.js";
@@ -33,6 +34,7 @@ const languageName = (tag) => languageNames[tag] ?? tag;
 
 const resumeKey = `booth-resume:${roomId}`;
 const signalling = new Signalling(data.wsUrl ?? "", { resumeToken: sessionStorage.getItem(resumeKey) });
+followNodes(signalling, data.relocateUrl ?? "");
 const booth = new Interpretation(signalling);
 const audio = new AudioOut($("audio-out"));
 /** @type {RoomPeer|null} */
