@@ -55,12 +55,17 @@ def live_board(
     choices: Mapping[str, ListenerChoice],
     floor_speaking: bool,
     fades: Mapping[str, FadeDecision] | None = None,
+    sign_viewers: Mapping[str, int] | None = None,
 ) -> Board:
-    """The board now: ``choices`` maps listener id to choice, ``fades`` booth id to decision."""
+    """The board now: ``choices`` maps listener id to choice, ``fades`` booth id to decision.
+
+    ``sign_viewers``: how many watch each sign-language channel (chosen apart from the audio).
+    """
     counts = Counter(choice.language for choice in choices.values())
     offered = channels.languages()
     listeners = {lang: counts[lang] for lang in offered}
     listeners |= {lang: n for lang, n in sorted(counts.items()) if lang not in listeners}
+    signed = set(channels.sign_languages())
     rows = []
     for channel in channels.channels():
         booth = None if channel.booth is None else channels.booth(channel.booth)
@@ -75,7 +80,11 @@ def live_board(
                 audible=(booth.audible and channel.active) if booth is not None else floor_speaking,
                 source=channel.source,
                 active=channel.active,
-                listeners=listeners[channel.language],
+                listeners=(
+                    (sign_viewers or {}).get(channel.language, 0)
+                    if channel.language in signed
+                    else listeners[channel.language]
+                ),
                 floor_up=fade.reason if fade is not None and fade.floor_up else None,
             )
         )

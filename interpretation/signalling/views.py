@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -122,7 +123,8 @@ def board(
     members = set(state.seats.values())
     listeners = [s for s in (room.seats if room is not None else ()) if s not in members]
     choices = {seat: state.choices.get(seat, ListenerChoice()) for seat in listeners}
-    found = live_board(state.channels, choices, speaking, state.decisions())
+    signing = Counter(state.sign_choices[s] for s in listeners if s in state.sign_choices)
+    found = live_board(state.channels, choices, speaking, state.decisions(), signing)
     rows = []
     for row in found.channels:
         data = dataclasses.asdict(row)

@@ -476,6 +476,17 @@ class Redirect(ServerMessage):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ShareStopped(ServerMessage):
+    """Told to a sharer whose share someone else ended (not sent when they stop it themselves)."""
+
+    type = "share_stopped"
+    reason: str  # organiser, replaced, not_presenter (SHARE_STOPPED_REASONS)
+
+
+SHARE_STOPPED_REASONS = ("organiser", "replaced", "not_presenter")
+
+
+@dataclass(frozen=True, kw_only=True)
 class Error(ServerMessage):
     type = "error"
     code: str
@@ -534,6 +545,7 @@ SERVER_MESSAGES: tuple[type[ServerMessage], ...] = (
     Answer,
     Slots,
     Redirect,
+    ShareStopped,
     Error,
 )
 

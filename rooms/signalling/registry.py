@@ -47,6 +47,7 @@ from rooms.signalling.messages import (
     RoomLeft,
     RoomSnapshot,
     RoomView,
+    ShareStopped,
     Slots,
     rooms_catalog,
 )
@@ -600,6 +601,7 @@ class Registry:
         old = self.rooms.get(seat.room_id or "")
         if old is room:
             return
+        share_ended = False
         if room is not None and room.state is not RoomState.OPEN:
             raise InvalidTransition("room", room.state.value, "admit anyone")
         if old is not None:
@@ -616,13 +618,15 @@ class Registry:
             self._apply_mute_hold(room, seat)
             if room.grants_floor_on_entry(seat):
                 seat.give_floor()
-            self._enforce_video(seat)
+            share_ended = self._enforce_video(seat)
             self._tell(SeatEntered(room.room_id, seat.seat_id))
             await self.publish_room(
                 room.room_id,
                 PresenceJoined(room_id=room.room_id, participant=self.participant_view(seat)),
             )
         self._sync_media(seat)
+        if room is not None and share_ended:
+            await self.publish_seat(seat.seat_id, ShareStopped(reason="not_presenter"))
         await self.publish_seat(
             seat.seat_id,
             {
@@ -656,13 +660,15 @@ class Registry:
         """Announce a seat's changed flags to its room, and keep the media in step."""
         if seat.room_id is None:
             return
-        self._enforce_video(seat)
+        share_ended = self._enforce_video(seat)
         self._tell(SeatChanged(seat.room_id, seat.seat_id))
         await self.publish_room(
             seat.room_id,
             PresenceUpdated(room_id=seat.room_id, participant=self.participant_view(seat)),
         )
         self._sync_media(seat)
+        if share_ended:
+            await self.publish_seat(seat.seat_id, ShareStopped(reason="not_presenter"))
 
     async def set_camera(self, seat: Participant, on: bool) -> None:
         """Turn the seat's camera on or off; on only where it may publish (checked by the caller)."""
@@ -671,23 +677,33 @@ class Registry:
             self.media.set_camera(seat.seat_id, on)
         await self.refresh(seat)
 
-    async def set_sharing(self, seat: Participant, on: bool) -> None:
-        """Start or stop the seat's screen share; a new share replaces its room's current one."""
+    async def set_sharing(self, seat: Participant, on: bool, *, ended_by: str = "") -> None:
+        """Start or stop the seat's screen share; a new share replaces its room's current one.
+
+        ``ended_by``: why someone else ended it (a ``share_stopped`` reason), told to the sharer.
+        """
         if on and seat.room_id is not None:
             for other_id in self.room(seat.room_id).seats:
                 other = self.seats[other_id]
                 if other is not seat and other.sharing:
-                    await self.set_sharing(other, False)
+                    await self.set_sharing(other, False, ended_by="replaced")
+        was_sharing = seat.sharing
         seat.sharing = on
         if self.media is not None:
             self.media.set_sharing(seat.seat_id, on)
         await self.refresh(seat)
+        if was_sharing and not on and ended_by:
+            await self.publish_seat(seat.seat_id, ShareStopped(reason=ended_by))
 
-    def _enforce_video(self, seat: Participant) -> None:
-        """A seat that may no longer publish (moved, floor taken) stops its camera and share."""
+    def _enforce_video(self, seat: Participant) -> bool:
+        """A seat that may no longer publish (moved, floor taken) stops its camera and share.
+
+        Returns whether a share ended that way (the sharer is told why).
+        """
         room = self.rooms.get(seat.room_id or "")
         if room is not None and room.may_publish(seat):
-            return
+            return False
+        share_ended = seat.sharing
         if seat.camera:
             seat.camera = False
             if self.media is not None:
@@ -696,6 +712,7 @@ class Registry:
             seat.sharing = False
             if self.media is not None:
                 self.media.set_sharing(seat.seat_id, False)
+        return share_ended
 
     def _slots_changed(self, peer_id: str, assignment: Any) -> None:
         """The media layer changed what a seat's slots carry: tell that seat (names its tiles)."""

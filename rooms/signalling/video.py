@@ -31,7 +31,7 @@ async def share(ctx: Context, message: Share) -> None:
 async def stop_share(ctx: Context, message: StopShare) -> None:
     target = ctx.registry.seat(message.seat_id)
     if target.sharing:
-        await ctx.registry.set_sharing(target, False)
+        await ctx.registry.set_sharing(target, False, ended_by="organiser")
 
 
 def install(dispatcher: Dispatcher) -> None:

@@ -146,6 +146,13 @@ def _texts(ctx: Ctx) -> dict[str, str]:
         "speaking": _("Speaking"),
         "camera_failed": _("Your camera could not be started."),
         "share_failed": _("Your screen could not be shared."),
+        "share_stopped_organiser": _("An organiser stopped your screen share."),
+        "share_stopped_replaced": _(
+            "Your screen share ended: someone else in the room started sharing."
+        ),
+        "share_stopped_not_presenter": _(
+            "Your screen share ended: you are no longer presenting here."
+        ),
         # Interpretation (the language picker; the channels come from the server).
         "original": _("Original (floor)"),
         "floor_booth_empty": _("No interpreter is on air: you hear the floor."),

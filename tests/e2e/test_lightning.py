@@ -24,6 +24,7 @@ from conference.storage.tables import Session as ProgrammeSession
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, MEDIA_FLAGS, LiveServer
 from tests.support.browser import sign_in, wait_until
 from tests.support.seed import small_conference
+from tests.support.video import BLUE, SCREEN, near, tile_colours
 
 pytestmark = pytest.mark.e2e
 
@@ -166,3 +167,77 @@ def test_a_lightning_block_runs_on_stage_with_countdown_warnings_floor_and_up_ne
         "items => items.map(i => i.dataset.status)"
     )
     assert statuses == ["given", "skipped", "skipped"]
+
+
+# Bo's "screen" is a blue canvas, so a viewer can tell his share from Ama's (Chromium's fake
+# screen, mostly green, is the same in every page of one browser).
+BLUE_SCREEN = """() => {
+  const canvas = document.createElement("canvas");
+  canvas.width = 640; canvas.height = 360;
+  const ctx = canvas.getContext("2d");
+  const paint = () => { ctx.fillStyle = "rgb(0, 0, 255)"; ctx.fillRect(0, 0, 640, 360); };
+  paint();
+  setInterval(paint, 100);
+  navigator.mediaDevices.getDisplayMedia = async () => canvas.captureStream(5);
+}"""
+
+
+def share_tile(page: Page) -> tuple[str, Any]:
+    """The share tile's name and colour as the page shows them ("", None: no share tile)."""
+    tiles = {t["key"]: t for t in page.evaluate("window.__room.videoTiles()")}
+    share = tiles.get("share")
+    if share is None:
+        return "", None
+    colours = tile_colours(page)
+    return f"{share['name']}{' (large)' if share['large'] else ''}", colours.get("share")
+
+
+def test_the_stage_shows_the_speakers_share_then_the_next_speakers_and_the_host_stops_one(
+    party: dict[str, Attendee],
+) -> None:
+    host, ama, bo, lee = party["host"], party["ama"], party["bo"], party["lee"]
+    for p in (ama, bo, lee):
+        wait_until(lambda p=p: p.page.evaluate("window.__room.peerState") == "connected",
+                   f"{p.name}'s media connects")  # fmt: skip
+    bo.page.evaluate(BLUE_SCREEN)
+    host.page.click("#stage-start")
+    wait_until(lambda: ama.stage("youHaveFloor") is True, "Ama gets the floor")
+    # Only the speaker on stage may present: Bo, up next, has no share button yet.
+    expect(ama.page.locator("#share-button")).to_be_visible()
+    expect(bo.page.locator("#share-button")).to_be_hidden()
+    ama.page.click("#share-button")
+    expect(ama.page.locator("#share-button")).to_have_text("Stop sharing my screen")
+    for viewer in (lee, bo, host):
+        wait_until(
+            lambda v=viewer: (lambda n, c: n == "Screen of Ama (large)" and near(c, SCREEN, 60))(
+                *share_tile(v.page)
+            ),
+            f"{viewer.name} sees Ama's screen large",
+        )
+
+    # Next: the floor passes to Bo, and Ama's share ends with it; her page says why.
+    host.page.click("#stage-advance")
+    wait_until(lambda: bo.stage("youHaveFloor") is True, "the floor moves to Bo")
+    expect(ama.page.locator("#share-note")).to_have_text(
+        "Your screen share ended: you are no longer presenting here."
+    )
+    expect(ama.page.locator("#share-button")).to_be_hidden()
+    wait_until(lambda: share_tile(lee.page) == ("", None), "Ama's share leaves Lee's page")
+    bo.page.click("#share-button")
+    expect(bo.page.locator("#share-button")).to_have_text("Stop sharing my screen")
+    for viewer in (lee, ama):
+        wait_until(
+            lambda v=viewer: (lambda n, c: n == "Screen of Bo (large)" and near(c, BLUE))(
+                *share_tile(v.page)
+            ),
+            f"{viewer.name} sees Bo's blue screen large",
+        )
+
+    # The host stops Bo's share from the people list; Bo's page says so, Lee's share goes.
+    host.page.locator("#people li", has_text="Bo").get_by_role(
+        "button", name="Stop their screen share"
+    ).click()
+    expect(bo.page.locator("#share-note")).to_have_text("An organiser stopped your screen share.")
+    expect(bo.page.locator("#share-button")).to_have_text("Share my screen")
+    wait_until(lambda: share_tile(lee.page) == ("", None), "Bo's share leaves Lee's page")
+    assert lee.page.locator("#people li", has_text="Bo").inner_text().count("sharing") == 0

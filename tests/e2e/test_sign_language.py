@@ -215,3 +215,27 @@ def test_a_viewer_sees_the_signer_beside_the_speaker_and_the_partner_after_a_han
     assert name
     # The switch happened on the server: one negotiation for the whole test.
     assert dee.evaluate("window.__room.negotiations") == 1
+
+
+def test_the_console_shows_the_shared_screen_again_after_a_reload(party: Party) -> None:
+    flora, ivan = party["Flora"], party["Ivan"]
+    if flora.locator("#share-button").inner_text() != "Stop sharing my screen":
+        flora.click("#share-button")
+    expect(flora.locator("#share-button")).to_have_text("Stop sharing my screen")
+    wait_until(
+        lambda: near(console_tiles(ivan).get("share"), SCREEN, 60),
+        "Ivan's console shows the shared screen",
+    )
+    ivan.reload()
+    wait_until(
+        lambda: ivan.evaluate(
+            "typeof window.__booth === 'object' && window.__booth.peerState === 'connected'"
+        ),
+        "Ivan's console connects again",
+    )
+    wait_until(
+        lambda: near(console_tiles(ivan).get("share"), SCREEN, 60),
+        "after the reload, Ivan's console shows the shared screen again",
+    )
+    flora.click("#share-button")
+    wait_until(lambda: "share" not in console_tiles(ivan), "the share ends on the console")

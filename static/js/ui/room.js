@@ -211,6 +211,7 @@ $("share-button").addEventListener("click", async () => {
     await stopScreen();
     return;
   }
+  $("share-note").hidden = true;
   try {
     const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: SCREEN_FRAME_RATE } });
     screenTrack = stream.getVideoTracks()[0] ?? null;
@@ -256,6 +257,14 @@ function syncVideo() {
   if (screenTrack && you.sharing) shareConfirmed = true;
   else if (screenTrack && shareConfirmed) stopScreen();
 }
+// Someone else ended our share (an organiser, a newer share, the stage moving on): say why.
+signalling.addEventListener("share_stopped", (event) => {
+  const { reason } = /** @type {CustomEvent} */ (event).detail;
+  if (screenTrack) stopScreen();
+  const note = $("share-note");
+  note.textContent = t(`share_stopped_${reason}`);
+  note.hidden = false;
+});
 // A refused camera or share: stop what we started.
 signalling.addEventListener("error", (event) => {
   const about = /** @type {CustomEvent} */ (event).detail.about;

@@ -126,3 +126,21 @@ def test_a_bi_active_booth_s_other_language_shows_nobody_on_air() -> None:
         ChannelRow("en", "en-fr", BoothState.ON_AIR, "ana", True, "floor", True, 0, None),
         ChannelRow("fr", "en-fr", BoothState.ON_AIR, None, False, "floor", False, 0, None),
     ]
+
+
+def test_a_sign_language_channel_counts_its_viewers_apart_from_the_listeners() -> None:
+    channels = RoomChannels(
+        "s1", [Booth("s1", ("fr",), ("ana",)), Booth("s1", ("ase",), ("sam", "sue"))]
+    )
+    board = live_board(
+        channels, {"l1": ListenerChoice("fr"), "l2": ListenerChoice()}, True, None, {"ase": 2}
+    )
+    assert {row.language: row.listeners for row in board.channels} == {
+        "original": 1,
+        "fr": 1,
+        "ase": 2,
+    }
+    assert board.listeners == {"original": 1, "fr": 1}
+    # Nobody watching yet: a zero, not a crash.
+    board = live_board(channels, {}, True)
+    assert [row.listeners for row in board.channels] == [0, 0, 0]

@@ -42,6 +42,7 @@ async def test_in_a_plenary_only_those_with_the_floor_show_a_camera_or_share(
     await org.send("take_floor", seat_id=bob.seat_id)
     update = await org.expect("presence_updated")
     assert (update["participant"]["camera"], update["participant"]["sharing"]) == (False, False)
+    assert await bob.expect("share_stopped") == {"type": "share_stopped", "reason": "not_presenter"}
     assert [c for c in harness.media.for_peer(bob.seat_id) if c[0] != "place"] == [
         ("set_camera", bob.seat_id, True),
         ("set_sharing", bob.seat_id, True),
@@ -65,11 +66,18 @@ async def test_in_a_workshop_anyone_shares_and_a_new_share_replaces_the_old(
         ada.seat_id,
         False,
     )
-    started = await ada.expect("presence_updated")
+    # Ada is told why (on her own topic, so in any order with the room's news).
+    seen = {}
+    while len(seen) < 2:
+        message = await ada.recv(3.0)
+        if message["type"] in ("share_stopped", "presence_updated"):
+            seen[message["type"]] = message
+    started = seen["presence_updated"]
     assert (started["participant"]["seat_id"], started["participant"]["sharing"]) == (
         bob.seat_id,
         True,
     )
+    assert seen["share_stopped"] == {"type": "share_stopped", "reason": "replaced"}
 
 
 async def test_an_organiser_stops_any_share_and_others_may_not(harness: Harness) -> None:
@@ -88,4 +96,11 @@ async def test_an_organiser_stops_any_share_and_others_may_not(harness: Harness)
         ada.seat_id,
         False,
     )
+    assert await ada.expect("share_stopped") == {"type": "share_stopped", "reason": "organiser"}
     assert harness.registry.seats[ada.seat_id].sharing is False
+    # Stopping one's own share is no news to oneself.
+    await bob.send("share", on=True)
+    await bob.expect("presence_updated")
+    await bob.send("share", on=False)
+    await bob.expect("presence_updated")
+    await bob.silent("share_stopped")
