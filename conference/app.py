@@ -205,6 +205,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 ice_plan=ice_plan,
                 loopback=settings.loopback_media,
                 fast_send=settings.media_fast_send,
+                recovery=settings.media_recovery,
                 extensions=[interpretation.install, stage.install, notes.install, captions.install],
                 snapshots=_snapshot_store(settings, engine),
                 conference=conference_key(settings.secret_key),

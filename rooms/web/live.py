@@ -102,6 +102,7 @@ class LiveRooms:
         ice_plan: IcePlan,
         loopback: bool,
         fast_send: bool = False,
+        recovery: bool = True,
         extensions: Sequence[Extension] = (),
         snapshots: SnapshotStore | None = None,
         conference: str = "",
@@ -110,7 +111,9 @@ class LiveRooms:
         """``snapshots``: where the live state is kept across restarts (rooms/keeper.py)."""
         # The server only needs STUN: browsers behind strict firewalls relay through
         # TURN themselves, and fixed TURN credentials would expire under a long run.
-        router = MediaRouter(ice_plan.stun_servers(), loopback=loopback, fast_send=fast_send)
+        router = MediaRouter(
+            ice_plan.stun_servers(), loopback=loopback, fast_send=fast_send, recovery=recovery
+        )
         try:
             registry = Registry.from_url(
                 bus_url, media=router, extensions=[lowdata.install, *extensions]

@@ -128,6 +128,11 @@ def _texts(ctx: Ctx) -> dict[str, str]:
         "data_use_video": _("Each picture you see adds up to %(video)s MB per hour."),
         "low_data_unsupported": _("This server has no low-data mode."),
         "data_now": _("Receiving now: about %(mb)s MB per hour."),
+        "losing_sound": _("Your connection is losing sound: %(percent)s"),
+        "losing_sound_help": _(
+            "It keeps happening: low-data mode needs less of your connection, "
+            "and captions show what is said."
+        ),
         "room_n": _("Room %(n)s"),
         "role_organiser": _("organiser"),
         "role_speaker": _("speaker"),

@@ -8,6 +8,7 @@ import { RoomPeer } from "../protocol/peer.js";
 import { RoomState } from "../protocol/roomstate.js";
 import { AudioOut } from "./audio.js";
 import { DataMeter, LowDataSwitch } from "./lowdata.js";
+import { SoundLossNote } from "./soundloss.js";
 import { setupPicker } from "./picker.js";
 import { mountCaptions } from "./captions.js";
 import { mountNotes } from "./notes.js";
@@ -97,6 +98,7 @@ const lowData = new LowDataSwitch(
   async (enabled) => (peer ? peer.setLowData(enabled) : true),
 );
 const dataMeter = new DataMeter($("data-now"), texts.data_now ?? "", async () => (peer ? peer.received() : null));
+const soundLoss = new SoundLossNote($("sound-loss"), t, async () => (peer ? peer.audioLoss() : null));
 
 signalling.addEventListener("welcome", async () => {
   if (peer) return; // later welcomes: RoomPeer renegotiates by itself when needed
@@ -560,6 +562,8 @@ if (notesPanel) window.__notes = mountNotes(notesPanel, signalling, state);
   received: () => peer?.received() ?? Promise.resolve(null),
   /** the megabytes per hour the page shows as received now (null until measured) */
   get dataNow() { return dataMeter.megabytesPerHour; },
+  get soundLoss() { return soundLoss.share; },
+  audioLoss: () => (peer ? peer.audioLoss() : null),
   videoStats: () => peer?.videoStats() ?? Promise.resolve([]),
   /** The video tiles as the page shows them: slot, seat, name, large, speaking, picture expected. */
   videoTiles: () => wall.tiles.map((tile) => ({ ...tile })),
