@@ -20,7 +20,9 @@ whatever the publisher sent: aiortc clients and browsers without RED send plain 
 
 from __future__ import annotations
 
+import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import av
@@ -32,6 +34,8 @@ __all__ = [
     "DISTANCE",
     "MAX_LENGTH",
     "MAX_OFFSET",
+    "PROTECT_FROM",
+    "PROTECT_UNTIL",
     "Block",
     "RedError",
     "RedView",
@@ -43,6 +47,11 @@ MAX_OFFSET = (1 << 14) - 1
 MAX_LENGTH = (1 << 10) - 1
 DISTANCE = 1
 """Earlier frames each RED packet carries again (libwebrtc's default: one)."""
+PROTECT_FROM = 0.02
+"""Adaptive views (low-data listeners) add redundancy from this share of loss..."""
+PROTECT_UNTIL = 0.005
+"""...and drop it again under this one."""
+PROTECT_CHECK_S = 1.0
 MAX_BLOCKS = 8
 """More blocks than this in one payload is not a publisher's RED: dropped."""
 
@@ -109,7 +118,17 @@ class RedView:
     slots subscribe to :attr:`fanout` as they would to the source's own.
     """
 
-    def __init__(self, source: Fanout, payload_type: int, distance: int = DISTANCE) -> None:
+    def __init__(
+        self,
+        source: Fanout,
+        payload_type: int,
+        distance: int = DISTANCE,
+        *,
+        protect: Callable[[], float] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``protect``: the listeners' loss (share), read once a second; redundancy (one
+        frame) only while it is at least :data:`PROTECT_FROM`, until under :data:`PROTECT_UNTIL`."""
         self.fanout = Fanout(source.source_id)
         self.fanout.red = True
         self.fanout.low_data = source.low_data
@@ -117,9 +136,26 @@ class RedView:
         self.payload_type = payload_type
         self.distance = distance
         self._previous: deque[tuple[int, bytes]] = deque(maxlen=max(distance, 1))
+        self._protect = protect
+        self._clock = clock
+        self._checked_at: float | None = None
         source.subscribe(self)
 
+    def _adapt(self) -> None:
+        now = self._clock()
+        if self._protect is None or (
+            self._checked_at is not None and now - self._checked_at < PROTECT_CHECK_S
+        ):
+            return
+        self._checked_at = now
+        loss = self._protect()
+        if loss >= PROTECT_FROM:
+            self.distance = 1
+        elif loss < PROTECT_UNTIL:
+            self.distance = 0
+
     def push(self, packet: av.Packet) -> None:
+        self._adapt()
         primary = bytes(packet)
         pts = packet.pts or 0
         blocks = []
@@ -131,7 +167,8 @@ class RedView:
             self._previous.append((pts, primary))
         out = av.Packet(join(self.payload_type, primary, blocks))
         out.pts = packet.pts
-        out.time_base = packet.time_base
+        if packet.time_base is not None:
+            out.time_base = packet.time_base
         self.fanout.publish(out)
 
     def discontinuity(self) -> None:

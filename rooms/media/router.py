@@ -400,6 +400,10 @@ class MediaRouter:
             return None
         return max(sharers, key=lambda p: p.sharing_since or 0).peer_id
 
+    def _low_data_loss(self, source_id: str) -> Callable[[], float]:
+        """What the worst tenth of ``source_id``'s low-data listeners lose (share)."""
+        return lambda: self.loss.worst((source_id, True)) / 256
+
     def _feed(self, source_id: str | None, low_data: bool, track: ForwardingTrack) -> Fanout | None:
         """What ``track`` carries of ``source_id``: original or rendition, Opus or RED."""
         source = self._participants.get(source_id) if source_id is not None else None
@@ -422,7 +426,14 @@ class MediaRouter:
             view.close()
             view = None
         if view is None:
-            view = self._red_views[key] = RedView(fanout, payload_type, 0 if low_data else DISTANCE)
+            if low_data:
+                # Redundancy doubles a voice's payload: for low-data listeners only while
+                # they lose packets (libopus codes no in-band FEC at 9 kbit/s).
+                loss = self._low_data_loss(source.peer_id)
+                view = RedView(fanout, payload_type, 0, protect=loss)
+            else:
+                view = RedView(fanout, payload_type, DISTANCE)
+            self._red_views[key] = view
         return view.fanout
 
 

@@ -13,7 +13,8 @@ from aiortc.codecs.opus import OpusEncoder
 from aiortc.mediastreams import MediaStreamTrack
 
 from rooms.media import red
-from rooms.media.red import Block, RedError
+from rooms.media.forwarding import Fanout
+from rooms.media.red import Block, RedError, RedView
 from rooms.media.tones import ToneTrack
 
 from .conftest import RED_PT, Client
@@ -209,3 +210,28 @@ async def test_a_red_slot_keeps_its_payload_types_across_a_switch(router, join):
         assert all(b.payload_type == OPUS_PT and b.offset == FRAME for b in blocks)
     steps = {(b.sequence_number - a.sequence_number) % 65536 for a, b in pairwise(received)}
     assert steps == {1}
+
+
+def test_a_low_data_view_adds_redundancy_only_while_its_listeners_lose_packets():
+    now, loss = [0.0], [0.0]
+    source = Fanout("speaker")
+    view = RedView(source, OPUS_PT, 0, protect=lambda: loss[0], clock=lambda: now[0])
+    got = Sent()
+    view.fanout.subscribe(got)
+
+    def blocks_after(share: float) -> list[int]:
+        loss[0] = share
+        now[0] += 1.0
+        counts = []
+        for _ in range(3):
+            packet = av.Packet(b"frame-%d" % len(got.payloads))
+            packet.pts = len(got.payloads) * 2880
+            source.publish(packet)
+            counts.append(len(red.split(got.payloads[-1])[2]))
+        return counts
+
+    assert blocks_after(0.0) == [0, 0, 0]
+    assert blocks_after(0.05)[1:] == [1, 1]  # the frame before, 60 ms back
+    assert red.split(got.payloads[-1])[2][0] == Block(2880, b"frame-4", OPUS_PT)
+    assert blocks_after(0.01) == [1, 1, 1]  # until the loss is really gone
+    assert blocks_after(0.0) == [0, 0, 0]
