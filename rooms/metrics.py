@@ -60,6 +60,27 @@ class RoomsCollector(Collector):
             "Audio packets dropped for listeners too slow to take them.",
             value=dropped,
         )
+        recovery = live.router.recovery_counts()
+        yield CounterMetricFamily(
+            "rooms_red_dropped",
+            "Publishers' RED packets dropped: headers or block lengths that do not add up.",
+            value=recovery.red_dropped,
+        )
+        yield CounterMetricFamily(
+            "rooms_red_recovered",
+            "Frames lost on a publisher's leg and taken from its next RED packet.",
+            value=recovery.red_recovered,
+        )
+        nacks = CounterMetricFamily(
+            "rooms_nacks",
+            "Packets listeners asked for again, by outcome: resent, unknown (never sent or "
+            "too old), limited (over the slot's budget).",
+            labels=["outcome"],
+        )
+        nacks.add_metric(["resent"], recovery.resent)
+        nacks.add_metric(["unknown"], recovery.nack_unknown)
+        nacks.add_metric(["limited"], recovery.nack_limited)
+        yield nacks
         bus = registry.bus.stats
         yield SummaryMetricFamily(
             "rooms_bus_publish_seconds",

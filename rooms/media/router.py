@@ -59,7 +59,7 @@ from rooms.media.rendition import LowBitrateRendition
 from rooms.media.slots import assign_floor
 from rooms.media.video import VideoFanout, VideoForwardingTrack
 
-__all__ = ["MediaRouter", "SlotAssignment"]
+__all__ = ["MediaRouter", "RecoveryCounts", "SlotAssignment"]
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +97,29 @@ class _Participant:
     @property
     def shows_camera(self) -> bool:
         return self.camera_on and self.peer is not None and self.peer.has_camera
+
+
+@dataclass
+class RecoveryCounts:
+    """Loss recovery's counts: publishers' RED dropped or used, listeners' NACKs answered."""
+
+    red_dropped: int = 0
+    red_recovered: int = 0
+    resent: int = 0
+    nack_unknown: int = 0
+    nack_limited: int = 0
+
+    def add(self, peer: ServerPeer) -> None:
+        if peer.mic_tap is not None:
+            self.red_dropped += peer.mic_tap.red_dropped
+            self.red_recovered += peer.mic_tap.recovered
+        for budget in peer.nacks.values():
+            self.resent += budget.resent
+            self.nack_unknown += budget.unknown
+            self.nack_limited += budget.limited
+
+    def copy(self) -> RecoveryCounts:
+        return RecoveryCounts(**vars(self))
 
 
 @dataclass(frozen=True)
@@ -142,6 +165,7 @@ class MediaRouter:
         # Packets forwarded and dropped by slots of peers already closed (for /metrics).
         self._retired_forwarded = 0
         self._retired_dropped = 0
+        self._retired_recovery = RecoveryCounts()
 
     async def negotiate(self, peer_id: str, offer_sdp: str) -> str:
         """Answer ``offer_sdp``; a peer that already has a connection gets a new one."""
@@ -260,10 +284,19 @@ class MediaRouter:
                     dropped += track.dropped
         return forwarded, dropped
 
+    def recovery_counts(self) -> RecoveryCounts:
+        """RED and NACK counts since the router started (for /metrics)."""
+        total = self._retired_recovery.copy()
+        for participant in self._participants.values():
+            if participant.peer is not None:
+                total.add(participant.peer)
+        return total
+
     def _retire(self, peer: ServerPeer) -> None:
         for track in peer.slot_tracks():
             self._retired_forwarded += track.packets_out
             self._retired_dropped += track.dropped
+        self._retired_recovery.add(peer)
 
     def peer(self, peer_id: str) -> ServerPeer:
         participant = self._participants.get(peer_id)

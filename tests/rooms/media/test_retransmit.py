@@ -88,6 +88,7 @@ async def test_a_nack_is_answered_from_the_history_and_a_storm_is_bounded(router
     await asyncio.sleep(0.2)
     assert [r for r in asker.rtp[FLOOR_0] if r.sequence_number == never] == []
     assert budget.unknown == 1
+    assert router.recovery_counts().nack_unknown == 1  # what /metrics shows
 
     # A storm: every packet of the last second asked for ten times at once.
     held = sorted(r.sequence_number for r in asker.rtp[FLOOR_0][-50:])
