@@ -16,7 +16,7 @@ from aiortc import (
     sdp,
 )
 
-from rooms.media import audio_sdp, ice, loss, retransmit, rtcp_pacing, slots
+from rooms.media import audio_sdp, ice, loss, retransmit, rtcp_pacing, slots, video_send
 from rooms.media import fast_send as fast_send_module
 from rooms.media.errors import NegotiationError
 from rooms.media.forwarding import ForwardingTrack
@@ -56,6 +56,7 @@ class ServerPeer:
         fast_send: bool = False,
         recovery: bool = True,
         loss_board: loss.LossBoard | None = None,
+        video_fast_send: bool = True,
         camera: VideoFanout | None = None,
         screen: VideoFanout | None = None,
     ) -> None:
@@ -82,6 +83,7 @@ class ServerPeer:
         self._fast_senders: list[fast_send_module.FastSender] = []
         self.nacks: dict[ForwardingTrack, retransmit.NackBudget] = {}
         """Each slot's NACK counts (slots that negotiated ``nack``)."""
+        self._video_fast_send = video_fast_send
 
     def __repr__(self) -> str:
         return f"ServerPeer({self.peer_id!r}, {self.pc.connectionState})"
@@ -179,6 +181,8 @@ class ServerPeer:
         transceiver.direction = "sendonly"
         transceiver.sender.replaceTrack(track)
         on_keyframe_request(transceiver.sender, track.keyframe_requested)
+        if self._video_fast_send:
+            video_send.attach(transceiver.sender, track)
         return track
 
     @property

@@ -58,6 +58,7 @@ from rooms.media.red import DISTANCE, RedView
 from rooms.media.rendition import LowBitrateRendition
 from rooms.media.slots import assign_floor
 from rooms.media.video import VideoFanout, VideoForwardingTrack
+from rooms.media.video_send import check_video_send
 
 __all__ = ["MediaRouter", "RecoveryCounts", "SlotAssignment"]
 
@@ -142,20 +143,27 @@ class MediaRouter:
         loopback: bool = False,
         fast_send: bool = False,
         recovery: bool = True,
+        video_fast_send: bool = True,
     ) -> None:
         """``fast_send``: listeners' packets bypass aiortc's sender loop (rooms.media.fast_send).
 
         ``recovery``: RED, retransmission and loss reported upstream (docs/architecture.md,
         "Loss recovery"); off only for the benchmark's baseline.
+
+        ``video_fast_send``: viewers' video frames packetised once and sent directly
+        (rooms.media.video_send).
         """
         if fast_send:
             check_fast_send()
+        if video_fast_send:
+            check_video_send()
         self._configuration = ice.configuration(ice_servers)
         self._loopback = loopback
         self.fast_send = fast_send
         self.recovery = recovery
         self.loss = LossBoard()
         """Listeners' loss per source, reported upstream (rooms.media.loss)."""
+        self.video_fast_send = video_fast_send
         self._participants: dict[str, _Participant] = {}
         self._renditions: dict[str, LowBitrateRendition] = {}
         self._red_views: dict[tuple[str, bool, int], RedView] = {}
@@ -179,6 +187,7 @@ class MediaRouter:
                 fast_send=self.fast_send,
                 recovery=self.recovery,
                 loss_board=self.loss,
+                video_fast_send=self.video_fast_send,
                 camera=participant.camera,
                 screen=participant.screen,
             )

@@ -2,12 +2,14 @@
 
 A :class:`VideoFanout` is one publisher's camera or screen: the receive hook hands it
 each encoded frame (``av.Packet`` with ``is_keyframe``) and it pushes the frame to every
-subscribed :class:`VideoForwardingTrack`. A track is one viewer's video slot; aiortc's
-``RTCRtpSender`` reads it and, because it yields ``av.Packet``, only packetises
-(``encoder.pack``): nothing is decoded or encoded per viewer. The sender numbers packets
-itself and its VP8 packetiser numbers pictures itself, so sequence numbers and picture
-ids run on across a switch; the track keeps ``pts`` increasing (each source's run is
-shifted to start after the previous frame, by the wall time elapsed).
+subscribed :class:`VideoForwardingTrack`. A track is one viewer's video slot. By default
+(:mod:`rooms.media.video_send`, set as ``direct``) the track hands each frame it lets
+through to a sender that packetises it once for all viewers and sends the viewer's RTP
+packets at once; otherwise aiortc's ``RTCRtpSender`` reads the track and, because it
+yields ``av.Packet``, only packetises (``encoder.pack``). Either way nothing is decoded
+or encoded per viewer. The sender numbers packets and VP8 pictures itself, so sequence
+numbers and picture ids run on across a switch; the track keeps ``pts`` increasing (each
+source's run is shifted to start after the previous frame, by the wall time elapsed).
 
 Keyframes:
 
@@ -19,8 +21,8 @@ Keyframes:
 - a viewer's PLI/FIR (picture lost) asks the current source, limited per viewer;
 - requests to one source are coalesced (:class:`rooms.media.keyframes.KeyframeRequests`);
 - after frames were lost upstream, the fanout forwards nothing until the next
-  keyframe; a viewer that falls more than ``queue_frames`` behind is cut to the next
-  keyframe too.
+  keyframe; a viewer that falls behind (more than ``queue_frames`` queued, or, sent
+  directly, its socket buffer full) is cut to the next keyframe too, and one is asked for.
 
 Codecs: a slot forwards only frames of the codec it negotiated (VP8 for browsers that
 offer it); a source of another codec leaves the slot empty.
@@ -33,17 +35,24 @@ import time
 from collections import deque
 from collections.abc import Callable
 from fractions import Fraction
+from typing import Literal
 
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from rooms.media.keyframes import KeyframeRequests, RequestLimiter, Scheduler
 
-__all__ = ["VideoFanout", "VideoForwardingTrack"]
+__all__ = ["BEHIND", "FAILED", "SENT", "Delivery", "VideoFanout", "VideoForwardingTrack"]
 
 CLOCK_RATE = 90_000
 TIME_BASE = Fraction(1, CLOCK_RATE)
 QUEUE_FRAMES = 8
+
+Delivery = Literal["sent", "behind", "failed"]
+"""What a direct sender did with a frame: sent it, or not because the viewer is behind or it failed."""
+SENT: Delivery = "sent"
+BEHIND: Delivery = "behind"
+FAILED: Delivery = "failed"
 
 
 class _LoopScheduler:
@@ -171,6 +180,8 @@ class VideoForwardingTrack(MediaStreamTrack):
         self._last_pts: int | None = None
         self._last_sent_at = 0.0
         self._reading = False
+        self.direct: Callable[[str, av.Packet], Delivery] | None = None
+        """Set by :mod:`rooms.media.video_send`: frames are sent at once instead of queued."""
 
     @property
     def source(self) -> VideoFanout | None:
@@ -232,6 +243,15 @@ class VideoForwardingTrack(MediaStreamTrack):
             if not packet.is_keyframe:
                 return
             self._need_keyframe = False
+        if self.direct is not None:
+            delivery = self.direct(source.mime or "", packet)
+            if delivery != SENT:
+                # A frame the viewer misses breaks the ones after it: wait for a keyframe.
+                self.dropped += 1
+                self._need_keyframe = True
+                if delivery == BEHIND:
+                    source.request_keyframe()
+            return
         if len(self._queue) >= self._queue_frames:
             # The viewer's sender fell behind: a frame it skips breaks the ones after it.
             self.dropped += len(self._queue)

@@ -101,7 +101,7 @@ def test_another_version_is_refused(monkeypatch):
         check_fast_send()
     with pytest.raises(FastSendError):
         MediaRouter(fast_send=True)
-    MediaRouter()  # the queued path does not care
+    MediaRouter(video_fast_send=False)  # the queued paths do not care
 
 
 @pytest.mark.unit

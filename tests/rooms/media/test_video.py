@@ -20,9 +20,10 @@ FLOOR_VIDEO_0 = 0
 SHARE = 2  # with two floor slots: floor video 0, floor video 1, share
 
 
-@pytest.fixture
-async def router():
-    media = MediaRouter(loopback=True)
+@pytest.fixture(params=[True, False], ids=["video_send", "queued"])
+async def router(request):
+    """The default (rooms.media.video_send) and aiortc's queued sender path."""
+    media = MediaRouter(loopback=True, video_fast_send=request.param)
     yield media
     await asyncio.wait_for(media.aclose(), 5)
 
@@ -76,6 +77,8 @@ async def test_a_viewer_sees_the_speakers_camera_and_the_server_never_decodes_it
     assert router.camera("speaker").frames_in >= len(viewer.pictures[FLOOR_VIDEO_0]) > 0
     assert camera.track._queue.qsize() == 0
     assert router.slots("viewer").floor_video == ("speaker", None)
+    sent_directly = router.peer("viewer").floor_video[0].direct is not None
+    assert sent_directly == router.video_fast_send
     assert elsewhere.pictures == [[], [], []]
     assert [len(r) for r in elsewhere.video_rtp] == [0, 0, 0]
 
@@ -130,7 +133,9 @@ async def test_switching_source_keeps_sequence_timestamps_and_picture_ids_runnin
     )
     keyframes = [frame[2] for frame in frames]
     assert keyframes[first_blue] is True
-    assert router.peer("viewer").floor_video[0].switches == 2
+    track = router.peer("viewer").floor_video[0]
+    assert track.switches == 2
+    assert (track.direct is not None) == router.video_fast_send
 
 
 async def test_the_answer_puts_each_floor_slots_voice_and_picture_in_one_stream(router, join):
