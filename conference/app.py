@@ -206,6 +206,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 loopback=settings.loopback_media,
                 fast_send=settings.media_fast_send,
                 recovery=settings.media_recovery,
+                video_fast_send=settings.media_video_fast_send,
                 extensions=[interpretation.install, stage.install, notes.install, captions.install],
                 snapshots=_snapshot_store(settings, engine),
                 conference=conference_key(settings.secret_key),

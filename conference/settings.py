@@ -52,6 +52,7 @@ class Settings:
     media_loopback: bool | None = None
     media_fast_send: bool = False
     media_recovery: bool = True
+    media_video_fast_send: bool = True
     # Mail-sending forms (sign-in, registration), in the ``limits`` notation.
     rate_limit_address: str = "3/minute;10/hour"
     rate_limit_ip: str = "30/minute;300/hour"
@@ -98,6 +99,7 @@ class Settings:
             "media_loopback": _flag(get("MEDIA_LOOPBACK", "")),
             "media_fast_send": _flag(get("MEDIA_FAST_SEND", "")) is True,
             "media_recovery": _flag(get("MEDIA_RECOVERY", "")) is not False,
+            "media_video_fast_send": _flag(get("MEDIA_VIDEO_FAST_SEND", "")) is not False,
             "header_timeout": float(get("HEADER_TIMEOUT", "10")),
             "keep_alive_timeout": int(get("KEEP_ALIVE_TIMEOUT", "5")),
             "max_connections_per_ip": int(get("MAX_CONNECTIONS_PER_IP", "64")),

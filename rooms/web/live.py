@@ -103,6 +103,7 @@ class LiveRooms:
         loopback: bool,
         fast_send: bool = False,
         recovery: bool = True,
+        video_fast_send: bool = True,
         extensions: Sequence[Extension] = (),
         snapshots: SnapshotStore | None = None,
         conference: str = "",
@@ -112,7 +113,11 @@ class LiveRooms:
         # The server only needs STUN: browsers behind strict firewalls relay through
         # TURN themselves, and fixed TURN credentials would expire under a long run.
         router = MediaRouter(
-            ice_plan.stun_servers(), loopback=loopback, fast_send=fast_send, recovery=recovery
+            ice_plan.stun_servers(),
+            loopback=loopback,
+            fast_send=fast_send,
+            recovery=recovery,
+            video_fast_send=video_fast_send,
         )
         try:
             registry = Registry.from_url(
