@@ -7,7 +7,9 @@ step the server's CPU time is read from /proc over a fixed window, and the slope
 is the CPU per viewer-second.
 
 Baseline, same run: aiortc's MediaRelay, where the server decodes the camera once and each
-viewer's sender re-encodes it (N = 1, 2, 3; quick: 1, 2).
+viewer's sender re-encodes it (N = 1, 2, 3; quick: 1, 2). For reference, the same router
+with ``video_fast_send=False`` (aiortc's sender loop per viewer, the path before
+rooms.media.video_send) at N = 10, 20 (quick: 5, 10).
 
 Then a few decoding viewers subscribe to the camera one at a time, over and over: the
 time from the subscribe to their first decoded frame (the server asks the publisher for
@@ -27,6 +29,8 @@ LEVELS = (10, 20, 40)
 QUICK_LEVELS = (5, 10)
 BASELINE_LEVELS = (1, 2, 3)
 QUICK_BASELINE_LEVELS = (1, 2)
+QUEUED_LEVELS = (10, 20)
+QUICK_QUEUED_LEVELS = (5, 10)
 CLIENT = "benchmarks.videoclient.VideoClients"
 TIMING_VIEWERS = 3
 
@@ -40,11 +44,24 @@ def run(quick: bool, workdir: Path) -> Record:
             rounds=4 if quick else 10,
         )  # fmt: skip
         workers.call_all("drop", [()] * len(workers))
+        queued, _, _ = _measure(
+            workers, "queued", QUICK_QUEUED_LEVELS if quick else QUEUED_LEVELS, window,
+            workdir, rounds=0,
+        )  # fmt: skip
+        workers.call_all("drop", [()] * len(workers))
         base, _, _ = _measure(
             workers, "relay", QUICK_BASELINE_LEVELS if quick else BASELINE_LEVELS, window,
             workdir, rounds=0,
         )  # fmt: skip
     _report(record, ours, base, first_ms, restarts)
+    queued_line = harness.least_squares(
+        [p["viewers"] for p in queued], [p["cpu_per_s"] for p in queued]
+    )
+    record.figure(
+        "reference: aiortc's sender loop per viewer, CPU per viewer-second",
+        queued_line.slope * 1000, "ms",
+        detail=f"MediaRouter(video_fast_send=False), slope over N, r²={queued_line.r2:.3f}",
+    )  # fmt: skip
     return record
 
 
@@ -138,6 +155,7 @@ def _report(
     record.goal("subscribe → first decoded frame p95 ≤ 500 ms", None if p95 is None else p95 <= 500,
                 "–" if p95 is None else f"{p95:.0f} ms")  # fmt: skip
     record.notes.append(
-        "Server: MediaRouter, aiortc's RTCRtpSender loop per viewer (encoder.pack, no encoding); "
-        "viewers count RTP bytes without decoding"
+        "Server: MediaRouter's default video path (rooms.media.video_send: each frame "
+        "packetised once, every viewer's packets sent in one loop, no encoding); viewers "
+        "count RTP bytes without decoding"
     )

@@ -1,7 +1,9 @@
 """The video server under test, as a process of its own: ``python -m benchmarks.videoserver``.
 
-``--mode forward`` is the product: a :class:`rooms.media.router.MediaRouter`; a viewer's
-pinned video slot shows the publisher's camera (``set_pinned``), forwarded encoded.
+``--mode forward`` is the product: a :class:`rooms.media.router.MediaRouter` with its
+default video path (rooms.media.video_send); a viewer's pinned video slot shows the
+publisher's camera (``set_pinned``), forwarded encoded. ``--mode queued`` is the same router
+with ``video_fast_send=False``: aiortc's ``RTCRtpSender`` loop per viewer slot.
 ``--mode relay`` is the naive baseline: aiortc decodes the publisher's VP8 and each
 viewer's sender gets a ``MediaRelay`` subscription, so every viewer re-encodes VP8.
 
@@ -31,8 +33,8 @@ from rooms.media.router import MediaRouter
 
 
 class ForwardServer:
-    def __init__(self) -> None:
-        self.router = MediaRouter(loopback=True)
+    def __init__(self, video_fast_send: bool = True) -> None:
+        self.router = MediaRouter(loopback=True, video_fast_send=video_fast_send)
 
     async def offer(self, message: dict[str, Any]) -> dict[str, Any]:
         peer = message["peer"]
@@ -100,7 +102,9 @@ async def _drain(track: MediaStreamTrack) -> None:
 
 
 async def main(mode: str, port: int) -> None:
-    app: ForwardServer | RelayServer = ForwardServer() if mode == "forward" else RelayServer()
+    app: ForwardServer | RelayServer = (
+        RelayServer() if mode == "relay" else ForwardServer(video_fast_send=mode == "forward")
+    )
 
     async def handle(ws: ServerConnection) -> None:
         async for raw in ws:
@@ -118,7 +122,7 @@ async def main(mode: str, port: int) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--mode", choices=["forward", "relay"], default="forward")
+    parser.add_argument("--mode", choices=["forward", "queued", "relay"], default="forward")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     asyncio.run(main(args.mode, args.port))
