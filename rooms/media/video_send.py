@@ -116,6 +116,10 @@ _VP8_DESCRIPTOR = 4
 logger = logging.getLogger(__name__)
 
 
+def _empty() -> int:
+    return 0
+
+
 @functools.cache
 def _check_sources() -> str | None:
     for function, fragments in _SOURCE_FRAGMENTS:
@@ -254,7 +258,8 @@ class VideoSender:
             self.track.stop()
             return FAILED
         transport = pair.protocol.transport
-        if transport.get_write_buffer_size():
+        # aioice's TURN transport has no buffer (the server itself uses STUN only).
+        if getattr(transport, "get_write_buffer_size", _empty)():
             self.behind += 1
             return BEHIND
         sender = self.sender
