@@ -26,7 +26,9 @@ the fanout's ``publish`` loop sends each viewer's packets itself, without awaiti
 - the last :data:`HISTORY` packets (header and a reference to the shared payload)
   answer the viewer's NACKs, wrapped in RTX when RTX was negotiated, as aiortc's
   ``_retransmit`` does; :func:`attach` hands NACKs from ``_handle_rtcp_packet``
-  to :meth:`VideoSender.retransmit` instead of aiortc's (empty) history;
+  to :meth:`VideoSender.retransmit` instead of aiortc's (empty) history, within a
+  budget (:class:`rooms.media.retransmit.NackBudget`, 100 resends a second in bursts
+  of 64), so a viewer flooding NACKs gets the rest ignored and counted;
 - the sender's RTCP counters (packets, octets, last RTP and NTP timestamps) and the
   DTLS transport's tx counters stay right, so aiortc's RTCP task sends correct
   sender reports (lip sync with the audio in the same stream) and ``getStats`` is
@@ -73,12 +75,16 @@ from rooms.media.fast_send import (
     check_fast_send,
     header_extensions,
 )
+from rooms.media.retransmit import NackBudget
 from rooms.media.video import BEHIND, FAILED, SENT, Delivery, VideoForwardingTrack
 
 __all__ = ["HISTORY", "VideoSender", "attach", "check_video_send"]
 
 HISTORY = 128
 """Packets kept per viewer for retransmission (aiortc's ``RTP_HISTORY_SIZE``)."""
+NACK_RATE = 100.0
+NACK_BURST = 64
+"""A viewer's resends: at most 100 a second, in bursts of 64 (a lost keyframe's packets)."""
 
 _SOURCE_FRAGMENTS: tuple[tuple[Callable[..., Any], tuple[str, ...]], ...] = (
     (
@@ -190,6 +196,8 @@ class VideoSender:
         self.timestamp_origin = random32()
         self.picture_id = random32() & 0x7FFF
         self.history: list[tuple[bytes, bytes] | None] = [None] * HISTORY
+        self.nacks = NackBudget(rate=NACK_RATE, burst=NACK_BURST)
+        """The viewer's NACKs: asked, resent, unknown (not held), limited (over budget)."""
         self._dtls: Any = sender.transport
         self._nominated: dict[int, Any] = sender.transport.transport._connection._nominated
         self._byte0 = 0x80
@@ -307,14 +315,17 @@ class VideoSender:
         sender._RTCRtpSender__packet_count += count
         return SENT
 
+    def holds(self, sequence_number: int) -> bool:
+        """Whether the history still has the packet sent with ``sequence_number``."""
+        entry = self.history[sequence_number % HISTORY]
+        return entry is not None and _SEQUENCE.unpack_from(entry[0], 2)[0] == sequence_number
+
     def retransmit(self, sequence_number: int) -> bool:
         """Send a packet again (in RTX if negotiated); False if it is no longer held."""
         entry = self.history[sequence_number % HISTORY]
-        if entry is None or not self._ready:
+        if entry is None or not self._ready or not self.holds(sequence_number):
             return False
         head, body = entry
-        if _SEQUENCE.unpack_from(head, 2)[0] != sequence_number:
-            return False
         pair = self._nominated.get(1)
         if self._dtls._state is not DtlsState.CONNECTED or pair is None:
             return False
@@ -364,8 +375,13 @@ def attach(sender: RTCRtpSender, track: VideoForwardingTrack) -> VideoSender:
             and isinstance(packet, RtcpRtpfbPacket)
             and packet.fmt == RTCP_RTPFB_NACK
         ):
+            budget = video.nacks
             for sequence_number in packet.lost:
-                video.retransmit(sequence_number)
+                budget.asked += 1
+                if not video.holds(sequence_number):
+                    budget.unknown += 1
+                elif budget.take():
+                    budget.resent += video.retransmit(sequence_number)
             return
         await original_rtcp(packet)
 

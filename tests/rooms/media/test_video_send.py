@@ -37,7 +37,7 @@ from aiortc.rtcrtpparameters import (
     RTCRtpHeaderExtensionParameters,
     RTCRtpSendParameters,
 )
-from aiortc.rtp import HeaderExtensionsMap, RtpPacket
+from aiortc.rtp import RTCP_RTPFB_NACK, HeaderExtensionsMap, RtcpRtpfbPacket, RtpPacket
 
 from rooms.media import fast_send, video_send
 from rooms.media.fast_send import ABS_SEND_TIME_URI, MID_URI, FastSendError
@@ -254,6 +254,20 @@ async def test_a_nack_is_answered_from_the_history_in_rtx(monkeypatch):
     assert rtx.payload == (first + 1 & 0xFFFF).to_bytes(2, "big") + original.payload
     assert not video.retransmit((first + 7) & 0xFFFF)  # never sent
     assert video.retransmitted == 1
+
+
+async def test_a_viewer_flooding_nacks_is_limited():
+    video, _, wire = wired("video/VP8", MID_URI)
+    first = video.sequence_number
+    assert video("video/vp8", frame_packet(b"\x10" * 3000, 0, True)) == "sent"
+    nack = RtcpRtpfbPacket(fmt=RTCP_RTPFB_NACK, ssrc=1, media_ssrc=video._ssrc)
+    nack.lost = [first, (first + 1) & 0xFFFF, (first + 9) & 0xFFFF] * 100
+    await video.sender._handle_rtcp_packet(nack)
+    budget = video.nacks
+    assert budget.asked == 300 and budget.unknown == 100
+    assert budget.resent == video.retransmitted == video_send.NACK_BURST
+    assert budget.limited == 200 - video_send.NACK_BURST
+    assert len(wire.sent) == 3 + video_send.NACK_BURST
 
 
 async def test_a_viewer_whose_socket_is_full_is_cut_to_the_next_keyframe():
