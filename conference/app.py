@@ -31,13 +31,15 @@ from interpretation.signalling.service import Interpretation
 from interpretation.web import views as interpretation_views
 from interpretation.web.store import DatabaseBooths
 from rooms import stage
+from rooms.autocaptions import model as caption_model
+from rooms.autocaptions.extension import AutoCaptions
 from rooms.captions import Captions
 from rooms.keeper import RedisSnapshotStore, SnapshotStore, conference_key
 from rooms.metrics import RoomsCollector
 from rooms.notes import Notes
 from rooms.web import views as room_views
 from rooms.web.auth import person_identities, session_authenticator
-from rooms.web.captions_store import DatabaseCaptioners
+from rooms.web.captions_store import DatabaseAutoCaptions, DatabaseCaptioners
 from rooms.web.live import EXTRAS_KEY, IcePlan, LiveRooms, signalling_route
 from rooms.web.notes_store import DatabaseNotes
 
@@ -61,6 +63,7 @@ from .web import (
 )
 from .web.body_limit import BodyLimit
 from .web.mail import Mailer
+from .web.organiser.captioners import CAPTIONS_MODEL_KEY
 from .web.page import Services
 from .web.ratelimit import MailLimits
 from .web.templating import environment
@@ -146,6 +149,15 @@ class DatabaseSnapshots:
         return None  # the engine belongs to the app
 
 
+def _caption_model_problem(spec: caption_model.ModelSpec) -> str | None:
+    """Why automatic captions cannot run (None: the model is there and intact)."""
+    try:
+        caption_model.check(spec)
+    except caption_model.CaptionModelError as exc:
+        return str(exc)
+    return None
+
+
 def _snapshot_store(settings: Settings, engine: Engine) -> SnapshotStore:
     """Redis when the bus is Redis (shared by every process), else the database."""
     key = conference_key(settings.secret_key)
@@ -187,6 +199,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     interpretation = Interpretation(DatabaseBooths(engine))
     notes = Notes(DatabaseNotes(engine))
     captions = Captions(DatabaseCaptioners(engine))
+    caption_spec = caption_model.ModelSpec(
+        settings.captions_model,
+        settings.captions_model_sha256 or caption_model.WHISPER_BASE_SHA256,
+    )
+    auto_captions = AutoCaptions(DatabaseAutoCaptions(engine), caption_spec, captions)
+    services.extras[CAPTIONS_MODEL_KEY] = lambda: _caption_model_problem(caption_spec)
     services.extras[interpretation_views.EXTRAS_KEY] = interpretation
     health_state.metrics.register(RoomsCollector(lambda: services.extras.get(EXTRAS_KEY)))
     health_state.metrics.register(InterpretationCollector(interpretation))
@@ -207,7 +225,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 fast_send=settings.media_fast_send,
                 recovery=settings.media_recovery,
                 video_fast_send=settings.media_video_fast_send,
-                extensions=[interpretation.install, stage.install, notes.install, captions.install],
+                extensions=[
+                    interpretation.install,
+                    stage.install,
+                    notes.install,
+                    captions.install,
+                    auto_captions.install,
+                ],
                 snapshots=_snapshot_store(settings, engine),
                 conference=conference_key(settings.secret_key),
                 known_sessions=lambda: asyncio.to_thread(live_snapshots.programme_sessions, engine),

@@ -68,6 +68,11 @@ class Settings:
     # Scale-out (docs/operations.md, "Several nodes"): empty when this is the only process.
     node_id: str = ""
     public_url: str = ""
+    # Automatic captions' model: a directory or a faster-whisper size ("": none; rooms.autocaptions.model).
+    captions_model: str = ""
+    captions_model_sha256: str = (
+        ""  # what the directory's model.bin must hash to ("": Whisper base's)
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -113,6 +118,8 @@ class Settings:
             "currency": get("CURRENCY", "EUR").strip().upper() or "EUR",
             "node_id": get("NODE_ID", "").strip(),
             "public_url": get("PUBLIC_URL", "").strip().rstrip("/"),
+            "captions_model": get("CAPTIONS_MODEL", "").strip(),
+            "captions_model_sha256": get("CAPTIONS_MODEL_SHA256", "").strip().lower(),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

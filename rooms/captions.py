@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 MAX_CAPTION_CHARS = 500
 ROSTER_TTL_S = 10.0  # a roster change reaches live rooms within this
+ON_DUTY_S = 30.0  # a captioner who sent a line this recently is on duty (automatic ones wait)
 
 
 class CaptionRoster(Protocol):
@@ -72,6 +73,12 @@ class Captions:
         self.roster = roster
         self.clock = clock
         self._cache: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
+        self._last_line: dict[tuple[str, str], float] = {}  # (room id, language) -> clock()
+
+    def human_on_duty(self, room_id: str, language: str) -> bool:
+        """Whether a captioner has captioned this room in ``language`` in the last ON_DUTY_S."""
+        at = self._last_line.get((room_id, language))
+        return at is not None and self.clock() - at < ON_DUTY_S
 
     def install(self, dispatcher: Dispatcher) -> None:
         dispatcher.register(CaptionSend, self.caption_send)
@@ -102,6 +109,7 @@ class Captions:
             automatic=False,
             at=ctx.registry.clock.now(),
         )
+        self._last_line[(room.room_id, message.language)] = self.clock()
         await ctx.registry.publish_room(room.room_id, line)
 
 

@@ -81,6 +81,7 @@ class RoomClient:
         cookie: str | None = None,
         origin: str | None = None,
         tone: float | None = None,
+        mic: MediaStreamTrack | None = None,
         floor_slots: int = RECOMMENDED_FLOOR_SLOTS,
         ice_servers: list[RTCIceServer] | None = None,
         loopback: bool = True,
@@ -92,6 +93,7 @@ class RoomClient:
             self.headers["Cookie"] = cookie
             self.headers["Origin"] = origin or _origin_of(ws_url)
         self.tone = tone
+        self.mic = mic  # a track of one's own (rooms.media.wavtrack.WavTrack); else the tone
         self.floor_slots = floor_slots
         self.ice_servers = ice_servers
         self.loopback = loopback
@@ -174,7 +176,7 @@ class RoomClient:
     async def start_media(self) -> None:
         """Offer the slot layout, apply the answer, and wait until the connection is up."""
         self.pc = pc = RTCPeerConnection(configuration(self.ice_servers))
-        mic = ToneTrack(self.tone) if self.tone is not None else None
+        mic = self.mic or (ToneTrack(self.tone) if self.tone is not None else None)
         layout = add_client_transceivers(pc, mic, self.floor_slots)
         if self.loopback:
             await add_loopback_candidates(pc)

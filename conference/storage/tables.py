@@ -304,6 +304,15 @@ class BreakoutNotes(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
 
 
+class AutoCaptions(SQLModel, table=True):
+    """A session whose floor is captioned automatically (present: on), in its floor language."""
+
+    __tablename__ = "auto_captions"
+
+    session_id: int = Field(foreign_key="programme_session.id", primary_key=True)
+    turned_on_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+
 class CaptionerAssignment(SQLModel, table=True):
     """A person who types live captions for a session's rooms, in one language."""
 

@@ -12,6 +12,7 @@ The signalling layer calls it; the lifespan owns one instance::
     router.set_sharing(peer_id, True)                        # its screen fills its room's share slot
     router.set_pinned(peer_id, [signer_id])                  # what the pinned video slots show
     router.on_slots = callback                               # (peer_id, SlotAssignment) on change
+    router.set_floor_tap(room_id, tap)                       # tap.follow([Fanout, ...]): the room's speakers
     await router.close(peer_id)
     await router.aclose()                                    # lifespan shutdown
 
@@ -45,6 +46,7 @@ import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from aiortc import RTCIceServer
 
@@ -60,7 +62,7 @@ from rooms.media.slots import assign_floor
 from rooms.media.video import VideoFanout, VideoForwardingTrack
 from rooms.media.video_send import check_video_send
 
-__all__ = ["MediaRouter", "RecoveryCounts", "SlotAssignment"]
+__all__ = ["FloorTap", "MediaRouter", "RecoveryCounts", "SlotAssignment"]
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +125,12 @@ class RecoveryCounts:
         return RecoveryCounts(**vars(self))
 
 
+class FloorTap(Protocol):
+    """Hears a room's floor once (automatic captions), told who speaks there after each change."""
+
+    def follow(self, sources: list[Fanout]) -> None: ...
+
+
 @dataclass(frozen=True)
 class SlotAssignment:
     """What a participant's slots carry now: peer ids, None for nothing."""
@@ -167,6 +175,7 @@ class MediaRouter:
         self._participants: dict[str, _Participant] = {}
         self._renditions: dict[str, LowBitrateRendition] = {}
         self._red_views: dict[tuple[str, bool, int], RedView] = {}
+        self._floor_taps: dict[str, FloorTap] = {}
         self._audible_order = itertools.count(1)
         self.on_slots: Callable[[str, SlotAssignment], None] | None = None
         """Called after a change with a peer's new slot assignment (the client labels tiles)."""
@@ -259,6 +268,15 @@ class MediaRouter:
         self._participant(peer_id).pinned = tuple(sources)
         self._reconcile()
 
+    def set_floor_tap(self, room_id: str, tap: FloorTap | None) -> None:
+        """Let ``tap`` hear every microphone on ``room_id``'s floor (None: stop tapping)."""
+        old = self._floor_taps.pop(room_id, None)
+        if old is not None and old is not tap:
+            old.follow([])
+        if tap is not None:
+            self._floor_taps[room_id] = tap
+        self._reconcile()
+
     async def close(self, peer_id: str) -> None:
         participant = self._participants.pop(peer_id, None)
         if participant is None:
@@ -279,6 +297,7 @@ class MediaRouter:
             participant.screen.close()
         self._participants.clear()
         self._reconcile()
+        self._floor_taps.clear()
         await asyncio.gather(*(peer.close() for peer in peers), return_exceptions=True)
 
     # Introspection, for the signalling layer's status, metrics and benchmarks.
@@ -379,6 +398,15 @@ class MediaRouter:
             if view.fanout.sink_count == 0 or key[0] not in self._participants:
                 view.close()
                 del self._red_views[key]
+        for room_id, tap in self._floor_taps.items():
+            tap.follow(
+                [
+                    p.fanout
+                    for p in speakers.get(room_id, [])
+                    if p.peer is not None and p.peer.has_mic and not p.muted
+                ]
+            )
+
         for source_id, rendition in list(self._renditions.items()):
             if rendition.fanout.sink_count == 0 or source_id not in self._participants:
                 rendition.close()

@@ -1,4 +1,4 @@
-"""The captioner roster in the conference's database, for the captions extension."""
+"""The captioner roster and the automatic-captions switch in the conference's database."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from conference.storage import engine as storage
-from conference.storage.tables import CaptionerAssignment
+from conference.storage.tables import AutoCaptions, CaptionerAssignment
+from conference.storage.tables import Session as ProgrammeSession
 
 
 class DatabaseCaptioners:
@@ -28,3 +29,21 @@ class DatabaseCaptioners:
                 )
             ).all()
         return frozenset(rows)
+
+
+class DatabaseAutoCaptions:
+    """An ``AutoCaptionSettings`` on ``auto_captions``: the floor language of a session that has it on."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def language(self, session_id: str) -> str | None:
+        if not (session_id.isascii() and session_id.isdigit()):
+            return None
+        with storage.session(self.engine) as db:
+            if db.get(AutoCaptions, int(session_id)) is None:
+                return None
+            session = db.get(ProgrammeSession, int(session_id))
+        if session is None or not session.floor_languages:
+            return None
+        return session.floor_languages[0]

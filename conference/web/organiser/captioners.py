@@ -12,13 +12,16 @@ from starlette.routing import Route
 from ...domain import languages
 from ...domain.fields import Errors, FieldError
 from ...domain.people import Role
-from ...storage.tables import CaptionerAssignment, Person
+from ...storage.tables import AutoCaptions, CaptionerAssignment, Person
 from ...storage.tables import Session as ProgrammeSession
 from ..ids import parse_number
 from ..messages import N_
 from ..page import Ctx, NotFound, page
 
 log = logging.getLogger(__name__)
+
+CAPTIONS_MODEL_KEY = "captions_model_problem"
+"""``Services.extras``: a callable saying why automatic captions cannot run (None: they can)."""
 
 
 def session_languages(session: ProgrammeSession) -> list[str]:
@@ -32,6 +35,16 @@ def captioners(ctx: Ctx) -> Response:
         raise NotFound(N_("There is no such session."))
     errors = Errors()
     offered = session_languages(session)
+    if ctx.request.method == "POST" and ctx.value("automatic") in ("on", "off"):
+        assert session.id is not None
+        switch = ctx.db.get(AutoCaptions, session.id)
+        if ctx.value("automatic") == "on" and switch is None and session.floor_languages:
+            ctx.db.add(AutoCaptions(session_id=session.id))
+            log.info("Automatic captions turned on for session %s", session.id)
+        elif ctx.value("automatic") == "off" and switch is not None:
+            ctx.db.delete(switch)
+            log.info("Automatic captions turned off for session %s", session.id)
+        return ctx.redirect(f"/organiser/sessions/{session.id}/captioners")
     if ctx.request.method == "POST":
         remove = parse_number(ctx.value("remove"))
         if remove is not None:
@@ -66,6 +79,8 @@ def captioners(ctx: Ctx) -> Response:
         .order_by(col(CaptionerAssignment.language), col(Person.name))
     ).all()
     people = ctx.db.exec(select(Person).order_by(col(Person.name), col(Person.id))).all()
+    problem = ctx.services.extras.get(CAPTIONS_MODEL_KEY)
+    floor = session.floor_languages[0] if session.floor_languages else None
     return ctx.render(
         "organiser/captioners.html",
         status_code=400 if errors else 200,
@@ -76,6 +91,9 @@ def captioners(ctx: Ctx) -> Response:
         names={tag: languages.native_name(tag) for tag in offered},
         values={"person": ctx.value("person"), "language": ctx.value("language")},
         errors=errors,
+        automatic=ctx.db.get(AutoCaptions, session.id) is not None,
+        automatic_language=languages.native_name(floor) if floor else None,
+        model_problem=problem() if problem is not None else None,
     )
 
 

@@ -4,6 +4,7 @@
 
 /** @typedef {import("../protocol/signalling.js").Signalling} Signalling */
 /** @typedef {{room_id: string, language: string, text: string, by: string, automatic: boolean, at: number}} CaptionLine */
+/** @typedef {{room_id: string, language: string, state: "on"|"paused"|"standby"|"unavailable"}} CaptionStatus */
 
 const KEEP = 50; // lines kept per language
 const SHOW = 6; // lines shown: the latest, with a short scroll-back
@@ -18,6 +19,9 @@ export function mountCaptions(panel, signalling) {
   const language = /** @type {HTMLSelectElement} */ ($("caption-language"));
   const list = $("caption-lines");
   const none = $("caption-none");
+  const status = $("caption-status");
+  /** @type {CaptionStatus|null} */
+  let automatic = null;
   /** @type {Map<string, CaptionLine[]>} */
   const lines = new Map();
   const saved = localStorage.getItem("caption-language");
@@ -34,11 +38,28 @@ export function mountCaptions(panel, signalling) {
         item.lang = line.language;
         item.dir = "auto";
         item.textContent = line.text;
-        if (line.automatic) item.classList.add("automatic");
+        if (line.automatic) {
+          item.classList.add("automatic");
+          const mark = document.createElement("span");
+          mark.className = "caption-mark";
+          mark.lang = document.documentElement.lang;
+          mark.textContent = panel.dataset.automatic ?? "Automatic";
+          item.prepend(mark, " ");
+        }
         return item;
       }),
     );
+    // The automatic captions' state, in words, for the language they are in.
+    const state = automatic && automatic.language === language.value ? automatic.state : null;
+    status.hidden = !on.checked || state === null;
+    status.dataset.state = state ?? "";
+    status.textContent = state ? (panel.dataset[`status${state[0].toUpperCase()}${state.slice(1)}`] ?? state) : "";
   }
+
+  signalling.addEventListener("caption_status", (event) => {
+    automatic = /** @type {CaptionStatus} */ (/** @type {CustomEvent} */ (event).detail);
+    render();
+  });
 
   signalling.addEventListener("caption_line", (event) => {
     const line = /** @type {CaptionLine} */ (/** @type {CustomEvent} */ (event).detail);
@@ -77,5 +98,5 @@ export function mountCaptions(panel, signalling) {
     });
   }
   render();
-  return { lines };
+  return { lines, status: () => automatic };
 }

@@ -42,6 +42,7 @@ class FakeMedia:
 
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     on_slots: Callable[[str, Any], None] | None = None
+    floor_taps: dict[str, Any] = field(default_factory=dict)  # room id -> tap (autocaptions)
 
     async def negotiate(self, peer_id: str, offer_sdp: str) -> str:
         self.calls.append(("negotiate", peer_id))
@@ -67,6 +68,12 @@ class FakeMedia:
 
     def set_pinned(self, peer_id: str, sources: list[str | None]) -> None:
         self.calls.append(("set_pinned", peer_id, sources))
+
+    def set_floor_tap(self, room_id: str, tap: Any) -> None:
+        if tap is None:
+            self.floor_taps.pop(room_id, None)
+        else:
+            self.floor_taps[room_id] = tap
 
     async def close(self, peer_id: str) -> None:
         self.calls.append(("close", peer_id))

@@ -1,0 +1,250 @@
+"""Automatic captions, a protocol extension: a session's floor captioned by a speech model.
+
+The organiser turns them on per session (``AutoCaptionSettings``, the database's
+``auto_captions`` row, given by the composition root); they caption the session's main room in
+its floor language. When someone enters such a room, the room gets a captions worker
+(:mod:`rooms.autocaptions.worker`) and the media router a :class:`FloorTap` on its floor. The
+worker's lines go to the room as ``caption_line`` with ``automatic: true``, through the same
+channel as a human captioner's. ``caption_status`` tells the room what automatic captions are
+doing, in a word the page translates:
+
+- ``on``: captioning;
+- ``paused``: the worker cannot keep up, so nothing is captioned rather than captioned late;
+- ``standby``: a rostered captioner is typing in that language; a human captioner takes
+  precedence, so automatic lines wait until none has sent a line for ``ON_DUTY_S``;
+- ``unavailable``: the model is missing or failed its checksum (the organiser's page says
+  which); the room works on without captions.
+
+The worker stops when the room empties or the organiser turns captions off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from rooms.autocaptions.backlog import Flow
+from rooms.autocaptions.model import ModelSpec
+from rooms.autocaptions.tap import FloorTap, Recognised, WorkerPort
+from rooms.autocaptions.worker import CaptionWorker
+from rooms.captions import ROSTER_TTL_S, CaptionLine, Captions
+from rooms.signalling import Dispatcher, ServerMessage
+from rooms.signalling.seat_events import SeatEntered, SeatEvent, SeatLeft
+
+__all__ = ["AutoCaptionSettings", "AutoCaptions", "CaptionStatus"]
+
+log = logging.getLogger(__name__)
+
+STATES = ("on", "paused", "standby", "unavailable")
+REFRESH_S = ROSTER_TTL_S  # an organiser's switch reaches a live room within this
+
+
+class AutoCaptionSettings(Protocol):
+    def language(self, session_id: str) -> str | None:
+        """The floor language to caption ``session_id`` in automatically; None: off."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaptionStatus(ServerMessage):
+    """What automatic captions are doing in the room: ``on``, ``paused``, ``standby``, ``unavailable``."""
+
+    type = "caption_status"
+    room_id: str
+    language: str
+    state: str
+
+
+WorkerFactory = Callable[[ModelSpec, str, Callable[[tuple[Any, ...]], None]], WorkerPort]
+
+
+@dataclass(eq=False)
+class _Captioned:
+    room_id: str
+    session_id: str
+    language: str
+    tap: FloorTap
+    state: str = "starting"  # not told to the room: the worker is loading the model
+    error: str = ""
+    lines: deque[Recognised] = field(default_factory=lambda: deque(maxlen=200))
+
+
+class AutoCaptions:
+    """The extension: ``Registry(..., extensions=[AutoCaptions(settings, model, captions).install])``."""
+
+    def __init__(
+        self,
+        settings: AutoCaptionSettings,
+        model: ModelSpec,
+        captions: Captions | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        worker_factory: WorkerFactory | None = None,
+    ) -> None:
+        self.settings = settings
+        self.model = model
+        self.captions = captions
+        self.clock = clock
+        self.worker_factory: WorkerFactory = worker_factory or CaptionWorker
+        self.rooms: dict[str, _Captioned] = {}  # live workers by room id
+        self._cache: dict[str, tuple[float, str | None]] = {}
+        self._registry: Any = None
+        self._refresher: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def install(self, dispatcher: Dispatcher) -> None:
+        dispatcher.catalog.add_server(CaptionStatus)
+        dispatcher.observe(self._observe)
+        dispatcher.on_stop(self.stop)
+
+    def stop(self) -> None:
+        if self._refresher is not None:
+            self._refresher.cancel()
+            self._refresher = None
+        for room_id in list(self.rooms):
+            self._stop_room(room_id)
+
+    async def _language(self, session_id: str, fresh: bool = False) -> str | None:
+        cached = self._cache.get(session_id)
+        if not fresh and cached is not None and self.clock() - cached[0] < REFRESH_S:
+            return cached[1]
+        language = await asyncio.to_thread(self.settings.language, session_id)
+        self._cache[session_id] = (self.clock(), language)
+        return language
+
+    async def _observe(self, registry: Any, event: SeatEvent) -> None:
+        self._registry = registry
+        if self._refresher is None:
+            self._refresher = asyncio.create_task(self._refresh_forever(), name="autocaptions")
+        room = registry.rooms.get(event.room_id)
+        if room is None or room.parent_id is not None:
+            return  # breakout rooms are not captioned automatically
+        if isinstance(event, SeatEntered):
+            await self._reconcile(room)
+            live = self.rooms.get(room.room_id)
+            if live is not None and live.state != "starting":
+                await registry.publish_seat(event.seat_id, self._status(live))
+        elif isinstance(event, SeatLeft) and not room.seats:
+            self._stop_room(room.room_id)
+
+    async def _refresh_forever(self) -> None:
+        while True:
+            await asyncio.sleep(REFRESH_S)
+            registry = self._registry
+            if registry is None:
+                continue
+            for room in list(registry.rooms.values()):
+                if room.parent_id is None and (room.seats or room.room_id in self.rooms):
+                    try:
+                        await self._reconcile(room, fresh=True)
+                    except Exception:
+                        log.exception("automatic captions: checking a room failed")
+
+    async def _reconcile(self, room: Any, fresh: bool = False) -> None:
+        language = await self._language(room.session_id, fresh) if room.seats else None
+        live = self.rooms.get(room.room_id)
+        if live is not None and live.language != language:
+            self._stop_room(room.room_id)
+            live = None
+        if live is None and language is not None:
+            self._start_room(room.room_id, room.session_id, language)
+        if live is not None and live.state == "standby":
+            self._update(live)
+
+    def _start_room(self, room_id: str, session_id: str, language: str) -> None:
+        media = self._registry.media if self._registry is not None else None
+        if media is None or not hasattr(media, "set_floor_tap"):
+            return
+        holder: list[_Captioned] = []
+
+        def on_message(message: tuple[Any, ...]) -> None:
+            if holder:
+                self._worker_said(holder[0], message)
+
+        worker = self.worker_factory(self.model, whisper_language(language), on_message)
+        tap = FloorTap(
+            worker,
+            on_line=lambda line: self._line(holder[0], line),
+            on_flow=lambda flow: self._update(holder[0]),
+            clock=self.clock,
+        )
+        live = _Captioned(room_id, session_id, language, tap)
+        holder.append(live)
+        self.rooms[room_id] = live
+        media.set_floor_tap(room_id, tap)
+        log.info("automatic captions started in session %s (%s)", session_id, language)
+
+    def _stop_room(self, room_id: str) -> None:
+        live = self.rooms.pop(room_id, None)
+        if live is None:
+            return
+        media = self._registry.media if self._registry is not None else None
+        if media is not None:
+            media.set_floor_tap(room_id, None)
+        live.tap.close()
+        log.info("automatic captions stopped in session %s", live.session_id)
+
+    def _worker_said(self, live: _Captioned, message: tuple[Any, ...]) -> None:
+        if message[0] == "error":
+            live.error = str(message[1])
+            log.error("automatic captions unavailable in session %s: %s", live.session_id,
+                      live.error)  # fmt: skip
+            live.state = "unavailable"
+            self._publish(live.room_id, self._status(live))
+            return
+        live.tap.message(message)
+        if message[0] == "ready":
+            live.state = "ready"
+            self._update(live)
+
+    def _line(self, live: _Captioned, line: Recognised) -> None:
+        live.lines.append(line)
+        self._update(live)
+        if live.state != "on":
+            return
+        now = self._registry.clock.now()
+        self._publish(
+            live.room_id,
+            CaptionLine(room_id=live.room_id, language=live.language, text=line.text,
+                        by="", automatic=True, at=now),
+        )  # fmt: skip
+
+    def _update(self, live: _Captioned) -> None:
+        if live.state in ("starting", "unavailable"):
+            return
+        if live.tap.backlog.flow is Flow.PAUSED:
+            state = "paused"
+        elif self.captions is not None and self.captions.human_on_duty(live.room_id, live.language):
+            state = "standby"
+        else:
+            state = "on"
+        if state != live.state:
+            live.state = state
+            self._publish(live.room_id, self._status(live))
+
+    def _status(self, live: _Captioned) -> CaptionStatus:
+        return CaptionStatus(room_id=live.room_id, language=live.language, state=live.state)
+
+    def _publish(self, room_id: str, message: ServerMessage) -> None:
+        if self._registry is None:
+            return
+        task = asyncio.ensure_future(self._registry.publish_room(room_id, message))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def state(self, room_id: str) -> str | None:
+        live = self.rooms.get(room_id)
+        return None if live is None else live.state
+
+
+def whisper_language(tag: str) -> str:
+    """Whisper names languages by ISO 639-1 code: ``en-GB`` is ``en``, ``zh-Hans`` ``zh``."""
+    with contextlib.suppress(IndexError):
+        return tag.split("-")[0].split("_")[0].lower()
+    return tag
