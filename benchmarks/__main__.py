@@ -28,6 +28,7 @@ BENCHMARKS = (
     "lipsync",
     "signin_timing",
     "latencyload",
+    "captions",
 )
 # Run only when named with --only: the soak takes 10 minutes, the loss benchmark 9.
 ON_REQUEST = ("soak", "loss")

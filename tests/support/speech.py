@@ -21,6 +21,9 @@ from rooms.media.wavtrack import read_wav_48k
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_DIR = ROOT / "var" / "captions-model" / "whisper-base"
 
+SPEED = 150  # words a minute: a speaker at a conference, a little slower than espeak's 175
+ROOM_NOISE = 0.002  # a quiet room's hiss (-54 dBFS), not a microphone's digital silence
+
 SENTENCES = (
     "The delegates agreed to share the results of every breakout with the whole conference.",
     "Please send your questions to the moderator before the session ends.",
@@ -37,23 +40,27 @@ def whisper_base() -> Path:
         pytest.fail(f"the caption model is needed: {exc}")
 
 
-def espeak_wav(path: Path, sentences: tuple[str, ...] = SENTENCES, gap_s: float = 1.2) -> Path:
+def espeak_wav(
+    path: Path, sentences: tuple[str, ...] = SENTENCES, gap_s: float = 1.2, lead_s: float = 0.5
+) -> Path:
     """Speak ``sentences`` with espeak-ng into a 48 kHz mono 16-bit WAV, ``gap_s`` apart."""
     if shutil.which("espeak-ng") is None:
         pytest.fail("espeak-ng is needed (Debian's espeak-ng; .ci/run installs it)")
-    parts: list[np.ndarray] = [np.zeros(int(48_000 * 0.5), np.int16)]
+    parts: list[np.ndarray] = [np.zeros(int(48_000 * lead_s), np.int16)]
     for i, sentence in enumerate(sentences):
         raw = path.with_suffix(f".{i}.raw.wav")
         subprocess.run(
-            ["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(raw), sentence], check=True
+            ["espeak-ng", "-v", "en-us", "-s", str(SPEED), "-w", str(raw), sentence], check=True
         )
         parts += [read_wav_48k(raw), np.zeros(int(48_000 * gap_s), np.int16)]
         raw.unlink()
+    samples = np.concatenate(parts).astype(np.float64)
+    samples += np.random.default_rng(17).normal(0, ROOM_NOISE * 32767, len(samples))
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(48_000)
-        out.writeframes(np.concatenate(parts).tobytes())
+        out.writeframes(np.clip(samples, -32768, 32767).astype(np.int16).tobytes())
     return path
 
 

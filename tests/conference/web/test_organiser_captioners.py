@@ -51,3 +51,33 @@ def test_an_organiser_rosters_a_captioner_and_bad_input_names_the_field(client, 
     )
     with session(engine) as db:
         assert db.exec(select(CaptionerAssignment)).all() == []
+
+
+def test_an_organiser_turns_automatic_captions_on_and_off_and_sees_why_they_cannot_run(
+    client, engine
+) -> None:
+    from rooms.web.captions_store import DatabaseAutoCaptions
+
+    sign_in(client, "organiser@example.org")
+    page = client.get("/organiser/sessions/1/captioners")
+    assert '<p id="automatic-state">Off.</p>' in page.text
+    # This test server has no caption model: the organiser is told, in words, before turning on.
+    problem = re.search(r'<p id="automatic-problem"[^>]*>([^<]*)</p>', page.text)
+    assert problem and problem.group(1).startswith(
+        "Automatic captions are unavailable: the caption model is missing or damaged. "
+        "The rest of the room works. The server says: No caption model is configured"
+    )
+    done = client.post(
+        "/organiser/sessions/1/captioners",
+        data={"automatic": "on", "csrf_token": csrf(page.text)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    page = client.get("/organiser/sessions/1/captioners")
+    assert '<p id="automatic-state">On, in English.</p>' in page.text
+    assert DatabaseAutoCaptions(engine).language("1") == "en"  # the plenary's floor language
+    client.post(
+        "/organiser/sessions/1/captioners", data={"automatic": "off", "csrf_token": csrf(page.text)}
+    )
+    assert DatabaseAutoCaptions(engine).language("1") is None
+    assert DatabaseAutoCaptions(engine).language("1 OR 1=1") is None

@@ -82,6 +82,26 @@ def test_a_speakers_packets_become_one_line_per_phrase_with_the_packet_it_ended_
     assert done == sorted(done) and done[-1] == pytest.approx(0.02 * len(packets), abs=0.21)
 
 
+def test_a_speaker_who_stops_sending_mid_phrase_gets_the_phrase_captioned() -> None:
+    inbox: queue.Queue = queue.Queue()
+    outbox: queue.Queue = queue.Queue()
+    worker = threading.Thread(target=run_worker, args=("fake", "", "en", inbox, outbox),
+                              kwargs={"provider_factory": FakeRecogniser,
+                                      "detector_factory": lambda: loudness})  # fmt: skip
+    worker.start()
+    for seq, data in enumerate(opus_packets([(False, 0.5), (True, 1.5)]), 1):
+        inbox.put(("audio", "ada", seq, data))  # and then nothing: DTX, or the tab closed
+    lines = []
+    for _ in range(20):
+        message = outbox.get(timeout=2)
+        if message[0] == "line":
+            lines.append(message)
+            break
+    inbox.put(None)
+    worker.join(10)
+    assert [line[1:3] for line in lines] == [("ada", "phrase 1 in en")]
+
+
 def test_a_missing_model_is_an_error_message_and_the_worker_ends(tmp_path: Path) -> None:
     outbox: queue.Queue = queue.Queue()
     run_worker(str(tmp_path / "nowhere"), "0" * 64, "en", queue.Queue(), outbox)
