@@ -79,8 +79,9 @@ async def test_a_listener_reads_what_the_floor_said_with_a_word_error_rate_of_at
         finally:
             await asyncio.gather(speaker.close(), listener.close())
             engine.dispose()
+    statuses = [m["state"] for m in listener.seen if m["type"] == "caption_status"]
     transcript = " ".join(line["text"] for line in lines)
     rate = word_error_rate(" ".join(SENTENCES), transcript)
-    print(f"\nautomatic captions: word error rate {rate:.3f} on {transcript!r}")
+    print(f"\nautomatic captions: word error rate {rate:.3f} on {transcript!r} ({statuses})")
     assert lines and all(line["automatic"] and line["language"] == "en" for line in lines)
     assert rate <= 0.15, transcript
