@@ -167,7 +167,14 @@ class AutoCaptions:
             if holder:
                 self._worker_said(holder[0], message)
 
-        worker = self.worker_factory(self.model, whisper_language(language), on_message)
+        error = ""
+        try:
+            worker: WorkerPort = self.worker_factory(
+                self.model, whisper_language(language), on_message
+            )
+        except Exception as exc:  # no process could be started: the room works on without
+            log.exception("automatic captions: the worker did not start")
+            worker, error = _NoWorker(), f"The captions worker did not start: {exc}"
         tap = FloorTap(
             worker,
             on_line=lambda line: self._line(holder[0], line),
@@ -177,6 +184,9 @@ class AutoCaptions:
         live = _Captioned(room_id, session_id, language, tap)
         holder.append(live)
         self.rooms[room_id] = live
+        if error:
+            self._worker_said(live, ("error", error))
+            return
         media.set_floor_tap(room_id, tap)
         log.info("automatic captions started in session %s (%s)", session_id, language)
 
@@ -241,6 +251,16 @@ class AutoCaptions:
     def state(self, room_id: str) -> str | None:
         live = self.rooms.get(room_id)
         return None if live is None else live.state
+
+
+class _NoWorker:
+    """Stands in for a worker that could not start."""
+
+    def send(self, item: tuple[Any, ...]) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def whisper_language(tag: str) -> str:

@@ -192,3 +192,16 @@ async def test_a_session_without_automatic_captions_gets_no_worker(room: Room) -
     await asyncio.sleep(0.1)
     assert room.workers == []
     await lea.silent("caption_status")
+
+
+async def test_a_worker_that_cannot_start_makes_them_unavailable_and_is_told_to_newcomers() -> None:
+    def broken(model: ModelSpec, language: str, on_message: Callable) -> FakeWorker:
+        raise OSError("no more processes")
+
+    auto = AutoCaptions(Settings({"12": "en"}), ModelSpec("/models/base"), worker_factory=broken)
+    async with serve(extensions=(auto.install,)) as harness:
+        room_id = harness.registry.room_for_session("12", "plenary", "Strategy")
+        lea = await harness.seated("lea", "participant", room_id)
+        assert (await lea.expect("caption_status"))["state"] == "unavailable"
+        max_ = await harness.seated("max", "participant", room_id)
+        assert (await max_.expect("caption_status"))["state"] == "unavailable"
