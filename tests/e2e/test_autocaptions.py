@@ -7,7 +7,7 @@ rate of the listener's lines against the sentences.
 
 Chromium runs the microphone through its noise suppression and gain control (the room page
 asks for them, as it should for real people), and Whisper base hears espeak-ng's voice worse
-after that: 0.157 in two runs here (3 December 2026), against 0.078 for the same
+after that: 0.118 to 0.157 in three runs here (3 December 2026), against 0.078 for the same
 sentences from an aiortc speaker (tests/rooms/autocaptions/test_real_model.py, which holds
 the issue's 0.15). So this test holds 0.25, and the gap is in docs/performance.md.
 """
