@@ -243,8 +243,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 if settings.node_id:
                     # One node of several: announced in Redis every second with its seats;
                     # `conference drain NODE` makes its readiness fail (conference/cluster.py).
-                    def on_draining(draining: bool) -> None:
+                    async def on_draining(draining: bool) -> None:
                         health_state.draining = draining
+                        if draining:  # the sessions move on: their people follow them
+                            sent = await live.send_away()
+                            log.info("draining: sent %d connections to other nodes", sent)
 
                     node = cluster.heartbeat(
                         settings, lambda: len(live.registry.seats), on_draining

@@ -89,6 +89,7 @@ class LiveRooms:
     ice_plan: IcePlan
     # One node of several: which node owns each session (rooms/cluster/routing.py).
     routing: NodeRouting | None = None
+    _sockets: set[WebSocket] = field(default_factory=set, init=False, repr=False)
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -163,9 +164,22 @@ class LiveRooms:
     async def serve(self, websocket: WebSocket) -> None:
         if self.routing is not None and await self._redirected(websocket, self.routing):
             return
-        await serve_websocket(
-            websocket, self.registry, self.authenticate, self.allowed_origin, self.tokens
-        )
+        self._sockets.add(websocket)
+        try:
+            await serve_websocket(
+                websocket, self.registry, self.authenticate, self.allowed_origin, self.tokens
+            )
+        finally:
+            self._sockets.discard(websocket)
+
+    async def send_away(self) -> int:
+        """Close every websocket with 1001 (a draining node): clients reconnect, and are
+        redirected to their session's new node. How many were closed."""
+        sockets = list(self._sockets)
+        for websocket in sockets:
+            with contextlib.suppress(Exception):  # already closing: nothing to send away
+                await websocket.close(CloseCode.GOING_AWAY)
+        return len(sockets)
 
     async def _redirected(self, websocket: WebSocket, routing: NodeRouting) -> bool:
         """Another node owns the session named in ``?session=``: say which, and close."""

@@ -14,13 +14,15 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from conference.storage.engine import make_engine, session
 from conference.storage.tables import Person
@@ -56,6 +58,8 @@ def nodes(database_url: str, tmp_path: Path) -> Iterator[dict[str, ServeProcess]
                 tmp_path / f"node-{name}.log",
                 database_url=database_url, bus_url=REDIS_URL, secret_key=secret,
                 var_dir=str(tmp_path / name), node_id=name,
+                # The mail limits count in the shared Redis, across runs: not under test here.
+                rate_limit_address="1000/minute", rate_limit_ip="1000/minute",
             )  # fmt: skip
             node.settings["public_url"] = node.site
             node.start()
@@ -82,10 +86,15 @@ def sign_in(page: Page, node: ServeProcess, email: str) -> None:
     page.click("main button[type=submit]")
 
 
-def open_room(browser: Browser, node: ServeProcess, email: str, session_id: int) -> Page:
-    page = browser.new_context(locale="en-GB").new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, node, email)
+def signed_in(browser: Browser, node: ServeProcess, email: str) -> BrowserContext:
+    context = browser.new_context(locale="en-GB")
+    context.set_default_timeout(15_000)
+    sign_in(context.new_page(), node, email)
+    return context
+
+
+def open_room(context: BrowserContext, node: ServeProcess, session_id: int) -> Page:
+    page = context.new_page()
     page.goto(f"{node.site}/rooms/session/{session_id}")
     expect(page.locator("#room-status")).to_have_text("Connected")
     return page
@@ -134,8 +143,9 @@ def chat(page: Page, text: str) -> None:
 def test_people_end_up_on_the_owning_node_and_follow_it_when_it_dies(
     nodes: dict[str, ServeProcess], browser: Browser
 ) -> None:
-    olu = open_room(browser, nodes["b"], "organiser@example.org", 1)
-    pat = open_room(browser, nodes["c"], "pat@example.org", 1)
+    organiser = signed_in(browser, nodes["b"], "organiser@example.org")
+    olu = open_room(organiser, nodes["b"], 1)
+    pat = open_room(signed_in(browser, nodes["c"], "pat@example.org"), nodes["c"], 1)
 
     # Both came in through different nodes and sit on the one that owns session 1.
     owner = owner_of(nodes, olu)
@@ -143,7 +153,7 @@ def test_people_end_up_on_the_owning_node_and_follow_it_when_it_dies(
     assert listed_owner(owner, 1) == owner.settings["node_id"]
 
     # Three sessions, three owners (fewest sessions first).
-    others = [open_room(browser, nodes["a"], "organiser@example.org", s) for s in (2, 3)]
+    others = [open_room(organiser, nodes["a"], s) for s in (2, 3)]
     assert len({origin(p.url) for p in [olu, *others]}) == 3
 
     chat(olu, "Hello from node b's door")
@@ -162,4 +172,35 @@ def test_people_end_up_on_the_owning_node_and_follow_it_when_it_dies(
     chat(pat, "Still here after the node died")
     expect(olu.locator("#chat-log li").last).to_have_text(
         "Pat Participant: Still here after the node died"
+    )
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_draining_a_node_moves_its_people_to_another_with_one_reconnect(
+    nodes: dict[str, ServeProcess], browser: Browser
+) -> None:
+    olu = open_room(signed_in(browser, nodes["a"], "organiser@example.org"), nodes["a"], 1)
+    pat = open_room(signed_in(browser, nodes["b"], "pat@example.org"), nodes["b"], 1)
+    owner = owner_of(nodes, olu)
+    name = owner.settings["node_id"]
+
+    drained = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "conference.cli", "drain", name],
+        env=_env(owner), capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    for page in (olu, pat):
+        wait_until(
+            lambda p=page: moved_on(p, owner),  # type: ignore[misc]
+            "the page is connected on another node",
+            within=15,
+        )
+        print(f"connected on another node {time.monotonic() - drained:.1f} s after the drain")
+
+    assert origin(olu.url) == origin(pat.url) != owner.site
+    assert httpx.get(f"{owner.site}/readyz").status_code == 503
+    assert listed_owner(owner, 1) != name
+    chat(olu, "Moved without a word from us")
+    expect(pat.locator("#chat-log li").last).to_have_text(
+        "Olu Organiser: Moved without a word from us"
     )
