@@ -59,7 +59,9 @@ class ServerPeer:
         video_fast_send: bool = True,
         camera: VideoFanout | None = None,
         screen: VideoFanout | None = None,
+        on_level: Callable[[int], None] | None = None,
     ) -> None:
+        """``on_level``: each microphone packet's audio level (rooms.media.voice)."""
         self.peer_id = peer_id
         self.pc = RTCPeerConnection(configuration)
         self.floor: list[ForwardingTrack] = []
@@ -76,6 +78,7 @@ class ServerPeer:
         self._camera = camera
         self._screen = screen
         self._on_mic = on_mic
+        self._on_level = on_level
         self._loopback = loopback
         self._fast_send = fast_send
         self._recovery = recovery
@@ -109,7 +112,9 @@ class ServerPeer:
             if track is None or transceiver.kind != "audio":
                 continue
             if transceiver is mic:
-                self.mic_tap = forward_encoded(transceiver.receiver, self._on_mic)
+                self.mic_tap = forward_encoded(
+                    transceiver.receiver, self._on_mic, on_level=self._on_level
+                )
                 self.has_mic = True
                 if self._loss is not None:
                     loss.report_upstream(transceiver.receiver, self.peer_id, self._loss)

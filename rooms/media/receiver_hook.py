@@ -113,20 +113,27 @@ def check_aiortc(receiver: RTCRtpReceiver | None = None) -> None:
         )
 
 
-def forward_encoded(receiver: RTCRtpReceiver, on_packet: PacketCallback) -> AudioTap:
+def forward_encoded(
+    receiver: RTCRtpReceiver,
+    on_packet: PacketCallback,
+    *,
+    on_level: Callable[[int], None] | None = None,
+) -> AudioTap:
     """Deliver the receiver's Opus packets to ``on_packet`` instead of decoding them.
 
     Call it from the peer connection's ``track`` event, before any packet arrives.
     Packets carry ``pts`` in the clock rate's time base, starting at 0. RED packets
     (RFC 2198) are unpacked: their primary frame, after a redundant copy of any frame
     lost before it. The returned tap counts RED packets dropped and frames recovered.
+    ``on_level`` gets each packet's ``ssrc-audio-level`` (0 loudest .. 127 silent), when
+    the sender includes it (rooms.media.voice).
     """
     check_aiortc(receiver)
     decoder_queue = getattr(receiver, _DECODER_QUEUE)
     if isinstance(decoder_queue, _DecoderQueueTap | _VideoTap):
         raise ReceiverHookError("forward_encoded() was already installed on this receiver")
     tap = _DecoderQueueTap(decoder_queue, on_packet)
-    setattr(receiver, _JITTER_BUFFER, _PassThroughJitterBuffer())
+    setattr(receiver, _JITTER_BUFFER, _PassThroughJitterBuffer(on_level))
     setattr(receiver, _DECODER_QUEUE, tap)
     return tap
 
@@ -173,14 +180,21 @@ def forward_encoded_video(
 class _PassThroughJitterBuffer:
     """Every in-order packet is a complete frame; late and duplicate ones are dropped."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_level: Callable[[int], None] | None = None) -> None:
         self._last_seq: int | None = None
+        self._on_level = on_level
 
     def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
         seq = packet.sequence_number
         if self._last_seq is not None and not uint16_gt(seq, self._last_seq):
             return False, None
         self._last_seq = seq
+        level = packet.extensions.audio_level
+        if self._on_level is not None and level is not None:
+            try:
+                self._on_level(level[1])
+            except Exception:  # an error here would unwind into aiortc's datagram handler
+                logger.exception("audio level callback failed")
         return False, JitterFrame(data=packet._data, timestamp=packet.timestamp)  # type: ignore[attr-defined]
 
 

@@ -20,8 +20,9 @@ Rules, re-applied after every call:
 
 - floor slots: everyone placed in a room hears the room's speakers (placed
   there with ``may_publish``, not muted, microphone connected), never
-  themselves; with more speakers than slots, the most recently audible win
-  (see :mod:`rooms.media.slots`);
+  themselves; with more speakers than slots, whoever most recently started
+  talking (the packets' audio level, :mod:`rooms.media.voice`) or became audible
+  wins (see :mod:`rooms.media.slots`);
 - channel slot: the microphone of ``set_channel``'s source, wherever that
   peer is placed and whether or not it may publish to its room (interpreters
   are placed with ``may_publish=False``); silent if the source is muted,
@@ -42,8 +43,10 @@ while keeping it. Setters on an id never seen create it; ``close`` forgets it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -61,6 +64,7 @@ from rooms.media.rendition import LowBitrateRendition
 from rooms.media.slots import assign_floor
 from rooms.media.video import VideoFanout, VideoForwardingTrack
 from rooms.media.video_send import check_video_send
+from rooms.media.voice import VoiceActivity
 
 __all__ = ["FloorTap", "MediaRouter", "RecoveryCounts", "SlotAssignment"]
 
@@ -77,6 +81,8 @@ class _Participant:
     low_data: bool = False
     channel_source: str | None = None
     audible_since: int = 0
+    spoke_since: int = 0  # when it last started talking (rooms.media.voice)
+    voice: VoiceActivity = field(default_factory=VoiceActivity)
     peer: ServerPeer | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     camera: VideoFanout = field(init=False)
@@ -199,6 +205,7 @@ class MediaRouter:
                 video_fast_send=self.video_fast_send,
                 camera=participant.camera,
                 screen=participant.screen,
+                on_level=functools.partial(self._heard, participant),
             )
             try:
                 answer = await peer.answer(offer_sdp)
@@ -356,6 +363,11 @@ class MediaRouter:
             raise UnknownPeerError(peer_id)
         return participant.screen
 
+    def talk_starts(self, peer_id: str) -> int:
+        """How many times the peer's microphone started talking (rooms.media.voice)."""
+        participant = self._participants.get(peer_id)
+        return 0 if participant is None else participant.voice.starts
+
     def slots(self, peer_id: str) -> SlotAssignment | None:
         """What the peer's slots carry (None before its first answer)."""
         participant = self._participants.get(peer_id)
@@ -372,13 +384,32 @@ class MediaRouter:
         if participant.speaks and not was_speaking:
             participant.audible_since = next(self._audible_order)
 
+    def _heard(self, participant: _Participant, level: int) -> None:
+        """A microphone packet's level: who starts talking moves to the front of the floor."""
+        if not participant.voice.heard(level, time.monotonic()) or participant.muted:
+            return
+        if participant.speaks and self._participants.get(participant.peer_id) is participant:
+            participant.spoke_since = next(self._audible_order)
+            if self._floor_contested(participant.room_id):
+                self._reconcile()
+
+    def _floor_contested(self, room_id: str | None) -> bool:
+        """Whether someone in the room has fewer floor slots than speakers to choose from.
+
+        Otherwise everyone hears every speaker already, and a new talker changes nothing:
+        a plenary of thousands is not reconciled each time its one speaker draws breath.
+        """
+        room = [p for p in self._participants.values() if p.room_id == room_id]
+        speakers = sum(1 for p in room if p.speaks)
+        return any(p.peer is not None and speakers - p.speaks > len(p.peer.floor) for p in room)
+
     def _reconcile(self) -> None:
         speakers: dict[str, list[_Participant]] = {}
         for p in self._participants.values():
             if p.speaks:
                 speakers.setdefault(p.room_id or "", []).append(p)
         for room in speakers.values():
-            room.sort(key=lambda p: p.audible_since, reverse=True)
+            room.sort(key=lambda p: max(p.audible_since, p.spoke_since), reverse=True)
 
         for listener in self._participants.values():
             peer = listener.peer

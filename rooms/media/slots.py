@@ -34,8 +34,8 @@ slot with whatever :meth:`MediaRouter.set_channel` chose (an interpreter), and
 changes them without renegotiating.
 
 When a room has more speakers than a listener has floor slots, the speakers
-who most recently became audible (placed with ``may_publish``, unmuted, or
-connected their microphone) win; :func:`assign_floor` keeps a speaker in the
+who most recently started talking (:mod:`rooms.media.voice`) or became audible
+(placed with ``may_publish``, unmuted, or connected their microphone) win; :func:`assign_floor` keeps a speaker in the
 slot it already has, so a newcomer only takes over a freed slot.
 """
 

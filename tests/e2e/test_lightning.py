@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,6 +31,7 @@ pytestmark = pytest.mark.e2e
 
 WAIT_MS = 15_000
 BLOCK = 3  # after the seed's plenary (1) and breakout (2)
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 def at(hour: int, minute: int, second: int = 0) -> datetime:
@@ -214,6 +216,8 @@ def test_the_stage_shows_the_speakers_share_then_the_next_speakers_and_the_host_
             ),
             f"{viewer.name} sees Ama's screen large",
         )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    lee.page.screenshot(path=str(SHOTS / "stage-share-en.png"), full_page=True)
 
     # Next: the floor passes to Bo, and Ama's share ends with it; her page says why.
     host.page.click("#stage-advance")
@@ -223,8 +227,17 @@ def test_the_stage_shows_the_speakers_share_then_the_next_speakers_and_the_host_
     )
     expect(ama.page.locator("#share-button")).to_be_hidden()
     wait_until(lambda: share_tile(lee.page) == ("", None), "Ama's share leaves Lee's page")
+    ama.page.screenshot(path=str(SHOTS / "share-ended-en.png"), full_page=True)
+    # Bo presents in Arabic (his page right to left, his notes in his language).
+    site = bo.page.url.split("/rooms/")[0]
+    bo.page.goto(f"{site}/language?set=ar&next=/rooms/session/{BLOCK}")
+    bo.page.goto(f"{site}/rooms/session/{BLOCK}")
+    expect(bo.page.locator("html")).to_have_attribute("dir", "rtl")
+    wait_until(lambda: bo.page.evaluate("window.__room.peerState") == "connected", "Bo is back")
+    bo.page.evaluate(BLUE_SCREEN)
+    share_label = bo.page.locator("#share-button").inner_text()
     bo.page.click("#share-button")
-    expect(bo.page.locator("#share-button")).to_have_text("Stop sharing my screen")
+    expect(bo.page.locator("#share-button")).not_to_have_text(share_label)
     for viewer in (lee, ama):
         wait_until(
             lambda v=viewer: (lambda n, c: n == "Screen of Bo (large)" and near(c, BLUE))(
@@ -237,7 +250,8 @@ def test_the_stage_shows_the_speakers_share_then_the_next_speakers_and_the_host_
     host.page.locator("#people li", has_text="Bo").get_by_role(
         "button", name="Stop their screen share"
     ).click()
-    expect(bo.page.locator("#share-note")).to_have_text("An organiser stopped your screen share.")
-    expect(bo.page.locator("#share-button")).to_have_text("Share my screen")
+    expect(bo.page.locator("#share-note")).to_have_text("أوقف أحد المنظمين مشاركة شاشتك.")
+    expect(bo.page.locator("#share-button")).to_have_text(share_label)
+    bo.page.screenshot(path=str(SHOTS / "share-stopped-by-organiser-ar.png"), full_page=True)
     wait_until(lambda: share_tile(lee.page) == ("", None), "Bo's share leaves Lee's page")
     assert lee.page.locator("#people li", has_text="Bo").inner_text().count("sharing") == 0

@@ -165,6 +165,14 @@ export class VideoWall {
       video.muted = true; // the voice plays through the audio slots
       video.playsInline = true;
       const caption = document.createElement("figcaption");
+      // The name, then "Speaking" in words while they speak (not a colour alone).
+      const name = document.createElement("span");
+      name.className = "tile-name";
+      const speaking = document.createElement("span");
+      speaking.className = "tile-speaking";
+      speaking.textContent = this.options.t("speaking");
+      speaking.hidden = true;
+      caption.append(name, speaking);
       const enlarge = document.createElement("button");
       enlarge.type = "button";
       enlarge.className = "enlarge secondary";
@@ -181,7 +189,7 @@ export class VideoWall {
     element.dataset.seatId = tile.seatId ?? "";
     element.classList.toggle("large", tile.large);
     element.classList.toggle("no-video", !tile.video);
-    /** @type {HTMLElement} */ (element.querySelector("figcaption")).textContent = tile.name;
+    /** @type {HTMLElement} */ (element.querySelector(".tile-name")).textContent = tile.name;
     const track = tile.key === "self" ? this.local : this.tracks.get(tile.key);
     if (track && tile.video) this._play(element, track);
     return element;
@@ -208,8 +216,10 @@ export class VideoWall {
       const index = tile.key.slice("floor-video-".length);
       tile.speaking = (levels.get(`floor-${index}`) ?? -Infinity) > SPEAKING_DB;
       const element = this.elements.get(tile.key);
-      element?.classList.toggle("speaking", tile.speaking);
-      if (element) element.title = tile.speaking ? this.options.t("speaking") : "";
+      if (!element) continue;
+      element.classList.toggle("speaking", tile.speaking);
+      element.dataset.speaking = String(tile.speaking);
+      /** @type {HTMLElement} */ (element.querySelector(".tile-speaking")).hidden = !tile.speaking;
     }
   }
 }

@@ -7,6 +7,7 @@ import av
 import pytest
 
 from rooms.media.forwarding import ForwardingTrack, SourceSwitch
+from rooms.media.tones import ToneTrack
 
 pytestmark = pytest.mark.integration
 
@@ -119,12 +120,21 @@ async def test_server_side_mute_stops_forwarding(router, join):
     await listener.hears(FLOOR_0, 440)
 
 
+async def started_talking(router, peer_id: str) -> None:
+    for _ in range(100):
+        if router.talk_starts(peer_id):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{peer_id} never started talking")
+
+
 async def test_more_speakers_than_floor_slots_keeps_the_most_recent(router, join):
     router.place("listener", "plenary", may_publish=False)
     listener = await join("listener", floor_slots=2)
     for peer_id, tone in (("first", 300), ("second", 500), ("third", 700)):
         router.place(peer_id, "plenary", may_publish=True)
         await join(peer_id, tone=tone)
+        await started_talking(router, peer_id)  # talking counts too: let each start in turn
 
     # "third" took the slot "first" left; "second" kept its slot.
     assert router.floor_sources("listener") == ["third", "second"]
@@ -227,3 +237,23 @@ async def test_close_forgets_the_peer(router, join):
     start = time.monotonic()
     await router.close("listener")
     assert time.monotonic() - start < 2
+
+
+async def test_whoever_starts_talking_takes_the_floor_slot_of_the_longest_silent(router, join):
+    router.place("listener", "plenary", may_publish=False)
+    listener = await join("listener", floor_slots=2)
+    mics = {}
+    for peer_id, tone in (("first", 300), ("second", 500), ("third", 700)):
+        router.place(peer_id, "plenary", may_publish=True)
+        mics[peer_id] = ToneTrack(tone, amplitude=0.0)  # silent: level 127 in every packet
+        await join(peer_id, mic=mics[peer_id])
+    assert router.floor_sources("listener") == ["third", "second"]
+
+    assert [router.talk_starts(p) for p in mics] == [0, 0, 0]
+    mics["first"].amplitude = 0.5  # "first" starts talking
+    for _ in range(100):
+        if router.floor_sources("listener") == ["third", "first"]:
+            break
+        await asyncio.sleep(0.05)
+    assert router.floor_sources("listener") == ["third", "first"]
+    await listener.hears(1, 300)
