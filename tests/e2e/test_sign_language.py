@@ -237,5 +237,31 @@ def test_the_console_shows_the_shared_screen_again_after_a_reload(party: Party) 
         lambda: near(console_tiles(ivan).get("share"), SCREEN, 60),
         "after the reload, Ivan's console shows the shared screen again",
     )
+
+    # Flora reloads her page: it has no screen any more, so her share ends instead of
+    # leaving a frozen (or, on a console that loads now, black) picture behind.
+    flora.reload()
+    wait_until(
+        lambda: (
+            flora.evaluate("typeof window.__room === 'object' && window.__room.peerState")
+            == "connected"
+        ),
+        "Flora's page connects again",
+    )
+    expect(flora.locator("#share-button")).to_have_text("Share my screen")
+    wait_until(lambda: "share" not in console_tiles(ivan), "the stale share leaves the console")
+    ivan.reload()
+    wait_until(
+        lambda: ivan.evaluate(
+            "typeof window.__booth === 'object' && window.__booth.peerState === 'connected'"
+        ),
+        "Ivan's console connects again",
+    )
+    assert "share" not in console_tiles(ivan)
+    flora.click("#share-button")
+    wait_until(
+        lambda: near(console_tiles(ivan).get("share"), SCREEN, 60),
+        "Flora shares again, and the console shows it",
+    )
     flora.click("#share-button")
     wait_until(lambda: "share" not in console_tiles(ivan), "the share ends on the console")

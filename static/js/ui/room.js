@@ -251,6 +251,8 @@ async function stopScreen() {
 // the floor taken back, an organiser stopped the share, or another share replaced ours.
 let cameraConfirmed = false;
 let shareConfirmed = false;
+let staleCameraOff = false;
+let staleShareOff = false;
 function syncVideo() {
   const you = state.you;
   if (!you) return;
@@ -258,6 +260,16 @@ function syncVideo() {
   else if (cameraTrack && cameraConfirmed) stopCamera();
   if (screenTrack && you.sharing) shareConfirmed = true;
   else if (screenTrack && shareConfirmed) stopScreen();
+  // A reload resumes the seat with its camera or share still on, but this page has no such
+  // track: everyone would watch a frozen or black picture. Turn them off, once each time.
+  if (you.camera && !cameraTrack) {
+    if (!staleCameraOff) signalling.camera(false);
+    staleCameraOff = true;
+  } else staleCameraOff = false;
+  if (you.sharing && !screenTrack) {
+    if (!staleShareOff) signalling.share(false);
+    staleShareOff = true;
+  } else staleShareOff = false;
 }
 // Someone else ended our share (an organiser, a newer share, the stage moving on): say why.
 signalling.addEventListener("share_stopped", (event) => {
