@@ -21,16 +21,7 @@ from typing import Any
 from conference.domain.stage import StageTalk
 from rooms.domain.roles import Role
 from rooms.signalling import ClientMessage, Context, Dispatcher, Registry, ServerMessage
-from rooms.signalling.effects import (
-    Effect,
-    GiveFloor,
-    PublishRoom,
-    PublishSeat,
-    Reply,
-    SaveSnapshot,
-    SetFloorHolders,
-    TakeFloor,
-)
+from rooms.signalling.effects import Effect, Reply
 from rooms.stage_board import StageBoard, StageState, StageTalkView
 
 __all__ = [
@@ -114,16 +105,7 @@ def board_of(registry: Registry) -> StageBoard:
 
 def prepare(registry: Registry, room_id: str, block_id: str, talks: tuple[StageTalk, ...]) -> None:
     """Give the room its block's running order (on the event loop; nothing to publish)."""
-    _apply(registry, board_of(registry).prepare(registry, room_id, block_id, talks))
-
-
-def _apply(registry: Registry, effects: Sequence[Effect]) -> None:
-    """The effects that need no await: who holds the floor on entry."""
-    for effect in effects:
-        if isinstance(effect, SetFloorHolders):
-            registry.room(effect.room_id).floor_holders = effect.holders
-        else:
-            raise TypeError(f"{type(effect).__name__} needs the event loop")
+    registry.carry_out_now(board_of(registry).prepare(registry, room_id, block_id, talks))
 
 
 async def run(
@@ -131,32 +113,13 @@ async def run(
     effects: Sequence[Effect],
     reply: Callable[[ServerMessage], None] | None = None,
 ) -> None:
-    """Carry the core's effects out, in order."""
+    """Carry the core's effects out, in order: replies here, the rest by the registry."""
     for effect in effects:
-        if isinstance(effect, PublishRoom):
-            await registry.publish_room(effect.room_id, effect.message)
-        elif isinstance(effect, PublishSeat):
-            await registry.publish_seat(effect.seat_id, effect.message)
-        elif isinstance(effect, Reply):
+        if isinstance(effect, Reply):
             if reply is not None:
                 reply(effect.message)
-        elif isinstance(effect, SetFloorHolders):
-            room = registry.rooms.get(effect.room_id)
-            if room is not None:
-                room.floor_holders = effect.holders
-        elif isinstance(effect, GiveFloor | TakeFloor):
-            seat = registry.seats.get(effect.seat_id)
-            if seat is None:
-                continue
-            if isinstance(effect, GiveFloor):
-                seat.give_floor()
-            else:
-                seat.take_floor()
-            await registry.refresh(seat)
-        elif isinstance(effect, SaveSnapshot):
-            registry.mark_changed()
         else:
-            raise TypeError(f"no driver for {type(effect).__name__}")
+            await registry.carry_out([effect])
 
 
 async def _command(ctx: Context, message: ClientMessage) -> None:
@@ -188,4 +151,4 @@ def dump(registry: Registry) -> dict[str, Any]:
 
 def load(registry: Registry, data: Any) -> None:
     """Put a snapshot's stages back: a talk on stage keeps its deadline, so time runs on."""
-    _apply(registry, board_of(registry).load(registry, data))
+    registry.carry_out_now(board_of(registry).load(registry, data))

@@ -1,15 +1,21 @@
 """From routes to effects: what changes in the rooms and the media router, changes only.
 
 Pure: it reads the seats (``RoomsView``) and remembers what it last asked for, and the
-interpretation driver carries the effects out (``SetChannel`` through the registry,
-``Mute``, ``Pin`` and ``ShowCamera`` on the media port). Pinned video slots and a signer's
+interpretation driver carries the effects out (``SetChannel`` through the registry;
+``MediaMute``, ``MediaPinned`` and ``MediaCamera`` on the media port, by the registry). Pinned video slots and a signer's
 camera concern no one's presence in the room, so they go straight to the media port.
 """
 
 from __future__ import annotations
 
 from interpretation.media.routing import Routes
-from interpretation.signalling.effects import Effect, Mute, Pin, SetChannel, ShowCamera
+from interpretation.signalling.effects import (
+    Effect,
+    MediaCamera,
+    MediaMute,
+    MediaPinned,
+    SetChannel,
+)
 from rooms.signalling.view import RoomsView
 
 
@@ -32,15 +38,17 @@ class ChannelAdapter:
             if seat is None or self._muted.get(seat_id, False) == coughing:
                 continue
             self._muted[seat_id] = coughing
-            out.append(Mute(seat_id, coughing or seat.muted))  # an organiser's mute outlasts it
+            out.append(
+                MediaMute(seat_id, coughing or seat.muted)
+            )  # an organiser's mute outlasts it
         for seat_id, sources in routes.pinned.items():
             if seat_id in rooms.seats and self._pinned.get(seat_id, ()) != sources:
                 self._pinned[seat_id] = sources
-                out.append(Pin(seat_id, sources))
+                out.append(MediaPinned(seat_id, sources))
         for seat_id in sorted(routes.signers - self._cameras):
             if seat_id in rooms.seats:
                 self._cameras.add(seat_id)
-                out.append(ShowCamera(seat_id, True))
+                out.append(MediaCamera(seat_id, True))
         return out
 
     def forget(self, rooms: RoomsView, seat_id: str) -> list[Effect]:
@@ -50,14 +58,14 @@ class ChannelAdapter:
         if seat is not None and seat.channel is not None:
             out.append(SetChannel(seat_id, None))
         if self._muted.pop(seat_id, False) and seat is not None:
-            out.append(Mute(seat_id, seat.muted))
+            out.append(MediaMute(seat_id, seat.muted))
         out += self.unpin(seat_id)
         if seat_id in self._cameras:
             self._cameras.discard(seat_id)
             if not (seat is not None and seat.camera):  # the seat's own camera stays on
-                out.append(ShowCamera(seat_id, False))
+                out.append(MediaCamera(seat_id, False))
         return out
 
     def unpin(self, seat_id: str) -> list[Effect]:
         """The viewer chose no sign-language channel any more."""
-        return [Pin(seat_id, ())] if self._pinned.pop(seat_id, ()) else []
+        return [MediaPinned(seat_id, ())] if self._pinned.pop(seat_id, ()) else []

@@ -43,7 +43,7 @@ from interpretation.signalling.effects import (
     ListenOnly,
     LoadBooths,
     LoadNames,
-    LowData,
+    MediaLowData,
     Place,
     PublishRoom,
     PublishSeat,
@@ -436,7 +436,7 @@ class InterpretationCore:
             state.seats[person] = seat.seat_id
             state.names.setdefault(person, seat.display_name)
             # Interpreters work from the speaker's original stream, never a low-data rendition.
-            out += [ListenOnly(seat.seat_id, True), LowData(seat.seat_id, False)]
+            out += [ListenOnly(seat.seat_id, True), MediaLowData(seat.seat_id, False)]
             if seat.room_id != room.room_id:
                 out.append(Place(seat.seat_id, room.room_id, "joined"))
             booth.connection_back(person, i.now)

@@ -2,8 +2,9 @@
 
 The core (``core.py``) never awaits: it takes an input and returns a list of these, in the
 order the driver (``service.py``) must carry them out against the bus, the media router,
-storage and the clock. Publishing, replies and snapshots are the rooms' own effects
-(``rooms/signalling/effects.py``); the rest belong to interpretation.
+storage and the clock. Publishing, replies, snapshots and calls on the media port are the rooms' own
+effects (``rooms/signalling/effects.py``, carried out by the registry); the rest belong to
+interpretation.
 
 Two effects are requests for data rather than actions: ``LoadBooths`` and ``LoadNames``.
 When the core returns one, it has changed nothing; the driver reads storage, feeds the
@@ -14,7 +15,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rooms.signalling.effects import Effect, PublishRoom, PublishSeat, Reply, SaveSnapshot
+from rooms.signalling.effects import (
+    Effect,
+    MediaCamera,
+    MediaLowData,
+    MediaMute,
+    MediaPinned,
+    PublishRoom,
+    PublishSeat,
+    Reply,
+    SaveSnapshot,
+)
 
 __all__ = [
     "NEEDS",
@@ -22,16 +33,16 @@ __all__ = [
     "ListenOnly",
     "LoadBooths",
     "LoadNames",
-    "LowData",
-    "Mute",
-    "Pin",
+    "MediaCamera",
+    "MediaLowData",
+    "MediaMute",
+    "MediaPinned",
     "Place",
     "PublishRoom",
     "PublishSeat",
     "Reply",
     "SaveSnapshot",
     "SetChannel",
-    "ShowCamera",
     "WakeAt",
 ]
 
@@ -42,38 +53,6 @@ class SetChannel(Effect):
 
     seat_id: str
     source: str | None
-
-
-@dataclass(frozen=True)
-class Mute(Effect):
-    """Hold the seat's microphone back in the media router, or let it through."""
-
-    seat_id: str
-    muted: bool
-
-
-@dataclass(frozen=True)
-class Pin(Effect):
-    """The cameras the seat's pinned video slots show (a signer on air)."""
-
-    seat_id: str
-    sources: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ShowCamera(Effect):
-    """Whether the seat's camera may be shown (a sign-language interpreter's is)."""
-
-    seat_id: str
-    on: bool
-
-
-@dataclass(frozen=True)
-class LowData(Effect):
-    """Low-data renditions for the seat, or the originals (interpreters need the originals)."""
-
-    seat_id: str
-    on: bool
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,11 @@
 The application creates one :class:`Interpretation` and passes ``interpretation.install``
 to the registry's extensions. Each client message, typed seat event (the registry's
 observers) and clock tick goes into the core (``core.InterpretationCore``, synchronous);
-the effects that come back are done here, in order: publishing on the bus through the
-registry, channel slots and cough mutes, pinned slots and cameras on the media port,
-storage reads in a worker thread (``BoothStore``), and one timer per room for the next tick.
+the effects that come back are done here, in order: channel slots, listen-only and moves
+through the registry, storage reads in a worker thread (``BoothStore``), one timer per room
+for the next tick, replies to the sender; the rooms' own effects (publishing on the bus,
+cough mutes, pinned slots, cameras and low data on the media port, snapshots) go to
+``Registry.carry_out``.
 """
 
 from __future__ import annotations
@@ -23,16 +25,9 @@ from interpretation.signalling.effects import (
     ListenOnly,
     LoadBooths,
     LoadNames,
-    LowData,
-    Mute,
-    Pin,
     Place,
-    PublishRoom,
-    PublishSeat,
     Reply,
-    SaveSnapshot,
     SetChannel,
-    ShowCamera,
     WakeAt,
 )
 from interpretation.signalling.state import BoothSpec, RoomInterpretation
@@ -153,31 +148,15 @@ class Interpretation:
         effects: Sequence[Effect],
         reply: Callable[[ServerMessage], None] | None = None,
     ) -> None:
-        media = registry.media
+        """Carry the core's effects out, in order; the rooms' own go to the registry."""
         for effect in effects:
-            if isinstance(effect, PublishSeat):
-                await registry.publish_seat(effect.seat_id, effect.message)
-            elif isinstance(effect, PublishRoom):
-                await registry.publish_room(effect.room_id, effect.message)
-            elif isinstance(effect, Reply):
+            if isinstance(effect, Reply):
                 if reply is not None:
                     reply(effect.message)
             elif isinstance(effect, SetChannel):
                 seat = registry.seats.get(effect.seat_id)
                 if seat is not None:
                     registry.set_channel(seat, effect.source)
-            elif isinstance(effect, Mute):
-                if media is not None:
-                    media.set_muted(effect.seat_id, effect.muted)
-            elif isinstance(effect, Pin):
-                if media is not None:
-                    media.set_pinned(effect.seat_id, list(effect.sources))
-            elif isinstance(effect, ShowCamera):
-                if media is not None:
-                    media.set_camera(effect.seat_id, effect.on)
-            elif isinstance(effect, LowData):
-                if media is not None:
-                    media.set_low_data(effect.seat_id, effect.on)
             elif isinstance(effect, ListenOnly):
                 seat = registry.seats.get(effect.seat_id)
                 if seat is not None:
@@ -188,10 +167,10 @@ class Interpretation:
                     await registry.place(seat, registry.room(effect.room_id), effect.reason)
             elif isinstance(effect, WakeAt):
                 self._wake(registry, effect.room_id, effect.at)
-            elif isinstance(effect, SaveSnapshot):
-                registry.mark_changed()
+            elif isinstance(effect, LoadBooths | LoadNames):
+                raise TypeError(f"{type(effect).__name__} is answered before anything runs")
             else:
-                raise TypeError(f"no driver for {type(effect).__name__}")
+                await registry.carry_out([effect])
 
     # The clock.
 

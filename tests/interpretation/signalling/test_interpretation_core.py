@@ -20,7 +20,7 @@ from interpretation.signalling.effects import (
     ListenOnly,
     LoadBooths,
     LoadNames,
-    LowData,
+    MediaLowData,
     Place,
     PublishSeat,
     Reply,
@@ -101,7 +101,7 @@ def test_entering_the_booth_makes_the_console_listen_only_on_the_original_stream
     live = Event()
     live.send("olga", m.BoothOpen(room_id="main", languages=["es"], members=["ivan"]))
     effects = live.send("ivan", m.BoothEnter(room_id="main"))
-    assert effects[:2] == [ListenOnly("s-ivan", True), LowData("s-ivan", False)]
+    assert effects[:2] == [ListenOnly("s-ivan", True), MediaLowData("s-ivan", False)]
     assert not any(isinstance(e, Place) for e in effects)  # already in the room
     (state,) = sent(effects, "s-ivan", m.BoothState)
     assert isinstance(state, m.BoothState)

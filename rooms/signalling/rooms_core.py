@@ -1,0 +1,554 @@
+"""The live rooms of one process (sessions, rooms, seats, breakouts) as a synchronous core.
+
+Like python-websockets' protocol core it does no I/O and never awaits: each change (a seat
+attached, placed, refreshed, muted, released...) updates the state at once and returns the
+effects (``rooms/signalling/effects.py``) for the registry, its driver, to carry out in
+order: presence to publish, control events on a seat's topic, typed seat events for the
+observers, and calls on the media port. Every time is handed in (``now``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rooms.domain.breakout import BreakoutSet, HelpRequest
+from rooms.domain.errors import Conflict, InvalidTransition, NotFound
+from rooms.domain.participant import Participant, ParticipantState
+from rooms.domain.roles import Role
+from rooms.domain.room import Room, RoomKind, RoomState
+from rooms.signalling.codec import ServerMessage
+from rooms.signalling.effects import (
+    Control,
+    Effect,
+    MediaCamera,
+    MediaChannel,
+    MediaClose,
+    MediaMute,
+    MediaPlace,
+    MediaSharing,
+    PublishRoom,
+    PublishSeat,
+    SaveSnapshot,
+    Tell,
+)
+from rooms.signalling.errors import CloseCode
+from rooms.signalling.identity import Identity
+from rooms.signalling.limits import Limits
+from rooms.signalling.messages import (
+    BreakoutRoomView,
+    BreakoutView,
+    HelpView,
+    ParticipantView,
+    PresenceJoined,
+    PresenceLeft,
+    PresenceUpdated,
+    RoomLeft,
+    RoomSnapshot,
+    RoomView,
+    ShareStopped,
+)
+from rooms.signalling.seat_events import SeatBack, SeatChanged, SeatEntered, SeatLeft, SeatLost
+from rooms.signalling.topics import CLOSE, MOVED
+from rooms.snapshot import LiveState, token_hash
+
+__all__ = ["RoomsCore", "SessionInfo"]
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """What the application tells the registry about a conference session."""
+
+    kind: RoomKind
+    title: str
+
+
+class RoomsCore:
+    """Sessions, rooms, seats and breakouts; ``media``: whether a media port carries seats."""
+
+    def __init__(self, limits: Limits, *, media: bool) -> None:
+        self.limits = limits
+        self.media = media
+        self.rooms: dict[str, Room] = {}
+        self.seats: dict[str, Participant] = {}
+        self.breakouts: dict[str, BreakoutSet] = {}  # live sets by main room id
+        self.sessions: dict[str, SessionInfo] = {}
+        self.main_rooms: dict[str, str] = {}  # session id -> main room id
+        self.resume_tokens: dict[str, str] = {}  # token hash -> seat id
+        self.attached: dict[str, str] = {}  # seat id -> id of its current connection
+        self.media_placed: dict[str, tuple[str | None, bool]] = {}  # seat -> (room, publishes)
+        self.media_peers: set[str] = set()  # seats the media layer knows about
+        self.negotiated: set[str] = set()  # seats whose media this process negotiated
+        # People an organiser muted, by room: a new seat of theirs in that room (another
+        # tab, a reconnect after the grace) is muted and held too.
+        self.mute_holds: dict[str, set[str]] = {}
+
+    # Sessions and rooms.
+
+    def describe_session(self, session_id: str, kind: RoomKind | str, title: str) -> None:
+        """Tell the registry what kind of session this is, before or after its room exists."""
+        info = SessionInfo(RoomKind(kind), title)
+        room = self.rooms.get(self.main_rooms.get(session_id, ""))
+        if room is not None:
+            if room.kind is not info.kind and room.seats:
+                raise Conflict("a session's kind changes only while its room is empty")
+            room.kind = info.kind
+            room.title = info.title
+        self.sessions[session_id] = info
+
+    def room_for_session(
+        self, session_id: str, kind: RoomKind | str | None = None, title: str | None = None
+    ) -> str:
+        """The id of the session's main room, created on first use."""
+        if kind is not None or title is not None:
+            known = self.sessions.get(session_id)
+            self.describe_session(
+                session_id,
+                kind if kind is not None else (known.kind if known else RoomKind.PLENARY),
+                title if title is not None else (known.title if known else ""),
+            )
+        existing = self.main_rooms.get(session_id)
+        if existing is not None:
+            return existing
+        info = self.sessions.get(session_id, SessionInfo(RoomKind.PLENARY, ""))
+        room = Room(secrets.token_urlsafe(16), session_id, info.kind, info.title)
+        self.rooms[room.room_id] = room
+        self.main_rooms[session_id] = room.room_id
+        return room.room_id
+
+    def add_breakout_room(self, main: Room, title: str) -> Room:
+        room = Room(
+            secrets.token_urlsafe(16), main.session_id, RoomKind.BREAKOUT, title, main.room_id
+        )
+        self.rooms[room.room_id] = room
+        return room
+
+    def room(self, room_id: str) -> Room:
+        room = self.rooms.get(room_id)
+        if room is None:
+            raise NotFound("no such room")
+        return room
+
+    def seat(self, seat_id: str) -> Participant:
+        seat = self.seats.get(seat_id)
+        if seat is None:
+            raise NotFound("no such participant")
+        return seat
+
+    def current_room(self, seat: Participant) -> Room:
+        if seat.room_id is None:
+            raise InvalidTransition("participant", "outside a room", "do this")
+        return self.room(seat.room_id)
+
+    def main_room_of(self, room: Room) -> Room:
+        return self.room(room.parent_id) if room.parent_id is not None else room
+
+    def seats_in(self, rooms: Sequence[Room]) -> list[Participant]:
+        return [self.seats[seat_id] for room in rooms for seat_id in room.seats]
+
+    # Snapshots (rooms/snapshot.py).
+
+    def live_state(self, now: float, extensions: dict[str, object]) -> LiveState:
+        return LiveState(
+            saved_at=now,
+            sessions={sid: (info.kind, info.title) for sid, info in self.sessions.items()},
+            main_rooms=dict(self.main_rooms),
+            rooms=dict(self.rooms),
+            seats=dict(self.seats),
+            resume=dict(self.resume_tokens),
+            breakouts={m: b for m, b in self.breakouts.items() if b.is_live},
+            extensions=extensions,
+        )
+
+    def restore(self, state: LiveState, now: float) -> list[Effect]:
+        """Take over a snapshot's state: every seat waits, away, for its client to resume it."""
+        self.sessions = {
+            sid: SessionInfo(kind, title) for sid, (kind, title) in state.sessions.items()
+        }
+        self.main_rooms = dict(state.main_rooms)
+        self.rooms = dict(state.rooms)
+        self.seats = dict(state.seats)
+        self.resume_tokens = dict(state.resume)
+        self.breakouts = dict(state.breakouts)
+        out: list[Effect] = []
+        for seat in self.seats.values():
+            if seat.state is ParticipantState.PRESENT:
+                seat.disconnect(now)
+            else:
+                seat.away_since = now
+            if seat.mute_held and seat.room_id is not None:
+                self.mute_holds.setdefault(seat.room_id, set()).add(seat.person_id)
+            if seat.muted:
+                out.append(MediaMute(seat.seat_id, True))
+            if seat.channel is not None:
+                out.append(MediaChannel(seat.seat_id, seat.channel))
+            out += self._sync_media(seat)
+        return out
+
+    # Views.
+
+    def participant_view(self, seat: Participant) -> ParticipantView:
+        room = self.rooms.get(seat.room_id or "")
+        return ParticipantView(
+            seat_id=seat.seat_id,
+            display_name=seat.display_name,
+            roles=sorted(role.value for role in seat.roles),
+            state=seat.state.value,
+            hand_raised=seat.hand_raised,
+            muted=seat.muted,
+            mute_held=seat.mute_held,
+            unmute_asked=seat.unmute_asked,
+            has_floor=seat.has_floor,
+            may_publish=room.may_publish(seat) if room is not None else False,
+            camera=seat.camera,
+            sharing=seat.sharing,
+        )
+
+    def breakout_view(self, bset: BreakoutSet) -> BreakoutView:
+        return BreakoutView(
+            breakout_id=bset.breakout_id,
+            main_room_id=bset.main_room_id,
+            mode=bset.mode.value,
+            state=bset.state.value,
+            ends_at=bset.ends_at,
+            rooms=[
+                BreakoutRoomView(room_id=rid, title=self.rooms[rid].title) for rid in bset.room_ids
+            ],
+        )
+
+    def help_view(self, request: HelpRequest) -> HelpView:
+        seat = self.seats.get(request.seat_id)
+        return HelpView(
+            request_id=request.request_id,
+            seat_id=request.seat_id,
+            display_name=seat.display_name if seat else "",
+            room_id=request.room_id,
+            room_title=self.rooms[request.room_id].title,
+            text=request.text,
+            at=request.at,
+        )
+
+    def room_state(self, seat: Participant, reason: str) -> ServerMessage:
+        """What a seat sees on entering its current room (a snapshot)."""
+        if seat.room_id is None:
+            return RoomLeft(room_id=None, reason=reason)
+        room = self.room(seat.room_id)
+        bset = self.breakouts.get(self.main_room_of(room).room_id)
+        return RoomSnapshot(
+            reason=reason,
+            room=RoomView(
+                room_id=room.room_id,
+                kind=room.kind.value,
+                title=room.title,
+                parent_id=room.parent_id,
+            ),
+            you=self.participant_view(seat),
+            participants=[self.participant_view(self.seats[sid]) for sid in room.seats],
+            breakout=self.breakout_view(bset) if bset is not None else None,
+        )
+
+    # People: roles change while they sit in rooms.
+
+    def reseat(self, seat: Participant, identity: Identity) -> list[Effect]:
+        """Give a seat the person's current roles and name, and what follows from them."""
+        if (seat.roles, seat.display_name) == (identity.roles, identity.display_name):
+            return []
+        lost_speaker = Role.SPEAKER in seat.roles and Role.SPEAKER not in identity.roles
+        seat.roles = identity.roles
+        seat.display_name = identity.display_name
+        room = self.rooms.get(seat.room_id or "")
+        if (
+            lost_speaker
+            and seat.has_floor
+            and room is not None
+            and room.kind.floor_controlled
+            and room.floor_holders is None
+        ):
+            seat.take_floor()  # the floor came with the role
+        return self.refresh(seat)
+
+    # Seats and connections.
+
+    def attach(
+        self, identity: Identity, resume_token: str | None, connection_id: str, now: float
+    ) -> tuple[Participant, str, bool, list[Effect]]:
+        """Seat a new connection: resume the token's seat if it may, else a fresh seat.
+
+        Returns the seat, its new resume token, whether it was resumed, and the effects.
+        """
+        out: list[Effect] = []
+        seat = self.seats.get(self.resume_tokens.get(token_hash(resume_token or ""), ""))
+        if seat is not None and seat.person_id != identity.person_id:
+            seat = None
+        if seat is not None and seat.away_for(now) >= self.limits.reconnect_grace:
+            out += self.release(seat, "gone")
+            seat = None
+        resumed = seat is not None
+        if seat is None:
+            seat = Participant(
+                secrets.token_urlsafe(12), identity.person_id, identity.display_name, identity.roles
+            )
+            self.seats[seat.seat_id] = seat
+        else:
+            previous = self.attached.get(seat.seat_id)
+            if previous is not None:
+                out.append(
+                    Control(
+                        seat.seat_id,
+                        {
+                            "type": CLOSE,
+                            "connection_id": previous,
+                            "code": int(CloseCode.REPLACED),
+                            "reason": "resumed by a newer connection",
+                        },
+                    )
+                )
+            if seat.state is ParticipantState.AWAY:
+                seat.reconnect()
+                if seat.room_id is not None:
+                    out.append(Tell(SeatBack(seat.room_id, seat.seat_id)))
+            # The roles come from this connection's identity, read from the database just
+            # now, never from the seat: a demoted organiser resumes as what they are now.
+            out += self.reseat(seat, identity)
+        self.attached[seat.seat_id] = connection_id
+        self._forget_tokens(seat.seat_id)
+        token = secrets.token_urlsafe(24)
+        # Kept as a hash: snapshots (rooms/snapshot.py) never hold a usable token.
+        self.resume_tokens[token_hash(token)] = seat.seat_id
+        out.append(SaveSnapshot())
+        if resumed:
+            out += self.refresh(seat)
+        return seat, token, resumed, out
+
+    def detach(self, seat: Participant, connection_id: str, now: float) -> list[Effect]:
+        """A connection ended; its seat waits ``reconnect_grace`` seconds to be resumed."""
+        if self.attached.get(seat.seat_id) != connection_id:
+            return []  # a newer connection took the seat over
+        del self.attached[seat.seat_id]
+        if seat.state is not ParticipantState.PRESENT:
+            return []
+        seat.disconnect(now)
+        out: list[Effect] = []
+        if seat.room_id is not None:
+            out.append(Tell(SeatLost(seat.room_id, seat.seat_id)))
+        return out + self.refresh(seat)
+
+    def release(self, seat: Participant, reason: str) -> list[Effect]:
+        """Give up a seat for good: out of its room, and its media closed."""
+        if seat.state is ParticipantState.LEFT:
+            return []
+        out: list[Effect] = []
+        room = self.rooms.get(seat.room_id or "")
+        if room is not None:
+            room.remove(seat.seat_id)
+            out.append(Tell(SeatLeft(room.room_id, seat.seat_id, reason)))
+            left = PresenceLeft(room_id=room.room_id, seat_id=seat.seat_id, reason=reason)
+            out.append(PublishRoom(room.room_id, left))
+        seat.leave()
+        self.seats.pop(seat.seat_id, None)
+        self.attached.pop(seat.seat_id, None)
+        self._forget_tokens(seat.seat_id)
+        return out + self._close_media(seat)
+
+    def due_releases(self, now: float) -> list[Participant]:
+        """Seats away past the grace (the sweeper releases them)."""
+        return [
+            seat
+            for seat in self.seats.values()
+            if seat.state is ParticipantState.AWAY
+            and seat.away_for(now) >= self.limits.reconnect_grace
+        ]
+
+    def _forget_tokens(self, seat_id: str) -> None:
+        for token in [t for t, sid in self.resume_tokens.items() if sid == seat_id]:
+            del self.resume_tokens[token]
+
+    # Moves, flags and media.
+
+    def place(self, seat: Participant, room: Room | None, reason: str) -> list[Effect]:
+        """Move a seat into ``room`` (None: out of any room), telling everyone concerned."""
+        old = self.rooms.get(seat.room_id or "")
+        if old is room:
+            return []
+        if room is not None and room.state is not RoomState.OPEN:
+            raise InvalidTransition("room", room.state.value, "admit anyone")
+        out: list[Effect] = []
+        share_ended = False
+        if old is not None:
+            old.remove(seat.seat_id)
+            seat.exit_room()
+            out.append(Tell(SeatLeft(old.room_id, seat.seat_id, reason)))
+            left = PresenceLeft(room_id=old.room_id, seat_id=seat.seat_id, reason=reason)
+            out.append(PublishRoom(old.room_id, left))
+        if room is not None:
+            out += self._one_seat_per_person(room, seat)
+            room.admit(seat.seat_id)
+            seat.enter_room(room.room_id)
+            out += self._apply_mute_hold(room, seat)
+            if room.grants_floor_on_entry(seat):
+                seat.give_floor()
+            stopped, share_ended = self._enforce_video(seat)
+            out += stopped
+            out.append(Tell(SeatEntered(room.room_id, seat.seat_id)))
+            joined = PresenceJoined(room_id=room.room_id, participant=self.participant_view(seat))
+            out.append(PublishRoom(room.room_id, joined))
+        out += self._sync_media(seat)
+        if room is not None and share_ended:
+            out.append(PublishSeat(seat.seat_id, ShareStopped(reason="not_presenter")))
+        moved = {
+            "type": MOVED,
+            "room_id": room.room_id if room else None,
+            "from_room_id": old.room_id if old else None,
+            "reason": reason,
+        }
+        out.append(Control(seat.seat_id, moved))
+        return out
+
+    def _one_seat_per_person(self, room: Room, newcomer: Participant) -> list[Effect]:
+        """A person sits in a room once: their older seat there is closed and released."""
+        out: list[Effect] = []
+        for seat_id in list(room.seats):
+            older = self.seats.get(seat_id)
+            if older is None or older is newcomer or older.person_id != newcomer.person_id:
+                continue
+            connection = self.attached.get(seat_id)
+            if connection is not None:
+                closing = {
+                    "type": CLOSE,
+                    "connection_id": connection,
+                    "code": int(CloseCode.SEAT_TAKEN),
+                    "reason": "you took a seat in this room from another connection",
+                }
+                out.append(Control(seat_id, closing))
+            out += self.release(older, "replaced")
+        return out
+
+    def refresh(self, seat: Participant) -> list[Effect]:
+        """Announce a seat's changed flags to its room, and keep the media in step."""
+        if seat.room_id is None:
+            return []
+        out, share_ended = self._enforce_video(seat)
+        out.append(Tell(SeatChanged(seat.room_id, seat.seat_id)))
+        updated = PresenceUpdated(room_id=seat.room_id, participant=self.participant_view(seat))
+        out.append(PublishRoom(seat.room_id, updated))
+        out += self._sync_media(seat)
+        if share_ended:
+            out.append(PublishSeat(seat.seat_id, ShareStopped(reason="not_presenter")))
+        return out
+
+    def set_camera(self, seat: Participant, on: bool) -> list[Effect]:
+        """Turn the seat's camera on or off; on only where it may publish (checked before)."""
+        seat.camera = on
+        return [MediaCamera(seat.seat_id, on), *self.refresh(seat)]
+
+    def set_sharing(self, seat: Participant, on: bool, *, ended_by: str = "") -> list[Effect]:
+        """Start or stop the seat's screen share; a new share replaces its room's current one.
+
+        ``ended_by``: why someone else ended it (a ``share_stopped`` reason), told to the sharer.
+        """
+        out: list[Effect] = []
+        if on and seat.room_id is not None:
+            for other_id in self.room(seat.room_id).seats:
+                other = self.seats[other_id]
+                if other is not seat and other.sharing:
+                    out += self.set_sharing(other, False, ended_by="replaced")
+        was_sharing = seat.sharing
+        seat.sharing = on
+        out += [MediaSharing(seat.seat_id, on), *self.refresh(seat)]
+        if was_sharing and not on and ended_by:
+            out.append(PublishSeat(seat.seat_id, ShareStopped(reason=ended_by)))
+        return out
+
+    def _enforce_video(self, seat: Participant) -> tuple[list[Effect], bool]:
+        """A seat that may no longer publish (moved, floor taken) stops its camera and share.
+
+        Also returns whether a share ended that way (the sharer is told why).
+        """
+        room = self.rooms.get(seat.room_id or "")
+        if room is not None and room.may_publish(seat):
+            return [], False
+        share_ended = seat.sharing
+        out: list[Effect] = []
+        if seat.camera:
+            seat.camera = False
+            out.append(MediaCamera(seat.seat_id, False))
+        if seat.sharing:
+            seat.sharing = False
+            out.append(MediaSharing(seat.seat_id, False))
+        return out, share_ended
+
+    def set_floor(self, seat: Participant, holds: bool) -> list[Effect]:
+        """Give the seat the floor or take it (a stage moving with its running order)."""
+        if holds:
+            seat.give_floor()
+        else:
+            seat.take_floor()
+        return self.refresh(seat)
+
+    def set_muted(self, seat: Participant, muted: bool) -> list[Effect]:
+        seat.set_muted(muted)
+        return [MediaMute(seat.seat_id, muted), *self.refresh(seat)]
+
+    def hold_mute(self, seat: Participant) -> list[Effect]:
+        """An organiser mutes the seat, and it stays muted in this room until they allow it."""
+        room = self.current_room(seat)
+        seat.hold_mute()
+        self.mute_holds.setdefault(room.room_id, set()).add(seat.person_id)
+        return [MediaMute(seat.seat_id, True), *self.refresh(seat)]
+
+    def release_mute(self, seat: Participant) -> list[Effect]:
+        seat.release_mute()
+        holds = self.mute_holds.get(seat.room_id or "")
+        if holds is not None:
+            holds.discard(seat.person_id)
+        return self.refresh(seat)
+
+    def _apply_mute_hold(self, room: Room, seat: Participant) -> list[Effect]:
+        held = seat.person_id in self.mute_holds.get(room.room_id, ())
+        seat.mute_held = held
+        seat.unmute_asked = False
+        if held and not seat.muted:
+            seat.set_muted(True)
+            return [MediaMute(seat.seat_id, True)]
+        return []
+
+    def set_listen_only(self, seat: Participant, listen_only: bool) -> list[Effect]:
+        """Keep the seat's microphone off the floor (an interpreter), or let the room decide."""
+        if seat.listen_only == listen_only:
+            return []
+        seat.listen_only = listen_only
+        return self.refresh(seat)
+
+    def set_channel(self, seat: Participant, source_peer_id: str | None) -> list[Effect]:
+        """Choose what the seat hears (kept across reconnects); for layers such as interpretation."""
+        seat.channel = source_peer_id
+        return [SaveSnapshot(), MediaChannel(seat.seat_id, source_peer_id)]
+
+    def negotiated_media(self, seat: Participant) -> None:
+        """The media port answered the seat's offer."""
+        self.media_peers.add(seat.seat_id)
+        self.negotiated.add(seat.seat_id)
+
+    def has_media(self, seat: Participant) -> bool:
+        """Whether this process negotiated the seat's media connection (not so after a restart)."""
+        return seat.seat_id in self.negotiated
+
+    def _sync_media(self, seat: Participant) -> list[Effect]:
+        if not self.media:
+            return []
+        room = self.rooms.get(seat.room_id or "")
+        placement = (seat.room_id, room.may_publish(seat) if room is not None else False)
+        if self.media_placed.get(seat.seat_id, (None, False)) == placement:
+            return []
+        self.media_placed[seat.seat_id] = placement
+        self.media_peers.add(seat.seat_id)
+        return [MediaPlace(seat.seat_id, *placement)]
+
+    def _close_media(self, seat: Participant) -> list[Effect]:
+        self.media_placed.pop(seat.seat_id, None)
+        self.negotiated.discard(seat.seat_id)
+        if self.media and seat.seat_id in self.media_peers:
+            self.media_peers.discard(seat.seat_id)
+            return [MediaClose(seat.seat_id)]
+        return []
