@@ -75,21 +75,10 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def sign_in(page: Page, node: ServeProcess, email: str) -> None:
-    """Through ``node``: the cookie is for 127.0.0.1, so every node (port) accepts it."""
-    seen = len(node.log.read_text(errors="replace"))
-    page.goto(f"{node.site}/signin")
-    page.fill("#email", email)
-    page.click("main button[type=submit]")
-    link = wait_until(lambda: node.sign_in_link(seen), f"a sign-in link for {email}")
-    page.goto(link)
-    page.click("main button[type=submit]")
-
-
 def signed_in(browser: Browser, node: ServeProcess, email: str) -> BrowserContext:
     context = browser.new_context(locale="en-GB")
     context.set_default_timeout(15_000)
-    sign_in(context.new_page(), node, email)
+    node.sign_in(context.new_page(), email)
     return context
 
 

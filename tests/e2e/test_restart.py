@@ -17,13 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 import shutil
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +27,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 from sqlmodel import select
@@ -45,7 +40,7 @@ from rooms.signalling import ConnectTokens, Identity
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, MEDIA_FLAGS
 from tests.support.browser import wait_until
 from tests.support.interpretation_seed import BREAKOUT, PLENARY, interpretation_conference
-from tests.support.live import free_port
+from tests.support.server import ServeProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -92,85 +87,23 @@ def snapshot_holds(path: Path, *needles: str) -> bool:
     return any(all(needle in body for needle in needles) for (body,) in rows)
 
 
-class Server:
-    """``conference serve`` as a child process, its log in a file."""
-
-    def __init__(self, path: Path, port: int, log: Path) -> None:
-        self.path, self.port, self.log = path, port, log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def site(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> float:
-        """Start and wait until it answers /readyz; how long that took."""
-        env = {
-            **os.environ,
-            "CONFERENCE_DATABASE_URL": f"sqlite:///{self.path}",
-            "CONFERENCE_SECRET_KEY": SECRET,
-            "CONFERENCE_SITE_URL": self.site,
-            "CONFERENCE_LOG_LEVEL": "INFO",
-            "PYTHONUNBUFFERED": "1",  # whole log lines, as soon as they are written
-        }
-        started = time.monotonic()
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "conference.cli", "serve", "--host", "127.0.0.1",
-                 "--port", str(self.port)],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-
-        def ready() -> bool:
-            try:
-                return httpx.get(f"{self.site}/readyz", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_until(ready, "the server answers /readyz", within=60)
-        return time.monotonic() - started
-
-    def kill9(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-    def sign_in(self, page: Page, email: str) -> None:
-        """Ask for a link in the page, read it from the server log (development mode)."""
-        seen = len(self.log.read_text(errors="replace"))
-        page.goto(f"{self.site}/signin")
-        page.fill("#email", email)
-        page.click("main button[type=submit]")
-        link = wait_until(
-            lambda: re.search(
-                r"Sign-in link for person #\d+: (\S+)\n",
-                self.log.read_text(errors="replace")[seen:],
-            ),
-            f"a sign-in link for {email} in the server log",
-        )
-        page.goto(link.group(1))
-        page.click("main button[type=submit]")
-
-
 @pytest.fixture
-def server(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[Server, dict[str, int]]]:
+def server(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[ServeProcess, dict[str, int]]]:
     path = tmp_path / "restart.db"
     shutil.copy(sqlite_template, path)
     ids = seed(path)
-    running = Server(path, free_port(), tmp_path / "server.log")
+    running = ServeProcess(
+        tmp_path / "server.log", database_url=f"sqlite:///{path}", secret_key=SECRET
+    )
     running.start()
     try:
         yield running, ids
     finally:
         running.stop()
+
+
+def database_path(server: ServeProcess) -> Path:
+    return Path(server.settings["database_url"].removeprefix("sqlite:///"))
 
 
 def launch(playwright: Playwright, tmp: Path, name: str, hz: int, amplitude: float) -> Browser:
@@ -181,7 +114,7 @@ def launch(playwright: Playwright, tmp: Path, name: str, hz: int, amplitude: flo
     )
 
 
-def open_page(browser: Browser, server: Server, email: str, path: str) -> Page:
+def open_page(browser: Browser, server: ServeProcess, email: str, path: str) -> Page:
     page = browser.new_context().new_page()
     page.set_default_timeout(WAIT_MS)
     server.sign_in(page, email)
@@ -226,7 +159,7 @@ async def organisers(site: str, ids: dict[str, int]) -> None:
 
 
 def test_a_session_survives_kill_9_and_resumes_within_30_s(
-    server: tuple[Server, dict[str, int]], playwright: Playwright, tmp_path: Path
+    server: tuple[ServeProcess, dict[str, int]], playwright: Playwright, tmp_path: Path
 ) -> None:
     srv, ids = server
     browsers = {
@@ -266,7 +199,7 @@ def test_a_session_survives_kill_9_and_resumes_within_30_s(
         remaining_before = float(lee.evaluate("window.__stage.remaining"))
         time.sleep(1.0)  # the snapshot is saved within 250 ms of the last change...
         # ...or later on a loaded machine: kill only once it holds every seat.
-        wait_until(lambda: snapshot_holds(srv.path, *seats.values(), breakout_room),
+        wait_until(lambda: snapshot_holds(database_path(srv), *seats.values(), breakout_room),
                    "the snapshot holds the seats and the breakout")  # fmt: skip
 
         srv.kill9()
@@ -311,7 +244,7 @@ def test_a_session_survives_kill_9_and_resumes_within_30_s(
         heard_again_s = time.monotonic() - killed
 
         # Nothing acknowledged is lost: the registration is still there.
-        engine = make_engine(f"sqlite:///{srv.path}")
+        engine = make_engine(srv.settings["database_url"])
         with session(engine) as db:
             assert db.exec(select(Registration).where(Registration.person_id == ids["lea"])).one()
         engine.dispose()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from playwright.sync_api import Page
 
 from .live import free_port
 
@@ -34,45 +35,17 @@ def conference_serve(
     database_url: str, var_dir: Path, **settings: str | int | float
 ) -> Iterator[Served]:
     """Run ``conference serve`` with ``CONFERENCE_<NAME>=value`` for each of ``settings``."""
-    port = free_port()
-    site = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "CONFERENCE_DATABASE_URL": database_url,
-        "CONFERENCE_VAR_DIR": str(var_dir),
-        "CONFERENCE_SECRET_KEY": SECRET,
-        "CONFERENCE_SITE_URL": site,
-        **{f"CONFERENCE_{k.upper()}": str(v) for k, v in settings.items()},
-    }
-    output = var_dir / "server-output.log"
-    with output.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "conference.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
+    process = ServeProcess(
+        var_dir / "server-output.log",
+        **{"secret_key": SECRET, **{k: str(v) for k, v in settings.items()}},
+        database_url=database_url,
+        var_dir=str(var_dir),
+    )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"conference serve ended: {output.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{site}/programme", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("conference serve did not start")
-            time.sleep(0.2)
-        yield Served(site, port, output)
+        process.start()
+        yield Served(process.site, process.port, process.log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        process.stop()
 
 
 class ServeProcess:
@@ -92,7 +65,9 @@ class ServeProcess:
     def site(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
+    def start(self) -> float:
+        """Start, and wait until ``/readyz`` answers 200; how many seconds that took."""
+        started = time.monotonic()
         env = {
             **os.environ,
             "CONFERENCE_SITE_URL": self.site,
@@ -111,7 +86,7 @@ class ServeProcess:
                 raise RuntimeError(f"conference serve ended: {self.log.read_text()[-2000:]}")
             try:
                 if httpx.get(f"{self.site}/readyz", timeout=1).status_code == 200:
-                    return
+                    return time.monotonic() - started
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
@@ -132,8 +107,21 @@ class ServeProcess:
                 self.process.kill()
                 self.process.wait()
 
-    def sign_in_link(self, since: int) -> str | None:
-        """The first sign-in link the log printed after character ``since``."""
+    def sign_in(self, page: Page, email: str) -> None:
+        """The real flow in ``page``; the link comes from this process's log."""
+        seen = len(self.log.read_text(errors="replace"))
+        page.goto(f"{self.site}/signin")
+        page.fill("#email", email)
+        page.click("main button[type=submit]")
+        deadline = time.monotonic() + 15
+        while (link := self._sign_in_link(seen)) is None:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no sign-in link for {email} in the server log")
+            time.sleep(0.1)
+        page.goto(link)
+        page.click("main button[type=submit]")
+
+    def _sign_in_link(self, since: int) -> str | None:
         found = re.search(
             r"Sign-in link for person #\d+: (\S+)\n", self.log.read_text(errors="replace")[since:]
         )
