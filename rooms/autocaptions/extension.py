@@ -159,7 +159,7 @@ class AutoCaptions:
 
     def _start_room(self, room_id: str, session_id: str, language: str) -> None:
         media = self._registry.media if self._registry is not None else None
-        if media is None or not hasattr(media, "set_floor_tap"):
+        if media is None:
             return
         holder: list[_Captioned] = []
 

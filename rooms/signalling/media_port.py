@@ -47,4 +47,9 @@ class MediaPort(Protocol):
         """Whether the seat's screen fills its room's share slot."""
         ...
 
+    def set_floor_tap(self, room_id: str, tap: Any | None) -> None:
+        """Let ``tap`` hear every microphone on the room's floor, encoded (automatic
+        captions, ``rooms.autocaptions``); None stops it."""
+        ...
+
     async def close(self, peer_id: str) -> None: ...
