@@ -3,7 +3,7 @@
 Four browsers (the fake microphone's file is a launch flag): Flora speaks on the floor,
 Ivan and Iris share the Spanish booth on their consoles, and one silent browser holds two
 listeners: Lea (registered with Spanish first: her picker chooses it) and Leo (English,
-the floor's language: he stays on the original). Readings come from the listener page's
+the floor's language: he stays on the original), both with their microphones muted. Readings come from the listener page's
 mixed output (``window.__room.mixReading``), after the gains the server decided.
 The tests run in order and share the browsers; each wait is bounded.
 """
@@ -149,6 +149,21 @@ def party(
             }
             for name, page in pages.items():
                 ready(page, "__booth" if name in ("ivan", "iris") else "__room")
+            # The listeners mute themselves, as in a plenary. Their microphones are silent,
+            # but open ones in one browser pass through Chromium's echo canceller, whose
+            # reference is everything that browser plays; under load its residue (the
+            # interpretation one of them hears) reached the floor the other one heard.
+            for name in ("lea", "leo"):
+                pages[name].click("#mute-button")
+            for name in ("lea", "leo"):
+                wait_until(
+                    lambda p=pages[name]: any(
+                        person["muted"]
+                        for person in p.evaluate("window.__room.people()")
+                        if person["seatId"] == p.evaluate("window.__room.seatId")
+                    ),
+                    f"{name} is muted",
+                )
             yield Party(site, app, pages, browsers)
         finally:
             for browser in browsers.values():

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 WAIT_S = 15.0
@@ -36,6 +37,35 @@ def sign_in(page: Page, site: str, app: Any, email: str) -> None:
     assert link, "the mail holds no sign-in link"
     page.goto(link.group(0))
     page.click("main button[type=submit]")
+    settle(page)
+
+
+# True once the page has loaded and will not move on by itself: the home page and the
+# programme follow the browser's timezone with a location.replace() as they load, and a
+# navigation started before that redirect lands would be cut short by it.
+_SETTLED = """() => {
+  if (document.readyState !== "complete") return false;
+  const picker = document.querySelector("select[data-follow]");
+  if (!picker) return true;
+  const reported = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zone = JSON.parse(picker.dataset.aliases || "{}")[reported] || reported;
+  if (![...picker.options].some((o) => o.value === zone)) return true;
+  return picker.querySelector("option[selected]")?.value === zone;
+}"""
+
+
+def settle(page: Page) -> None:
+    """Wait until ``page`` has left the sign-in form and any timezone redirect has landed."""
+
+    def settled() -> bool:
+        if "/signin" in page.url:
+            return False
+        try:
+            return bool(page.evaluate(_SETTLED))
+        except PlaywrightError:  # the context went away in a navigation: look again
+            return False
+
+    wait_until(settled, f"the page after signing in settles (at {page.url})")
 
 
 def join_room(browser: Any, site: str, app: Any, email: str, session_id: int) -> Page:

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Page
 
+from .browser import settle
 from .live import free_port
 
 SECRET = "serve-test-" + "k" * 40
@@ -120,6 +121,7 @@ class ServeProcess:
             time.sleep(0.1)
         page.goto(link)
         page.click("main button[type=submit]")
+        settle(page)
 
     def _sign_in_link(self, since: int) -> str | None:
         found = re.search(
