@@ -21,7 +21,7 @@ from typing import Any
 from conference.domain.stage import StageTalk
 from rooms.domain.roles import Role
 from rooms.signalling import ClientMessage, Context, Dispatcher, Registry, ServerMessage
-from rooms.signalling.effects import Effect, Reply
+from rooms.signalling.effects import Effect
 from rooms.stage_board import StageBoard, StageState, StageTalkView
 
 __all__ = [
@@ -113,13 +113,8 @@ async def run(
     effects: Sequence[Effect],
     reply: Callable[[ServerMessage], None] | None = None,
 ) -> None:
-    """Carry the core's effects out, in order: replies here, the rest by the registry."""
-    for effect in effects:
-        if isinstance(effect, Reply):
-            if reply is not None:
-                reply(effect.message)
-        else:
-            await registry.carry_out([effect])
+    """Carry the core's effects out, in order: replies to the sender, the rest by the registry."""
+    await registry.carry_out(effects, reply)
 
 
 async def _command(ctx: Context, message: ClientMessage) -> None:

@@ -14,17 +14,18 @@ import contextlib
 import logging
 import random
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
 from starlette.routing import WebSocketRoute
 
 from rooms.bus import BusError, EventBus, MemoryBus, Subscription, open_bus
-from rooms.domain.breakout import BreakoutSet, HelpRequest
+from rooms.domain.breakout import BreakoutSet
 from rooms.domain.participant import Participant
 from rooms.domain.room import Room, RoomKind
 from rooms.signalling import breakouts, negotiation, presence, video
+from rooms.signalling.breakouts_core import BreakoutsCore
 from rooms.signalling.clock import Clock, SystemClock
 from rooms.signalling.coalesce import PRESENCE_TYPES, PresenceBuffer
 from rooms.signalling.codec import ServerMessage
@@ -44,6 +45,7 @@ from rooms.signalling.effects import (
     MediaSharing,
     PublishRoom,
     PublishSeat,
+    Reply,
     SaveSnapshot,
     SetFloorHolders,
     TakeFloor,
@@ -55,8 +57,6 @@ from rooms.signalling.identity import Authenticate, Identity
 from rooms.signalling.limits import Limits
 from rooms.signalling.media_port import MediaPort
 from rooms.signalling.messages import (
-    BreakoutView,
-    HelpView,
     ParticipantView,
     PresenceBatch,
     Slots,
@@ -103,6 +103,7 @@ class Registry:
         ):
             install(self.dispatcher)
         self.core = RoomsCore(self.limits, media=media is not None)
+        self.breakout_core = BreakoutsCore(self.core)
         self._sweeper: asyncio.Task[None] | None = None
         self._presence: dict[str, PresenceBuffer] = {}  # room id -> presence waiting to go
         self._seat_events: asyncio.Queue[SeatEvent] = asyncio.Queue()
@@ -202,9 +203,7 @@ class Registry:
         now = self.clock.now()
         for seat in self.core.due_releases(now):
             await self.release(seat, "gone")
-        for bset in list(self.breakouts.values()):
-            if bset.is_due(now):
-                await breakouts.close_all(self, bset)
+        await self.carry_out(self.breakout_core.close_due(now))
 
     # People: roles change while they sit in rooms.
 
@@ -303,12 +302,6 @@ class Registry:
 
     def participant_view(self, seat: Participant) -> ParticipantView:
         return self.core.participant_view(seat)
-
-    def breakout_view(self, bset: BreakoutSet) -> BreakoutView:
-        return self.core.breakout_view(bset)
-
-    def help_view(self, request: HelpRequest) -> HelpView:
-        return self.core.help_view(request)
 
     def room_state(self, seat: Participant, reason: str) -> ServerMessage:
         """What a seat sees on entering its current room (a snapshot)."""
@@ -455,10 +448,18 @@ class Registry:
 
     # Effects.
 
-    async def carry_out(self, effects: Sequence[Effect]) -> None:
-        """Carry rooms effects out, in order: the core's, and those of the cores above it."""
+    async def carry_out(
+        self, effects: Sequence[Effect], reply: Callable[[ServerMessage], None] | None = None
+    ) -> None:
+        """Carry rooms effects out, in order: the core's, and those of the cores above it.
+
+        A ``Reply`` goes to ``reply`` (the sender's connection); with none, it is dropped.
+        """
         for effect in effects:
-            if isinstance(effect, PublishRoom):
+            if isinstance(effect, Reply):
+                if reply is not None:
+                    reply(effect.message)
+            elif isinstance(effect, PublishRoom):
                 await self.publish_room(effect.room_id, effect.message)
             elif isinstance(effect, PublishSeat):
                 await self.publish_seat(effect.seat_id, effect.message)
