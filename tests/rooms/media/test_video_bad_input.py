@@ -8,6 +8,7 @@ few keyframes, and is logged by its seat id, nothing personal.
 
 import asyncio
 import logging
+import time
 
 import pytest
 from aiortc import RTCPeerConnection
@@ -93,16 +94,19 @@ async def test_a_viewer_flooding_picture_loss_reports_is_limited_and_logged_by_s
     receiver = viewer.slots.floor_video[0].receiver
     ssrc = viewer.video_rtp[FLOOR_VIDEO_0][-1].ssrc
 
+    started = time.monotonic()
     with caplog.at_level(logging.WARNING, logger="rooms.media.keyframes"):
-        for _ in range(100):  # 100 PLIs in about a second
+        for _ in range(100):  # 100 PLIs in about a second (longer on a loaded machine)
             await receiver._send_rtcp_pli(ssrc)
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.2)
+    # At most one request per 0.3 s goes on to the publisher, however long the flood took.
+    allowed = 1 + int((time.monotonic() - started) / 0.3)
 
     slot = router.peer("viewer").floor_video[0]
     assert slot.limiter.accepted + slot.limiter.ignored >= 90  # the server got them
-    assert slot.limiter.accepted <= 6  # at most one per 0.3 s went on to the publisher
-    assert camera.keyframes.sent - sent_before <= 6
+    assert slot.limiter.accepted <= allowed
+    assert camera.keyframes.sent - sent_before <= allowed
     flood = [r.getMessage() for r in caplog.records if "faster than" in r.getMessage()]
     assert flood == [
         "floor video slot 0 of viewer sends keyframe requests faster than one per 0.3 s; "
