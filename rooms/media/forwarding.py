@@ -168,7 +168,8 @@ class ForwardingTrack(MediaStreamTrack):
         """Share of packets dropped on purpose: a hook for tests of feed health, never set in service.
 
         Dropped in runs of :data:`TEST_LOSS_RUN` before the sender numbers them, like loss
-        before the server: redundancy (RED) brings back only the last of a run.
+        before the server: redundancy (RED) brings back only the last of a run. On the
+        queued path and on the fast path (``direct``) alike.
         """
         self._test_lost = 0.0
         self._test_dropping = 0
@@ -217,6 +218,8 @@ class ForwardingTrack(MediaStreamTrack):
 
     def push(self, packet: av.Packet) -> None:
         if self.direct is not None:
+            if self.test_loss and self._test_drops():
+                return
             self.direct(packet)
             return
         if len(self._queue) == self._queue.maxlen:
@@ -239,15 +242,20 @@ class ForwardingTrack(MediaStreamTrack):
         while self._queue and _behind(packet, self._queue[-1]) > BURST_S:
             self.burst_dropped += 1
             packet = self._queue.popleft()
-        if self.test_loss:
-            self._test_lost += self.test_loss
-            if self._test_lost >= TEST_LOSS_RUN:
-                self._test_lost -= TEST_LOSS_RUN
-                self._test_dropping = TEST_LOSS_RUN
-            if self._test_dropping:
-                self._test_dropping -= 1
-                return await self.recv()
+        if self.test_loss and self._test_drops():
+            return await self.recv()
         return self._rebase(packet)
+
+    def _test_drops(self) -> bool:
+        """Whether :attr:`test_loss` drops this packet (before it is numbered, on either path)."""
+        self._test_lost += self.test_loss
+        if self._test_lost >= TEST_LOSS_RUN:
+            self._test_lost -= TEST_LOSS_RUN
+            self._test_dropping = TEST_LOSS_RUN
+        if self._test_dropping:
+            self._test_dropping -= 1
+            return True
+        return False
 
     def stop(self) -> None:
         self.switch(None)

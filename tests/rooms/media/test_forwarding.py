@@ -1,4 +1,5 @@
 import asyncio
+import contextlib
 import fractions
 
 import av
@@ -217,3 +218,24 @@ async def test_a_stale_or_muted_source_is_not_replayed_on_switch():
     track.switch(muted)
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(track.recv(), 0.05)
+
+
+@pytest.mark.parametrize("fast", [False, True], ids=["queued", "direct"])
+async def test_test_loss_drops_runs_of_three_on_both_paths(fast):
+    # The feed-health tests rely on it, whichever path the server sends on.
+    source = Fanout("speaker")
+    track = ForwardingTrack(queue_packets=200)
+    sent: list[av.Packet] = []
+    if fast:
+        track.direct = sent.append
+    track.switch(source)
+    track.test_loss = 0.25
+    for i in range(125):
+        source.publish(packet(i * 960))
+        if not fast:
+            with contextlib.suppress(TimeoutError):  # a dropped packet: recv waits for more
+                sent.append(await asyncio.wait_for(track.recv(), 0.05))
+    # A quarter, in runs of three: a run starts at every twelfth packet.
+    kept = {p.pts for p in sent}
+    lost = [i for i in range(125) if i * 960 not in kept]
+    assert lost == [start + k for start in range(11, 125, 12) for k in range(3)]
