@@ -394,17 +394,6 @@ class Registry:
         """Announce a seat's changed flags to its room, and keep the media in step."""
         await self.carry_out(self.core.refresh(seat))
 
-    async def set_camera(self, seat: Participant, on: bool) -> None:
-        """Turn the seat's camera on or off; on only where it may publish (checked by the caller)."""
-        await self.carry_out(self.core.set_camera(seat, on))
-
-    async def set_sharing(self, seat: Participant, on: bool, *, ended_by: str = "") -> None:
-        """Start or stop the seat's screen share; a new share replaces its room's current one.
-
-        ``ended_by``: why someone else ended it (a ``share_stopped`` reason), told to the sharer.
-        """
-        await self.carry_out(self.core.set_sharing(seat, on, ended_by=ended_by))
-
     async def set_muted(self, seat: Participant, muted: bool) -> None:
         await self.carry_out(self.core.set_muted(seat, muted))
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rooms.domain.breakout import BreakoutSet, HelpRequest
-from rooms.domain.errors import Conflict, InvalidTransition, NotFound
+from rooms.domain.errors import Conflict, InvalidTransition, NotAllowed, NotFound
 from rooms.domain.participant import Participant, ParticipantState
 from rooms.domain.roles import Role
 from rooms.domain.room import Room, RoomKind, RoomState
@@ -33,12 +33,13 @@ from rooms.signalling.effects import (
     SaveSnapshot,
     Tell,
 )
-from rooms.signalling.errors import CloseCode
+from rooms.signalling.errors import CloseCode, Forbidden
 from rooms.signalling.identity import Identity
 from rooms.signalling.limits import Limits
 from rooms.signalling.messages import (
     BreakoutRoomView,
     BreakoutView,
+    ChatMessage,
     HelpView,
     ParticipantView,
     PresenceJoined,
@@ -477,6 +478,90 @@ class RoomsCore:
             seat.sharing = False
             out.append(MediaSharing(seat.seat_id, False))
         return out, share_ended
+
+    # What people do in a room: join, leave, hands, chat, mute, moves, the floor. The
+    # message's rules are checked here; the handlers in presence.py only carry out.
+
+    def join(self, seat: Participant, room_id: str) -> list[Effect]:
+        """The seat enters a room: any main room; a breakout only the one it was assigned."""
+        room = self.room(room_id)
+        if room.is_breakout and not seat.is_organiser:
+            bset = self.breakouts.get(room.parent_id or "")
+            if bset is None or bset.assignments.get(seat.seat_id) != room.room_id:
+                raise NotAllowed("you may join only the breakout room you were assigned to")
+        return self.place(seat, room, "joined")
+
+    def leave(self, seat: Participant) -> list[Effect]:
+        self.current_room(seat)
+        return self.place(seat, None, "left")
+
+    def move(self, seat_id: str, room_id: str) -> list[Effect]:
+        """An organiser moves someone; into a breakout, that becomes their assignment."""
+        seat, room = self.seat(seat_id), self.room(room_id)
+        if room.parent_id is not None:
+            bset = self.breakouts.get(room.parent_id)
+            if bset is None:
+                raise NotAllowed("that breakout room is closed")
+            bset.assign(seat.seat_id, room.room_id)
+        return self.place(seat, room, "moved")
+
+    def raise_hand(self, seat: Participant) -> list[Effect]:
+        seat.raise_hand()
+        return self.refresh(seat)
+
+    def lower_hand(self, seat: Participant, seat_id: str | None) -> list[Effect]:
+        """Lower one's own hand, or (organisers only) someone else's."""
+        target = seat
+        if seat_id is not None and seat_id != seat.seat_id:
+            if not seat.is_organiser:
+                raise Forbidden("only organisers may lower someone else's hand")
+            target = self.seat(seat_id)
+        target.lower_hand()
+        return self.refresh(target)
+
+    def chat(self, seat: Participant, text: str, now: float) -> list[Effect]:
+        room = self.current_room(seat)
+        message = ChatMessage(
+            room_id=room.room_id,
+            seat_id=seat.seat_id,
+            display_name=seat.display_name,
+            text=text,
+            at=now,
+        )
+        return [PublishRoom(room.room_id, message)]
+
+    def mute_self(self, seat: Participant, muted: bool) -> list[Effect]:
+        """Mute or unmute oneself; unmuting needs the floor, and no organiser's hold."""
+        room = self.current_room(seat)
+        if not muted and seat.mute_held:
+            raise NotAllowed("an organiser muted you; ask to unmute, and they may allow it")
+        if not muted and not room.may_publish(seat):
+            raise NotAllowed("only those given the floor may speak in this room")
+        return self.set_muted(seat, muted)
+
+    def ask_unmute(self, seat: Participant) -> list[Effect]:
+        self.current_room(seat)
+        seat.ask_unmute()
+        return self.refresh(seat)
+
+    def show_camera(self, seat: Participant, on: bool) -> list[Effect]:
+        """The seat turns its camera on or off; on needs the right to publish in the room."""
+        room = self.current_room(seat)
+        if on and not room.may_publish(seat):
+            raise NotAllowed("only those given the floor may show their camera in this room")
+        return self.set_camera(seat, on)
+
+    def share_screen(self, seat: Participant, on: bool) -> list[Effect]:
+        """The seat starts or stops sharing; starting needs the right to publish."""
+        room = self.current_room(seat)
+        if on and not room.may_publish(seat):
+            raise NotAllowed("only the presenter may share a screen in this room")
+        return self.set_sharing(seat, on)
+
+    def stop_share(self, seat_id: str) -> list[Effect]:
+        """An organiser ends someone's share (nothing if they are not sharing)."""
+        target = self.seat(seat_id)
+        return self.set_sharing(target, False, ended_by="organiser") if target.sharing else []
 
     def set_floor(self, seat: Participant, holds: bool) -> list[Effect]:
         """Give the seat the floor or take it (a stage moving with its running order)."""

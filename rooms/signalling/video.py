@@ -9,29 +9,20 @@ the current one. Organisers may stop anyone's share.
 
 from __future__ import annotations
 
-from rooms.domain.errors import NotAllowed
 from rooms.signalling.dispatch import Context, Dispatcher
 from rooms.signalling.messages import Camera, Share, StopShare
 
 
 async def camera(ctx: Context, message: Camera) -> None:
-    room = ctx.registry.current_room(ctx.seat)
-    if message.on and not room.may_publish(ctx.seat):
-        raise NotAllowed("only those given the floor may show their camera in this room")
-    await ctx.registry.set_camera(ctx.seat, message.on)
+    await ctx.registry.carry_out(ctx.registry.core.show_camera(ctx.seat, message.on))
 
 
 async def share(ctx: Context, message: Share) -> None:
-    room = ctx.registry.current_room(ctx.seat)
-    if message.on and not room.may_publish(ctx.seat):
-        raise NotAllowed("only the presenter may share a screen in this room")
-    await ctx.registry.set_sharing(ctx.seat, message.on)
+    await ctx.registry.carry_out(ctx.registry.core.share_screen(ctx.seat, message.on))
 
 
 async def stop_share(ctx: Context, message: StopShare) -> None:
-    target = ctx.registry.seat(message.seat_id)
-    if target.sharing:
-        await ctx.registry.set_sharing(target, False, ended_by="organiser")
+    await ctx.registry.carry_out(ctx.registry.core.stop_share(message.seat_id))
 
 
 def install(dispatcher: Dispatcher) -> None:

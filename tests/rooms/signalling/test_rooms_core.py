@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from rooms.domain.breakout import AssignmentMode, BreakoutSet
+from rooms.domain.errors import InvalidTransition, NotAllowed
 from rooms.domain.participant import ParticipantState
 from rooms.signalling.effects import (
     Control,
@@ -14,10 +16,10 @@ from rooms.signalling.effects import (
     SaveSnapshot,
     Tell,
 )
-from rooms.signalling.errors import CloseCode
+from rooms.signalling.errors import CloseCode, Forbidden
 from rooms.signalling.identity import Identity
 from rooms.signalling.limits import Limits
-from rooms.signalling.messages import PresenceJoined, PresenceLeft, PresenceUpdated
+from rooms.signalling.messages import ChatMessage, PresenceJoined, PresenceLeft, PresenceUpdated
 from rooms.signalling.rooms_core import RoomsCore
 from rooms.signalling.seat_events import SeatBack, SeatChanged, SeatEntered, SeatLeft, SeatLost
 from rooms.signalling.topics import CLOSE, MOVED
@@ -111,3 +113,64 @@ def test_an_organisers_mute_holds_for_the_persons_next_seat_in_that_room() -> No
     again, _, _, _ = core.attach(LEA, None, "c2", clock.now())
     assert MediaMute(again.seat_id, True) in core.place(again, room, "joined")
     assert (again.muted, again.mute_held) == (True, True)
+
+
+def test_a_participant_joins_only_the_breakout_they_were_assigned_and_a_move_assigns() -> None:
+    core, clock = RoomsCore(Limits(), media=False), FakeClock()
+    main = core.room(core.room_for_session("s1", "workshop", "Workshop"))
+    pairs = core.add_breakout_room(main, "Pairs")
+    core.breakouts[main.room_id] = BreakoutSet("b1", main.room_id, AssignmentMode.BY_HAND,
+                                               (pairs.room_id,), {})  # fmt: skip
+    lea, _, _, _ = core.attach(LEA, None, "c1", clock.now())
+    olga, _, _, _ = core.attach(OLGA, None, "c2", clock.now())
+    core.join(lea, main.room_id)
+
+    with pytest.raises(NotAllowed):
+        core.join(lea, pairs.room_id)
+    assert lea.room_id == main.room_id
+    core.join(olga, pairs.room_id)  # organisers go anywhere
+    assert olga.room_id == pairs.room_id
+
+    moved = core.move(lea.seat_id, pairs.room_id)
+    assert Control(lea.seat_id, {"type": MOVED, "room_id": pairs.room_id,
+                                 "from_room_id": main.room_id, "reason": "moved"}) in moved  # fmt: skip
+    assert core.breakouts[main.room_id].assignments == {lea.seat_id: pairs.room_id}
+    core.leave(lea)
+    assert core.join(lea, pairs.room_id)[-1] == Control(
+        lea.seat_id,
+        {"type": MOVED, "room_id": pairs.room_id, "from_room_id": None, "reason": "joined"},
+    )
+
+
+def test_hands_mute_and_chat_follow_the_room_s_rules() -> None:
+    core, clock = RoomsCore(Limits(), media=True), FakeClock()
+    room = core.room(core.room_for_session("s1", "workshop", "Workshop"))
+    lea, _, _, _ = core.attach(LEA, None, "c1", clock.now())
+    leo, _, _, _ = core.attach(Identity.of("leo", "Leo", ["participant"]), None, "c2", 0.0)
+    olga, _, _, _ = core.attach(OLGA, None, "c3", clock.now())
+    for seat in (lea, leo, olga):
+        core.join(seat, room.room_id)
+
+    raised = core.raise_hand(lea)
+    assert lea.hand_raised and raised[1] == PublishRoom(
+        room.room_id, PresenceUpdated(room_id=room.room_id, participant=core.participant_view(lea))
+    )
+    with pytest.raises(Forbidden):
+        core.lower_hand(leo, lea.seat_id)
+    assert lea.hand_raised
+    core.lower_hand(olga, lea.seat_id)
+    assert not lea.hand_raised
+
+    core.hold_mute(lea)
+    with pytest.raises(NotAllowed):
+        core.mute_self(lea, False)
+    assert lea.muted
+    assert core.mute_self(leo, True)[0] == MediaMute(leo.seat_id, True)
+
+    said = core.chat(leo, "Hello", clock.advance(5))
+    assert said == [PublishRoom(room.room_id, ChatMessage(room_id=room.room_id, seat_id=leo.seat_id,
+                                                          display_name="Leo", text="Hello",
+                                                          at=clock.now()))]  # fmt: skip
+    core.leave(leo)
+    with pytest.raises(InvalidTransition):  # outside a room: nobody to say it to
+        core.chat(leo, "Anyone?", clock.now())
