@@ -163,7 +163,7 @@ def _snapshot_store(settings: Settings, engine: Engine) -> SnapshotStore:
     key = conference_key(settings.secret_key)
     if settings.node_id:
         # Several nodes: each keeps its own sessions' snapshot, never another node's.
-        key = f"{key}:node:{settings.node_id}"
+        key = cluster.snapshot_key(settings, settings.node_id)
     if settings.bus_url.startswith(("redis:", "rediss:", "unix:")):
         return RedisSnapshotStore(settings.bus_url, key)
     return DatabaseSnapshots(engine, key)
@@ -209,6 +209,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     health_state.metrics.register(RoomsCollector(lambda: services.extras.get(EXTRAS_KEY)))
     health_state.metrics.register(InterpretationCollector(interpretation))
 
+    async def programme_sessions() -> set[str]:
+        return await asyncio.to_thread(live_snapshots.programme_sessions, engine)
+
+    # A node restarts with its own sessions only: others moved on while it was down.
+    known_sessions = (
+        cluster.placed_here(settings, programme_sessions)
+        if settings.node_id
+        else programme_sessions
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.services = services
@@ -234,7 +244,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 ],
                 snapshots=_snapshot_store(settings, engine),
                 conference=conference_key(settings.secret_key),
-                known_sessions=lambda: asyncio.to_thread(live_snapshots.programme_sessions, engine),
+                known_sessions=known_sessions,
             ) as live:
                 services.extras[EXTRAS_KEY] = live
                 if not settings.bus_url.startswith("memory:"):
@@ -253,7 +263,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                         settings, lambda: len(live.registry.seats), on_draining
                     )
                     await node.start()
-                    live.routing = cluster.routing(settings, node)
+                    # A session placed here after its node died is taken over from that
+                    # node's snapshot, once, before anyone is served (rooms/keeper.py).
+                    live.routing = cluster.routing(
+                        settings, node, cluster.adopter(settings, live.registry)
+                    )
                 try:
                     yield
                 finally:

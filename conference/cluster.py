@@ -12,22 +12,25 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-import redis.asyncio as redis
-
 from rooms.cluster.nodes import NodeConflict, NodeRecord, check_node_id, check_public_url, claim
+from rooms.cluster.placement import Placement
 from rooms.cluster.routing import NodeRouting
 from rooms.cluster.table import ClusterTable, NodeHeartbeat
-from rooms.keeper import conference_key
+from rooms.keeper import RedisSnapshotStore, adopt_session, conference_key
+from rooms.signalling import Registry
 
 from .settings import Settings
 
 __all__ = [
+    "adopter",
     "allowed_origins",
     "check_node",
     "describe_nodes",
     "drain",
     "heartbeat",
+    "placed_here",
     "routing",
+    "snapshot_key",
 ]
 
 
@@ -36,8 +39,7 @@ def _table(settings: Settings) -> ClusterTable:
         raise NodeConflict(
             "node_id", "several nodes share their state in Redis: set CONFERENCE_BUS_URL=redis://…"
         )
-    client = redis.Redis.from_url(settings.bus_url, socket_connect_timeout=2)
-    return ClusterTable(client, conference_key(settings.secret_key))
+    return ClusterTable.open(settings.bus_url, conference_key(settings.secret_key))
 
 
 def _public_url(settings: Settings) -> str:
@@ -57,8 +59,55 @@ def heartbeat(
     )
 
 
-def routing(settings: Settings, node: NodeHeartbeat) -> NodeRouting:
-    return NodeRouting(node.table, node.record.node_id, node.record.public_url, settings.site_url)
+def routing(
+    settings: Settings,
+    node: NodeHeartbeat,
+    adopt: Callable[[Placement], Awaitable[None]] | None = None,
+) -> NodeRouting:
+    return NodeRouting(
+        node.table, node.record.node_id, node.record.public_url, settings.site_url, adopt
+    )
+
+
+def snapshot_key(settings: Settings, node_id: str) -> str:
+    """The key of a node's own live snapshot: its sessions, never another node's."""
+    return f"{conference_key(settings.secret_key)}:node:{node_id}"
+
+
+def adopter(settings: Settings, registry: Registry) -> Callable[[Placement], Awaitable[None]]:
+    """Failover: take a session placed here over from its previous node's snapshot."""
+
+    async def adopt(placement: Placement) -> None:
+        if placement.previous is None:
+            return
+        store = RedisSnapshotStore(settings.bus_url, snapshot_key(settings, placement.previous))
+        try:
+            await adopt_session(
+                registry, store, conference_key(settings.secret_key), placement.session_id
+            )
+        finally:
+            await store.aclose()
+
+    return adopt
+
+
+def placed_here(
+    settings: Settings, programme: Callable[[], Awaitable[set[str]]]
+) -> Callable[[], Awaitable[set[str]]]:
+    """The programme's sessions a restarted node restores from its own snapshot: those whose
+    placement still names it (the others moved to another node while it was down)."""
+
+    async def sessions() -> set[str]:
+        known = await programme()
+        table = _table(settings)
+        try:
+            placements = await table.placements()
+        finally:
+            await table.client.aclose()
+        elsewhere = {p.session_id for p in placements if p.node_id != settings.node_id}
+        return known - elsewhere
+
+    return sessions
 
 
 def allowed_origins(settings: Settings) -> str | tuple[str, ...]:

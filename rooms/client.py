@@ -86,7 +86,9 @@ class RoomClient:
         ice_servers: list[RTCIceServer] | None = None,
         loopback: bool = True,
     ) -> None:
-        self.url = f"{ws_url}?token={quote(token)}" if token else ws_url
+        # A node's websocket URL already names the session (``/ws?session=<id>``).
+        joiner = "&" if "?" in ws_url else "?"
+        self.url = f"{ws_url}{joiner}token={quote(token)}" if token else ws_url
         self.headers: dict[str, str] = {}
         if cookie:
             # A browser session: the cookie only counts with the site's own Origin.

@@ -9,6 +9,9 @@ of a conference shares it; else the database, wired by the application).
 
 A snapshot that cannot be used (corrupt, another version, another conference) is logged
 and skipped: the process starts empty rather than not at all.
+
+With several nodes, each keeps its own snapshot; when a node dies, the node that gets one of
+its sessions takes that session over from the dead node's snapshot (:func:`adopt_session`).
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ from typing import Protocol
 
 import redis.asyncio as redis
 
+from rooms.domain.errors import Conflict
 from rooms.signalling.registry import Registry
-from rooms.snapshot import SnapshotError, decode, encode, without_sessions
+from rooms.snapshot import SnapshotError, decode, encode, only_session, without_sessions
 
 __all__ = [
     "MemorySnapshotStore",
+    "adopt_session",
     "RedisSnapshotStore",
     "SnapshotKeeper",
     "SnapshotStore",
@@ -187,3 +192,43 @@ class SnapshotKeeper:
             started = loop.time()
             await self.save_if_changed()
             took = loop.time() - started
+
+
+async def adopt_session(
+    registry: Registry, store: SnapshotStore, conference: str, session_id: str
+) -> bool:
+    """Take one session over from another node's snapshot, beside this node's live ones.
+
+    Its rooms, breakouts (deadlines as they were), seats (away, waiting for their clients
+    to resume them) and the extensions' parts (stage, booths: whoever was on air comes back
+    dropped). False, logged, when there is nothing to take: no snapshot, one of another
+    conference, the session not in it, or the session already live here.
+    """
+    text = await store.load()
+    if text is None:
+        logger.warning(
+            "session %s: the previous node left no snapshot; it starts afresh", session_id
+        )
+        return False
+    try:
+        state = decode(json.loads(text), conference)
+    except (ValueError, SnapshotError) as exc:
+        logger.warning("session %s: skipped the previous node's snapshot: %s", session_id, exc)
+        return False
+    state = only_session(state, session_id)
+    if session_id not in state.main_rooms:
+        logger.info("session %s was not live on the previous node; it starts afresh", session_id)
+        return False
+    try:
+        await registry.adopt(state)
+    except Conflict as exc:
+        logger.warning("session %s not taken over: %s", session_id, exc)
+        return False
+    logger.info(
+        "took session %s over: %d rooms and %d seats from a snapshot of %.0f s ago",
+        session_id,
+        len(state.rooms),
+        len(state.seats),
+        max(0.0, registry.clock.now() - state.saved_at),
+    )
+    return True

@@ -241,6 +241,7 @@ def without_sessions(state: LiveState, gone: set[str]) -> list[str]:
         return []
     rooms = {rid for rid, room in state.rooms.items() if room.session_id in gone}
     seats = {sid for sid, seat in state.seats.items() if seat.room_id in rooms}
+    dropped = sorted(set(dropped) | {state.rooms[rid].session_id for rid in rooms})
     for sid in dropped:
         state.sessions.pop(sid, None)
         state.main_rooms.pop(sid, None)
@@ -249,3 +250,18 @@ def without_sessions(state: LiveState, gone: set[str]) -> list[str]:
     state.resume = {h: s for h, s in state.resume.items() if s not in seats}
     state.breakouts = {m: b for m, b in state.breakouts.items() if m not in rooms}
     return dropped
+
+
+def only_session(state: LiveState, session_id: str) -> LiveState:
+    """Keep one session (its rooms, their seats, breakouts): what a failover node adopts.
+
+    Seats in no room belong to no session and are dropped too. Extension parts stay whole:
+    each extension takes only the rooms it is given (``Registry.adopt``).
+    """
+    named = state.sessions.keys() | state.main_rooms.keys()
+    named |= {room.session_id for room in state.rooms.values()}
+    without_sessions(state, set(named) - {session_id})
+    loose = {sid for sid, seat in state.seats.items() if seat.room_id is None}
+    state.seats = {sid: seat for sid, seat in state.seats.items() if sid not in loose}
+    state.resume = {h: s for h, s in state.resume.items() if s not in loose}
+    return state

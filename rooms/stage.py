@@ -144,6 +144,6 @@ def dump(registry: Registry) -> dict[str, Any]:
     return board_of(registry).dump()
 
 
-def load(registry: Registry, data: Any) -> None:
+def load(registry: Registry, data: Any, rooms: frozenset[str]) -> None:
     """Put a snapshot's stages back: a talk on stage keeps its deadline, so time runs on."""
-    registry.carry_out_now(board_of(registry).load(registry, data))
+    registry.carry_out_now(board_of(registry).load(registry, data, rooms))

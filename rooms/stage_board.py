@@ -14,6 +14,7 @@ down from ``ends_at`` and show the overrun), until the host moves on.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,10 +178,15 @@ class StageBoard:
             for room_id, stage in self.stages.items()
         }
 
-    def load(self, rooms: RoomsView, data: Any) -> list[Effect]:
-        """Put a snapshot's stages back: a talk on stage keeps its deadline, so time runs on."""
+    def load(
+        self, rooms: RoomsView, data: Any, only: Collection[str] | None = None
+    ) -> list[Effect]:
+        """Put a snapshot's stages back: a talk on stage keeps its deadline, so time runs on.
+
+        ``only``: the rooms to take (a failover adopts one session's); default, all known.
+        """
         for room_id, raw in dict(data).items():
-            if room_id not in rooms.rooms:
+            if room_id not in rooms.rooms or (only is not None and room_id not in only):
                 continue
             stage = Stage(tuple(StageTalk(**talk) for talk in raw["talks"]))
             stage.state = State(raw["state"])

@@ -16,8 +16,9 @@ the effects out. Every time is the registry clock's (Unix seconds), handed in as
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -248,12 +249,19 @@ class InterpretationCore:
             "loaded": sorted(self._loaded),
         }
 
-    def load(self, rooms: RoomsView, data: Any, now: float) -> list[Effect]:
+    def load(
+        self, rooms: RoomsView, data: Any, now: float, only: Collection[str] | None = None
+    ) -> list[Effect]:
         """Booths come back as they were, except that whoever was on air is dropped: the
-        listeners hear the floor until that interpreter is back on air."""
+        listeners hear the floor until that interpreter is back on air.
+
+        ``only``: the rooms to take (a failover adopts one session's, beside live ones).
+        """
+        taken: set[str] = set()
         for room_id, raw in dict(data["rooms"]).items():
-            if room_id not in rooms.rooms:
+            if room_id not in rooms.rooms or (only is not None and room_id not in only):
                 continue
+            taken.add(room_id)
             state = RoomInterpretation(room_id, hold=self.hold)
             booths = []
             for b in raw["booths"]:
@@ -281,15 +289,20 @@ class InterpretationCore:
             }
             state.seats = {str(p): str(s) for p, s in raw["seats"].items() if s in rooms.seats}
             self.rooms[room_id] = state
-        self._members = {
-            str(seat): (str(room), str(person))
+        self._members.update(
+            (str(seat), (str(room), str(person)))
             for seat, (room, person) in dict(data["members"]).items()
-            if seat in rooms.seats and room in self.rooms
+            if seat in rooms.seats and room in taken
+        )
+        self._loaded |= {
+            str(r)
+            for r in data["loaded"]
+            if (r in self.rooms or r in rooms.rooms) and (only is None or r in only)
         }
-        self._loaded |= {str(r) for r in data["loaded"] if r in self.rooms or r in rooms.rooms}
         out: list[Effect] = []
-        for state in self.rooms.values():
-            out += self._changed(rooms, state, now)
+        for room_id, state in self.rooms.items():
+            if room_id in taken:
+                out += self._changed(rooms, state, now)
         return out
 
     # Questions the pages ask.
@@ -380,7 +393,11 @@ class InterpretationCore:
     def _list_channels(self, i: _In, message: m.ListChannels) -> list[Effect]:
         room = i.rooms.current_room(i.seat)
         state = self._state_of(room)
-        out: list[Effect] = [Reply(views.channels(state, room.room_id))]
+        listing = views.channels(state, room.room_id)
+        choice = state.choices.get(i.seat.seat_id) if state is not None else None
+        if choice is not None:
+            listing = dataclasses.replace(listing, chosen=choice.language)
+        out: list[Effect] = [Reply(listing)]
         mix = views.mix(state, i.seat.seat_id)
         if mix is not None:
             out.append(Reply(mix))

@@ -173,6 +173,9 @@ class Channels(ServerMessage):
     type = "channels"
     room_id: str
     channels: list[ChannelView]
+    # In the answer to list_channels: the language this seat chose (kept by the server, so a
+    # page on another node after a failover finds it); null otherwise.
+    chosen: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

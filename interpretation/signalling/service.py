@@ -113,8 +113,8 @@ class Interpretation:
     def dump(self, registry: Registry) -> dict[str, Any]:
         return self.core.dump()
 
-    async def load(self, registry: Registry, data: Any) -> None:
-        await self._run(registry, self.core.load(registry, data, registry.clock.now()))
+    async def load(self, registry: Registry, data: Any, rooms: frozenset[str]) -> None:
+        await self._run(registry, self.core.load(registry, data, registry.clock.now(), rooms))
 
     # Effects.
 

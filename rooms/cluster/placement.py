@@ -5,6 +5,8 @@ A :class:`Placement` names it with a fencing token: every new placement gets a l
 from the store, and a node acts for a session (saves its snapshot, serves its websocket)
 only while the stored placement still carries the node's token. Two nodes that both believe
 they own a session (one came back after it was declared dead) are told apart that way.
+A new owner takes the session's live state over from the ``previous`` node's snapshot,
+once per fencing token.
 
 :func:`choose` picks the live, non-draining node with the fewest sessions, then the
 least load (live seats), then the node id: sessions spread over nodes, and a node
@@ -28,6 +30,9 @@ class Placement:
     session_id: str
     node_id: str
     fence: int
+    # The node that served the session before (a failover, a drain): its snapshot holds the
+    # session's live state, which the new owner takes over once (``ClusterTable.take_over``).
+    previous: str | None = None
 
     def encode(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -38,8 +43,14 @@ class Placement:
             return None
         try:
             raw = json.loads(text)
-            return cls(str(raw["session_id"]), str(raw["node_id"]), int(raw["fence"]))
-        except (ValueError, KeyError, TypeError):
+            previous = raw.get("previous")
+            return cls(
+                str(raw["session_id"]),
+                str(raw["node_id"]),
+                int(raw["fence"]),
+                None if previous is None else str(previous),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
 

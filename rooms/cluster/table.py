@@ -8,7 +8,10 @@ Redis never mix):
 - ``draining``: set of node ids told to drain (``conference drain NODE``);
 - ``placements``: hash, session id → :class:`~rooms.cluster.placement.Placement` JSON;
 - ``fence``: counter, the last fencing token handed out;
-- ``lock:<what>``: short locks (``SET NX PX``, released only by their holder).
+- ``taken``: hash, session id → the last fencing token whose owner took the session over
+  (restored it from the previous owner's snapshot, or started it afresh): once per token;
+- ``lock:<what>``: short locks (``SET NX PX``, released only by their holder):
+  ``lock:placement`` while a new placement is chosen, ``lock:node:<id>`` while a node registers.
 
 Redis's own clock (``TIME``) dates heartbeats, so machines' clocks need not agree.
 """
@@ -42,15 +45,49 @@ if current == ARGV[2] then redis.call('set', KEYS[2], ARGV[3]) return 1 end
 return 0
 """
 
+# Mark KEYS[2][ARGV[1]] = ARGV[3] only while the placement (KEYS[1], field ARGV[1]) is ARGV[2]
+# and no owner took this fencing token over yet: 1 for the first caller only.
+_TAKE_OVER = """
+if redis.call('hget', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+local done = tonumber(redis.call('hget', KEYS[2], ARGV[1]) or '0')
+if done >= tonumber(ARGV[3]) then return 0 end
+redis.call('hset', KEYS[2], ARGV[1], ARGV[3])
+return 1
+"""
+
+
+def _previous(current: Placement | None, taken: int | None) -> str | None:
+    """Whose snapshot holds the session: its owner if it took it over, else the one before
+    (an owner that died before anyone came keeps pointing at the state's holder)."""
+    if current is None:
+        return None
+    if taken is not None and taken >= current.fence:
+        return current.node_id
+    return current.previous
+
 
 class LockTimeout(Exception):
     """Another node held the lock for longer than ``LOCK_WAIT_S``."""
+
+
+# Connections one node's table keeps to Redis. A storm of first visits (every page and
+# websocket asks for its session's owner) waits for one rather than failing: redis-py's
+# default pool refuses the 101st concurrent command with MaxConnectionsError.
+MAX_CONNECTIONS = 32
 
 
 class ClusterTable:
     def __init__(self, client: redis.Redis, name: str) -> None:
         self.client = client
         self.prefix = f"cluster:{name}:"
+
+    @classmethod
+    def open(cls, url: str, name: str) -> ClusterTable:
+        """A table on its own bounded pool of connections to the Redis at ``url``."""
+        pool = redis.BlockingConnectionPool.from_url(
+            url, max_connections=MAX_CONNECTIONS, timeout=LOCK_WAIT_S, socket_connect_timeout=2
+        )
+        return cls(redis.Redis(connection_pool=pool), name)
 
     def key(self, part: str) -> str:
         return self.prefix + part
@@ -109,23 +146,66 @@ class ClusterTable:
         return Placement.decode(await self.client.hget(self.key("placements"), session_id))
 
     async def place(self, session_id: str) -> Placement | None:
-        """The session's owner: the current one if it stands, else a new one (None: no node)."""
-        current = await self.placement(session_id)
-        if keeps(current, await self.nodes(), await self.now()):
+        """The session's owner: the current one if it stands, else a new one (None: no node).
+
+        New placements are made one at a time in the whole cluster (one lock, ``placement``),
+        so each choice sees every placement before it: under a storm of first visits the
+        sessions still spread evenly (with a lock per session, concurrent choices all saw
+        the same counts and piled onto one node). Reads go in one round trip.
+        """
+        current, nodes, now, _, _ = await self._read(session_id)
+        if keeps(current, nodes, now):
             return current
-        async with self.lock(f"session:{session_id}"):
-            current = await self.placement(session_id)
-            nodes, now = await self.nodes(), await self.now()
+        async with self.lock("placement"):
+            current, nodes, now, placements, taken = await self._read(session_id, everything=True)
             if keeps(current, nodes, now):
                 return current
-            others = [p for p in await self.placements() if p.session_id != session_id]
+            others = [p for p in placements if p.session_id != session_id]
             node = choose(nodes, others, now)
             if node is None:
                 return None
             fence = int(await self.client.incr(self.key("fence")))
-            placed = Placement(session_id, node.node_id, fence)
+            placed = Placement(session_id, node.node_id, fence, _previous(current, taken))
             await self.client.hset(self.key("placements"), session_id, placed.encode())
             return placed
+
+    async def _read(
+        self, session_id: str, everything: bool = False
+    ) -> tuple[Placement | None, list[NodeRecord], float, list[Placement], int | None]:
+        """The session's placement, the nodes and the store's clock (and, with
+        ``everything``, all placements and the session's last taken-over token): one trip."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hget(self.key("placements"), session_id)
+        pipe.hgetall(self.key("nodes"))
+        pipe.time()
+        if everything:
+            pipe.hgetall(self.key("placements"))
+            pipe.hget(self.key("taken"), session_id)
+        answers = await pipe.execute()
+        seconds, micros = answers[2]
+        found = (NodeRecord.decode(text) for text in answers[1].values())
+        placements: list[Placement] = []
+        taken: int | None = None
+        if everything:
+            decoded = (Placement.decode(text) for text in answers[3].values())
+            placements = [p for p in decoded if p is not None]
+            taken = None if answers[4] is None else int(answers[4])
+        return (
+            Placement.decode(answers[0]),
+            [record for record in found if record is not None],
+            float(seconds) + float(micros) / 1e6,
+            placements,
+            taken,
+        )
+
+    async def take_over(self, placement: Placement) -> bool:
+        """Whether this caller is the first to take ``placement`` over (restore the session's
+        state): True once per fencing token, and only while the placement stands."""
+        first = await self.client.eval(  # type: ignore[misc]
+            _TAKE_OVER, 2, self.key("placements"), self.key("taken"),
+            placement.session_id, placement.encode(), str(placement.fence),
+        )  # fmt: skip
+        return bool(first)
 
     async def holds(self, placement: Placement) -> bool:
         """Whether ``placement`` is still the session's (its fencing token is current)."""

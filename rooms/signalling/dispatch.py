@@ -37,7 +37,8 @@ Handler = Callable[[Context, M], Awaitable[None]]
 # An extension's part of a live snapshot (rooms/snapshot.py): ``dump`` returns JSON-able
 # data, ``load`` puts it back into a freshly started registry (it may be a coroutine).
 Dump = Callable[["Registry"], Any]
-Load = Callable[["Registry", Any], Awaitable[None] | None]
+# A part of a snapshot put back, for the given rooms only (a failover adopts one session's).
+Load = Callable[["Registry", Any, frozenset[str]], Awaitable[None] | None]
 # Told of every seat event (rooms/signalling/seat_events.py), in order.
 Observer = Callable[["Registry", SeatEvent], Awaitable[None]]
 

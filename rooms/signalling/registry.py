@@ -287,11 +287,20 @@ class Registry:
         """Take over a snapshot's state, before any connection: every seat waits, away,
         ``reconnect_grace`` seconds from now for its client to resume it."""
         await self.carry_out(self.core.restore(state, self.clock.now()))
+        await self._load_extensions(state, frozenset(self.rooms))
+
+    async def adopt(self, state: LiveState) -> None:
+        """Take over sessions a dead node held (``state``: only theirs), beside the live
+        ones: their seats wait, away, as after a restart. ``Conflict`` if one is here."""
+        await self.carry_out(self.core.adopt(state, self.clock.now()))
+        await self._load_extensions(state, frozenset(state.rooms))
+
+    async def _load_extensions(self, state: LiveState, rooms: frozenset[str]) -> None:
         for name, (_, load) in self.dispatcher.persisted.items():
             if name not in state.extensions:
                 continue
             try:
-                loaded = load(self, state.extensions[name])
+                loaded = load(self, state.extensions[name], rooms)
                 if loaded is not None:
                     await loaded
             except Exception:  # one extension's bad part must not stop the others

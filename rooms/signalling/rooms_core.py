@@ -172,8 +172,35 @@ class RoomsCore:
         self.seats = dict(state.seats)
         self.resume_tokens = dict(state.resume)
         self.breakouts = dict(state.breakouts)
+        return self._wait_for(list(self.seats.values()), now)
+
+    def adopt(self, state: LiveState, now: float) -> list[Effect]:
+        """Take over sessions another process held (a failover), beside the live ones.
+
+        Raises ``Conflict`` when any of them, or any of their rooms or seats, is already
+        here: two copies of one session are never mixed.
+        """
+        clash = (
+            (state.sessions.keys() | state.main_rooms.keys()) & self.main_rooms.keys()
+            or state.rooms.keys() & self.rooms.keys()
+            or state.seats.keys() & self.seats.keys()
+            or state.resume.keys() & self.resume_tokens.keys()
+        )
+        if clash:
+            raise Conflict("a session taken over from another node is already live here")
+        for sid, (kind, title) in state.sessions.items():
+            self.sessions.setdefault(sid, SessionInfo(kind, title))
+        self.main_rooms.update(state.main_rooms)
+        self.rooms.update(state.rooms)
+        self.seats.update(state.seats)
+        self.resume_tokens.update(state.resume)
+        self.breakouts.update(state.breakouts)
+        return self._wait_for(list(state.seats.values()), now)
+
+    def _wait_for(self, seats: Sequence[Participant], now: float) -> list[Effect]:
+        """Restored seats wait, away, for their clients; their media as it was."""
         out: list[Effect] = []
-        for seat in self.seats.values():
+        for seat in seats:
             if seat.state is ParticipantState.PRESENT:
                 seat.disconnect(now)
             else:

@@ -64,6 +64,8 @@ export class Interpretation extends EventTarget {
     this.channels = [];
     /** @type {Mix|null} */
     this.mix = null;
+    /** @type {string|null} the language the server says this seat chose (a page on a new node) */
+    this.chosen = null;
     /** @type {string|null} the sign-language channel this seat watches */
     this.signLanguage = null;
     /** @type {BoothView|null} */
@@ -81,6 +83,7 @@ export class Interpretation extends EventTarget {
     on("channels", (m) => {
       this.roomId = m.room_id;
       this.channels = m.channels;
+      if (m.chosen) this.chosen = m.chosen;
       this._changed("channels");
     });
     on("mix", (m) => { this.mix = m; this._changed("mix"); });

@@ -6,7 +6,7 @@
 // voice per booth, this page only asks.
 
 import { Signalling } from "../protocol/signalling.js";
-import { followNodes } from "./nodes.js";
+import { carriedResumeToken, followNodes } from "./nodes.js";
 import { RoomPeer } from "../protocol/peer.js";
 import { Interpretation } from "../protocol/interpretation.js";
 import { AudioOut } from "./audio.js";
@@ -33,7 +33,7 @@ const button = (id) => /** @type {HTMLButtonElement} */ ($(id));
 const languageName = (tag) => languageNames[tag] ?? tag;
 
 const resumeKey = `booth-resume:${roomId}`;
-const signalling = new Signalling(data.wsUrl ?? "", { resumeToken: sessionStorage.getItem(resumeKey) });
+const signalling = new Signalling(data.wsUrl ?? "", { resumeToken: carriedResumeToken() ?? sessionStorage.getItem(resumeKey) });
 followNodes(signalling, data.relocateUrl ?? "");
 const booth = new Interpretation(signalling);
 const audio = new AudioOut($("audio-out"));

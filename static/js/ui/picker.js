@@ -73,9 +73,14 @@ export function setupPicker({ signalling, audio, root, t }) {
         return option;
       }),
     );
+    // This page's own choice; else the seat's, kept by the server (the page came to another
+    // node, whose origin has no localStorage of ours); else the person's languages.
+    const kept = interpretation.chosen;
     const wanted = chosen && offered.some((c) => c.language === chosen)
       ? chosen
-      : preferredChannel(offered, preferred, floorLanguages);
+      : kept && offered.some((c) => c.language === kept)
+        ? kept
+        : preferredChannel(offered, preferred, floorLanguages);
     const changed = select.value !== wanted || interpretation.mix?.language !== wanted;
     select.value = wanted;
     audio.enableMix();

@@ -3,7 +3,7 @@
 // Text from people only ever goes through textContent.
 
 import { Signalling } from "../protocol/signalling.js";
-import { followNodes } from "./nodes.js";
+import { carriedResumeToken, followNodes } from "./nodes.js";
 import { RoomPeer } from "../protocol/peer.js";
 import { RoomState } from "../protocol/roomstate.js";
 import { AudioOut } from "./audio.js";
@@ -55,7 +55,7 @@ function button(label, onClick, cls = "secondary") {
 
 // A reload within the grace resumes the same seat instead of leaving a ghost behind.
 const resumeKey = `room-resume:${config.roomId}`;
-const signalling = new Signalling(config.wsUrl, { resumeToken: sessionStorage.getItem(resumeKey) });
+const signalling = new Signalling(config.wsUrl, { resumeToken: carriedResumeToken() ?? sessionStorage.getItem(resumeKey) });
 followNodes(signalling, data.relocateUrl ?? "");
 signalling.addEventListener("welcome", () => {
   if (signalling.resumeToken) sessionStorage.setItem(resumeKey, signalling.resumeToken);

@@ -1,10 +1,15 @@
 """The cluster tables on the machine's real Redis, each test under a key prefix of its own."""
 
+import asyncio
+from collections import Counter
+
 import pytest
+import redis.asyncio as redis
 
 from rooms.cluster.nodes import STALE_AFTER_S, NodeConflict, NodeRecord
 from rooms.cluster.placement import Placement
 from rooms.cluster.table import ClusterTable, NodeHeartbeat
+from tests.rooms.cluster.conftest import REDIS_URL
 
 pytestmark = pytest.mark.integration
 
@@ -116,3 +121,27 @@ async def test_forged_and_stale_records_are_ignored(table: ClusterTable) -> None
     placed = await table.place("1")
     assert placed is not None and placed.node_id == "b"
     await b.stop()
+
+
+async def test_a_storm_of_first_visits_spreads_sessions_evenly_with_one_owner_each(
+    table: ClusterTable,
+) -> None:
+    nodes = [await start(table, name, 8001 + i) for i, name in enumerate("abc")]
+    # Three nodes' tables (clients of their own) ask for 30 sessions at the same time.
+    tables = [ClusterTable(redis.Redis.from_url(REDIS_URL), table.prefix.split(":")[1])
+              for _ in range(3)]  # fmt: skip
+    try:
+        answers = await asyncio.gather(*(t.place(str(s)) for s in range(30) for t in tables))
+    finally:
+        for t in tables:
+            await t.client.aclose()
+    owners: dict[str, set[tuple[str, int]]] = {}
+    for placed in answers:
+        assert placed is not None
+        owners.setdefault(placed.session_id, set()).add((placed.node_id, placed.fence))
+    assert all(len(found) == 1 for found in owners.values())  # one owner each, for everyone
+    spread = Counter(next(iter(found))[0] for found in owners.values())
+    assert sorted(spread.values()) == [10, 10, 10]
+    assert int(await table.client.get(table.key("fence"))) == 30  # each placed once
+    for node in nodes:
+        await node.stop()
