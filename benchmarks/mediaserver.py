@@ -37,7 +37,7 @@ from rooms.media.router import MediaRouter
 class ForwardServer:
     """The product path, plus renegotiating peers for the switch baseline."""
 
-    def __init__(self, fast_send: bool = False) -> None:
+    def __init__(self, fast_send: bool = True) -> None:
         self.router = MediaRouter(loopback=True, fast_send=fast_send)
         self._renegotiators: dict[str, tuple[RTCPeerConnection, RTCRtpTransceiver]] = {}
 
@@ -166,7 +166,7 @@ async def _drain(track: MediaStreamTrack) -> None:
             await track.recv()
 
 
-async def main(mode: str, port: int, fast_send: bool = False) -> None:
+async def main(mode: str, port: int, fast_send: bool = True) -> None:
     app: ForwardServer | RelayServer = (
         ForwardServer(fast_send) if mode == "forward" else RelayServer()
     )
@@ -193,8 +193,10 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument(
         "--fast-send",
-        action="store_true",
-        help="forward mode: MediaRouter(fast_send=True), listeners sent by rooms.media.fast_send",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="forward mode: listeners sent by rooms.media.fast_send (the product default); "
+        "--no-fast-send: aiortc's RTCRtpSender loop per listener",
     )
     args = parser.parse_args()
     asyncio.run(main(args.mode, args.port, args.fast_send))

@@ -1,11 +1,11 @@
-"""Soak of the fast send path: real Chromium listeners on one interpreter for 10 minutes.
+"""Soak of the default audio send path: real Chromium listeners on one interpreter for 10 minutes.
 
 ``python -m benchmarks --only soak`` (not part of the default run: it takes 10 minutes;
-``--quick``: 1 minute). The server is ``benchmarks.mediaserver --fast-send`` (the product's
-MediaRouter with rooms.media.fast_send) in its own process; an aiortc publisher sends a
-660 Hz tone as the interpreter; ``LISTENERS`` Chromium pages (one headless browser, one
-RTCPeerConnection per page, the slot convention of docs/architecture.md) listen on their
-channel slot.
+``--quick``: 1 minute). The server is ``benchmarks.mediaserver`` with its defaults (the
+product's MediaRouter on its default path, rooms.media.fast_send) in its own process; an
+aiortc publisher sends a 660 Hz tone as the interpreter; ``LISTENERS`` Chromium pages (one
+headless browser, one RTCPeerConnection per page, the slot convention of
+docs/architecture.md) listen on their channel slot.
 
 Every ``SAMPLE_S`` seconds it reads, per page, ``inbound-rtp`` of the channel slot
 (packets received and lost, concealed samples) and the dominant frequency from an
@@ -123,7 +123,7 @@ async def _run(quick: bool, workdir: Path) -> Record:
     warmup = QUICK_WARMUP_S if quick else WARMUP_S
     port = procs.free_port()
     url = f"ws://127.0.0.1:{port}"
-    args = ["--mode", "forward", "--port", str(port), "--fast-send"]
+    args = ["--mode", "forward", "--port", str(port)]  # the product's default send path
     with procs.server("benchmarks.mediaserver", args, port, workdir / "soak-server.log") as srv:
         publisher = await _publish(url)
         async with async_playwright() as playwright:
@@ -201,7 +201,10 @@ def _report(record: Record, samples: list[dict[str, Any]], seconds: float, warmu
     cpu = (last["cpu_s"] - first["cpu_s"]) / span if span else None
     listeners = len(last["listeners"])
     record.figure(
-        "soak length", last["t"], "s", detail=f"{listeners} Chromium listeners, fast send"
+        "soak length",
+        last["t"],
+        "s",
+        detail=f"{listeners} Chromium listeners, default path (fast send)",
     )
     record.figure("packets lost (inbound-rtp, all listeners)", sum(lost), "packets",
                   detail=f"received {sum(r['received'] for r in last['listeners'])}")  # fmt: skip

@@ -50,7 +50,7 @@ class Settings:
     log_level: str = "INFO"
     # None: on when the site URL is a loopback address (a developer's machine, the tests).
     media_loopback: bool | None = None
-    media_fast_send: bool = False
+    media_fast_send: bool = True
     media_recovery: bool = True
     media_video_fast_send: bool = True
     # Mail-sending forms (sign-in, registration), in the ``limits`` notation.
@@ -102,7 +102,7 @@ class Settings:
             in ("1", "true", "yes"),
             "log_level": get("LOG_LEVEL", "INFO").upper(),
             "media_loopback": _flag(get("MEDIA_LOOPBACK", "")),
-            "media_fast_send": _flag(get("MEDIA_FAST_SEND", "")) is True,
+            "media_fast_send": _flag(get("MEDIA_FAST_SEND", "")) is not False,
             "media_recovery": _flag(get("MEDIA_RECOVERY", "")) is not False,
             "media_video_fast_send": _flag(get("MEDIA_VIDEO_FAST_SEND", "")) is not False,
             "header_timeout": float(get("HEADER_TIMEOUT", "10")),

@@ -40,7 +40,9 @@ other listeners; a transport that is no longer connected ends the track, as
 aiortc's loop does on ``ConnectionError``.
 
 Pinned to aiortc 1.16.0 and aioice 0.13.0: :func:`check_fast_send` fails
-loudly when the versions or the private attributes used here change.
+loudly when the versions or the private attributes used here change. It is the
+default path; on such a failure the router (at start) or the peer (per sender) logs
+one warning and leaves the track on aiortc's queued path: audio keeps working.
 """
 
 from __future__ import annotations

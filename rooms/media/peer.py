@@ -11,6 +11,7 @@ from aiortc import (
     RTCConfiguration,
     RTCPeerConnection,
     RTCRtpReceiver,
+    RTCRtpSender,
     RTCRtpTransceiver,
     RTCSessionDescription,
     sdp,
@@ -34,6 +35,9 @@ __all__ = ["ServerPeer"]
 
 logger = logging.getLogger(__name__)
 
+_fast_send_refused = False
+"""A sender refused the fast path already (logged once per process)."""
+
 
 def _discard(packet: av.Packet) -> None:
     """Packets from a track we do not use (a client sending on a slot)."""
@@ -53,7 +57,7 @@ class ServerPeer:
         on_mic: Callable[[av.Packet], None],
         *,
         loopback: bool = False,
-        fast_send: bool = False,
+        fast_send: bool = True,
         recovery: bool = True,
         loss_board: loss.LossBoard | None = None,
         video_fast_send: bool = True,
@@ -210,9 +214,7 @@ class ServerPeer:
             # Everything this slot sends is RED (rooms.media.red), the answer's first codec.
             track.red_payload_type = audio.opus
             audio_sdp.pack_only(sender)
-        fast = fast_send_module.attach(sender, track) if self._fast_send else None
-        if fast is not None:
-            self._fast_senders.append(fast)
+        fast = self._attach_fast(sender, track) if self._fast_send else None
         if audio is not None and audio.nack:
             budget = self.nacks[track] = retransmit.NackBudget()
             resend = None if fast is None else retransmit.FastResend(fast.holds, fast.resend)
@@ -220,6 +222,21 @@ class ServerPeer:
         if self._loss is not None:
             loss.watch_reports(sender, track, self._loss)
         return track
+
+    def _attach_fast(
+        self, sender: RTCRtpSender, track: ForwardingTrack
+    ) -> fast_send_module.FastSender | None:
+        """Send ``track`` by rooms.media.fast_send; None (aiortc's sender loop) if it cannot."""
+        try:
+            fast = fast_send_module.attach(sender, track)
+        except fast_send_module.FastSendError as error:
+            global _fast_send_refused
+            if not _fast_send_refused:
+                _fast_send_refused = True
+                logger.warning("audio fast send off for this sender, aiortc's instead: %s", error)
+            return None
+        self._fast_senders.append(fast)
+        return fast
 
     def set_leg_loss(self, share: float, seed: int | None = None) -> LossyLeg:
         """Drop ``share`` of what the server sends this peer, at random: tests and benchmarks only."""

@@ -55,7 +55,7 @@ from aiortc import RTCIceServer
 
 from rooms.media import ice
 from rooms.media.errors import UnknownPeerError
-from rooms.media.fast_send import check_fast_send
+from rooms.media.fast_send import FastSendError, check_fast_send
 from rooms.media.forwarding import Fanout, ForwardingTrack
 from rooms.media.loss import LossBoard
 from rooms.media.peer import ServerPeer
@@ -155,11 +155,13 @@ class MediaRouter:
         ice_servers: list[RTCIceServer] | None = None,
         *,
         loopback: bool = False,
-        fast_send: bool = False,
+        fast_send: bool = True,
         recovery: bool = True,
         video_fast_send: bool = True,
     ) -> None:
         """``fast_send``: listeners' packets bypass aiortc's sender loop (rooms.media.fast_send).
+        With an aiortc or aioice other than the pinned ones, one warning and aiortc's sender
+        loop instead: audio keeps working, only dearer.
 
         ``recovery``: RED, retransmission and loss reported upstream (docs/architecture.md,
         "Loss recovery"); off only for the benchmark's baseline.
@@ -168,7 +170,11 @@ class MediaRouter:
         (rooms.media.video_send).
         """
         if fast_send:
-            check_fast_send()
+            try:
+                check_fast_send()
+            except FastSendError as error:
+                logger.warning("audio fast send off, aiortc's sender loop instead: %s", error)
+                fast_send = False
         if video_fast_send:
             check_video_send()
         self._configuration = ice.configuration(ice_servers)

@@ -102,7 +102,7 @@ class LiveRooms:
         authenticate: Authenticate,
         ice_plan: IcePlan,
         loopback: bool,
-        fast_send: bool = False,
+        fast_send: bool = True,
         recovery: bool = True,
         video_fast_send: bool = True,
         extensions: Sequence[Extension] = (),

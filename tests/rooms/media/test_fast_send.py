@@ -6,6 +6,7 @@ fixture is parametrized); these cover what only the fast path has.
 
 import asyncio
 import itertools
+import logging
 import time
 from collections.abc import AsyncIterator
 from importlib.metadata import version
@@ -28,6 +29,7 @@ from aiortc.rtcrtpparameters import (
 from aiortc.rtp import HeaderExtensionsMap, RtpPacket
 
 from rooms.media import fast_send
+from rooms.media import peer as peer_module
 from rooms.media.fast_send import (
     ABS_SEND_TIME_URI,
     MID_URI,
@@ -40,7 +42,7 @@ from rooms.media.fast_send import (
 from rooms.media.forwarding import ForwardingTrack
 from rooms.media.router import MediaRouter
 
-from .conftest import CLOSE_TIMEOUT
+from .conftest import CLOSE_TIMEOUT, Client
 
 FLOOR_0 = 0
 CHANNEL = -1
@@ -94,13 +96,44 @@ def test_the_installed_aiortc_and_aioice_are_the_pinned_ones():
 
 
 @pytest.mark.unit
-def test_another_version_is_refused(monkeypatch):
+def test_another_version_is_refused_and_the_router_falls_back_with_one_warning(monkeypatch, caplog):
     monkeypatch.setattr(fast_send, "version", lambda package: "9.9.9")
     with pytest.raises(FastSendError, match="pinned to aiortc 1.16.0"):
         check_fast_send()
-    with pytest.raises(FastSendError):
-        MediaRouter(fast_send=True)
-    MediaRouter(video_fast_send=False)  # the queued paths do not care
+    # Fast send is the default; another aiortc means aiortc's own sender loop, never a crash.
+    with caplog.at_level(logging.WARNING):
+        media = MediaRouter(video_fast_send=False)  # video's fast path refuses to start
+    assert media.fast_send is False
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1, warnings
+    assert "audio fast send off" in warnings[0].getMessage()
+    assert "pinned to aiortc 1.16.0" in warnings[0].getMessage()
+
+
+async def test_a_sender_the_fast_path_cannot_drive_is_sent_by_aiortc_and_still_heard(
+    monkeypatch, caplog
+):
+    # aiortc's sender lost an attribute the fast path writes: each slot keeps aiortc's loop.
+    monkeypatch.setattr(fast_send, "_SENDER_ATTRIBUTES", (*fast_send._SENDER_ATTRIBUTES, "_gone"))
+    monkeypatch.setattr(peer_module, "_fast_send_refused", False)
+    media = MediaRouter(loopback=True)
+    assert media.fast_send
+    booth, listener = Client(tone=440), Client()
+    try:
+        media.place("booth", "plenary", may_publish=False)
+        media.place("listener", "plenary", may_publish=False)
+        media.set_channel("listener", "booth")
+        with caplog.at_level(logging.WARNING):
+            await booth.join(media, "booth")
+            await listener.join(media, "listener")
+        await listener.hears(CHANNEL, 440)
+        assert media.channel_track("listener").direct is None
+        warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(warnings) == 1, warnings  # one line, not one per slot or per peer
+        assert "_gone" in warnings[0].getMessage()
+    finally:
+        await asyncio.gather(booth.close(), listener.close(), return_exceptions=True)
+        await asyncio.wait_for(media.aclose(), CLOSE_TIMEOUT)
 
 
 @pytest.mark.unit
