@@ -29,6 +29,7 @@ BENCHMARKS = (
     "signin_timing",
     "latencyload",
     "captions",
+    "placement",
 )
 # Run only when named with --only: the soak takes 10 minutes, the loss benchmark 9.
 ON_REQUEST = ("soak", "loss")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -80,6 +81,9 @@ class ClusterTable:
     def __init__(self, client: redis.Redis, name: str) -> None:
         self.client = client
         self.prefix = f"cluster:{name}:"
+        # This process's new placements queue here, so that only one of its tasks at a time
+        # waits for the cluster-wide lock (hundreds polling it at once slow everyone down).
+        self._placing = asyncio.Lock()
 
     @classmethod
     def open(cls, url: str, name: str) -> ClusterTable:
@@ -151,10 +155,18 @@ class ClusterTable:
         New placements are made one at a time in the whole cluster (one lock, ``placement``),
         so each choice sees every placement before it: under a storm of first visits the
         sessions still spread evenly (with a lock per session, concurrent choices all saw
-        the same counts and piled onto one node). Reads go in one round trip.
+        the same counts and piled onto one node). In each process they queue first, so one
+        task per node waits for that lock. Reads go in one round trip.
         """
         current, nodes, now, _, _ = await self._read(session_id)
         if keeps(current, nodes, now):
+            return current
+        async with self._placing:
+            return await self._place(session_id)
+
+    async def _place(self, session_id: str) -> Placement | None:
+        current, nodes, now, _, _ = await self._read(session_id)
+        if keeps(current, nodes, now):  # another process placed it while this one queued
             return current
         async with self.lock("placement"):
             current, nodes, now, placements, taken = await self._read(session_id, everything=True)
@@ -226,7 +238,8 @@ class ClusterTable:
         while not await self.client.set(key, token, nx=True, px=LOCK_MS):
             if time.monotonic() > deadline:
                 raise LockTimeout(what)
-            await asyncio.sleep(0.02)
+            # Jittered, so that waiters do not all retry in the same instant.
+            await asyncio.sleep(random.uniform(0.001, 0.005))
         try:
             yield
         finally:
