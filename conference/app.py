@@ -204,6 +204,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         settings.captions_model_sha256 or caption_model.WHISPER_BASE_SHA256,
     )
     auto_captions = AutoCaptions(DatabaseAutoCaptions(engine), caption_spec, captions)
+    interpretation.voice_watchers.append(auto_captions.booth_voices)  # a booth's output captioned
     services.extras[CAPTIONS_MODEL_KEY] = lambda: _caption_model_problem(caption_spec)
     services.extras[interpretation_views.EXTRAS_KEY] = interpretation
     health_state.metrics.register(RoomsCollector(lambda: services.extras.get(EXTRAS_KEY)))

@@ -313,6 +313,16 @@ class AutoCaptions(SQLModel, table=True):
     turned_on_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
 
 
+class AutoCaptionBooth(SQLModel, table=True):
+    """A booth output (by language) of a session captioned automatically (present: on)."""
+
+    __tablename__ = "auto_caption_booth"
+
+    session_id: int = Field(foreign_key="programme_session.id", primary_key=True)
+    language: str = Field(max_length=35, primary_key=True)
+    turned_on_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime)
+
+
 class CaptionerAssignment(SQLModel, table=True):
     """A person who types live captions for a session's rooms, in one language."""
 

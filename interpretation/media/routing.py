@@ -54,6 +54,24 @@ def _relay_feed(channels: RoomChannels, booth: Booth, seats: Mapping[str, str]) 
     return _voice(pivot, seats)
 
 
+def voices(channels: RoomChannels, seats: Mapping[str, str]) -> dict[str, str | None]:
+    """Each spoken language a booth works into now -> the seat of its voice on air.
+
+    What a listener of that language hears in the channel slot, as one source (automatic
+    captions of a booth's output, ``rooms.autocaptions``): it follows handovers, and is None
+    while nobody in the booth is on air (or the one on air has no seat: dropped). A booth
+    working into its other language (retour) is that language's voice, not its own's.
+    """
+    out: dict[str, str | None] = {}
+    for booth in channels.booths:
+        if booth.signs:
+            continue  # a picture, not a voice: nothing to caption
+        voice = _voice(booth, seats)
+        if out.get(booth.output_language) is None:
+            out[booth.output_language] = voice
+    return out
+
+
 def routes(
     channels: RoomChannels,
     seats: Mapping[str, str],

@@ -40,6 +40,7 @@ from interpretation.media.adapter import ChannelAdapter
 from interpretation.signalling import messages as m
 from interpretation.signalling import views
 from interpretation.signalling.effects import (
+    BoothVoices,
     Effect,
     ListenOnly,
     LoadBooths,
@@ -109,6 +110,7 @@ class InterpretationCore:
         self._sent: dict[str, ServerMessage] = {}  # last mix or channels by seat / room topic
         self._watchers: dict[str, set[str]] = {}  # main room id -> organiser seats
         self._adapter = ChannelAdapter()
+        self._voices: dict[str, tuple[tuple[str, str | None], ...]] = {}  # room id -> last told
         self._feeds: dict[str, m.FeedHealth] = {}  # booth member seat -> its console's reading
         self._handlers: dict[type[ClientMessage], _Handler] = {
             m.ListChannels: self._list_channels,
@@ -355,6 +357,10 @@ class InterpretationCore:
         """Follow the booths, route the channel slots, tell everyone concerned, set the wake."""
         state.follow(now)
         out = self._adapter.apply(rooms, state.routes())
+        voices = state.voices()
+        if self._voices.get(state.room_id) != voices:
+            self._voices[state.room_id] = voices
+            out.append(BoothVoices(state.room_id, voices))
         out += self._publish(rooms, state, now)
         out += [WakeAt(state.room_id, state.next_due()), SaveSnapshot()]
         return out

@@ -29,6 +29,7 @@ from rooms.signalling.effects import (
 
 __all__ = [
     "NEEDS",
+    "BoothVoices",
     "Effect",
     "ListenOnly",
     "LoadBooths",
@@ -53,6 +54,16 @@ class SetChannel(Effect):
 
     seat_id: str
     source: str | None
+
+
+@dataclass(frozen=True)
+class BoothVoices(Effect):
+    """The room's booth outputs changed: each language a booth works into now, and the seat
+    of its voice on air (None: nobody). The driver tells its ``voice_watchers`` (automatic
+    captions of a booth's output)."""
+
+    room_id: str
+    voices: tuple[tuple[str, str | None], ...]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from interpretation.domain.fade import HOLD
 from interpretation.signalling import messages as m
 from interpretation.signalling.core import InterpretationCore
 from interpretation.signalling.effects import (
+    BoothVoices,
     Effect,
     ListenOnly,
     LoadBooths,
@@ -61,6 +62,8 @@ class Interpretation:
         self._loading: dict[str, asyncio.Future[list[BoothSpec]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._timers: dict[str, asyncio.TimerHandle] = {}
+        self.voice_watchers: list[Callable[[str, dict[str, str | None]], None]] = []
+        """Told (room id, language -> seat of the booth's voice on air) when that changes."""
 
     @property
     def hold(self) -> float:
@@ -165,6 +168,9 @@ class Interpretation:
                 seat = registry.seats.get(effect.seat_id)
                 if seat is not None:
                     await registry.place(seat, registry.room(effect.room_id), effect.reason)
+            elif isinstance(effect, BoothVoices):
+                for watcher in self.voice_watchers:
+                    watcher(effect.room_id, dict(effect.voices))
             elif isinstance(effect, WakeAt):
                 self._wake(registry, effect.room_id, effect.at)
             elif isinstance(effect, LoadBooths | LoadNames):

@@ -17,7 +17,7 @@ from interpretation.domain import (
     turn_plan,
 )
 from interpretation.domain.fade import HOLD
-from interpretation.media.routing import Routes, routes
+from interpretation.media.routing import Routes, routes, voices
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,10 @@ class RoomInterpretation:
         return routes(
             self.channels, self.seats, self.choices, frozenset(self.coughing), self.sign_choices
         )
+
+    def voices(self) -> tuple[tuple[str, str | None], ...]:
+        """Each language a booth works into now, and its voice on air (sorted by language)."""
+        return tuple(sorted(voices(self.channels, self.seats).items()))
 
     def turn(self, booth: Booth, now: float) -> TurnPlan | None:
         turns = self.turns.get(booth.booth_id, ())

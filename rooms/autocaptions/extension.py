@@ -1,11 +1,13 @@
-"""Automatic captions, a protocol extension: a session's floor captioned by a speech model.
+"""Automatic captions, a protocol extension: a session's floor and booths captioned by a speech model.
 
-The organiser turns them on per session (``AutoCaptionSettings``, the database's
-``auto_captions`` row, given by the composition root); they caption the session's main room in
-its floor language. When someone enters such a room, the room gets a captions worker
-(:mod:`rooms.autocaptions.worker`) and the media router a :class:`FloorTap` on its floor. The
-worker's lines go to the room as ``caption_line`` with ``automatic: true``, through the same
-channel as a human captioner's. ``caption_status`` tells the room what automatic captions are
+The organiser turns them on per session and per source (``AutoCaptionSettings``, the
+database's ``auto_captions`` and ``auto_caption_booth`` rows, given by the composition root):
+the floor, in its floor language, and each booth's output, in the booth's output language
+(:mod:`rooms.autocaptions.sources`). When someone enters such a room, each captioned source
+gets a captions worker (:mod:`rooms.autocaptions.worker`) and the media router a
+:class:`FloorTap`: on the floor, or on the voice of the booth's interpreter on air. The
+worker's lines go to the room as ``caption_line`` with ``automatic: true`` in the source's
+language, through the same channel as a human captioner's. ``caption_status`` tells the room what automatic captions are
 doing, in a word the page translates:
 
 - ``on``: captioning;
@@ -25,12 +27,13 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from rooms.autocaptions.backlog import Flow
 from rooms.autocaptions.model import ModelSpec
+from rooms.autocaptions.sources import FLOOR, Choice, voice_of, wanted
 from rooms.autocaptions.tap import FloorTap, Recognised, WorkerPort
 from rooms.autocaptions.worker import CaptionWorker
 from rooms.captions import ROSTER_TTL_S, CaptionLine, Captions
@@ -47,13 +50,18 @@ REFRESH_S = ROSTER_TTL_S  # an organiser's switch reaches a live room within thi
 
 class AutoCaptionSettings(Protocol):
     def language(self, session_id: str) -> str | None:
-        """The floor language to caption ``session_id`` in automatically; None: off."""
+        """The floor language to caption ``session_id``'s floor in automatically; None: off."""
+        ...
+
+    def booth_languages(self, session_id: str) -> frozenset[str]:
+        """The booth outputs (by language) to caption automatically in ``session_id``."""
         ...
 
 
 @dataclass(frozen=True, kw_only=True)
 class CaptionStatus(ServerMessage):
-    """What automatic captions are doing in the room: ``on``, ``paused``, ``standby``, ``unavailable``."""
+    """What automatic captions in ``language`` are doing in the room: ``on``, ``paused``,
+    ``standby``, ``unavailable`` (one status per captioned source, each in its language)."""
 
     type = "caption_status"
     room_id: str
@@ -68,15 +76,24 @@ WorkerFactory = Callable[[ModelSpec, str, Callable[[tuple[Any, ...]], None]], Wo
 class _Captioned:
     room_id: str
     session_id: str
+    source: str  # "floor" or "booth:<language>" (rooms.autocaptions.sources)
     language: str
     tap: FloorTap
     state: str = "starting"  # not told to the room: the worker is loading the model
     error: str = ""
     lines: deque[Recognised] = field(default_factory=lambda: deque(maxlen=200))
 
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.room_id, self.source)
+
 
 class AutoCaptions:
-    """The extension: ``Registry(..., extensions=[AutoCaptions(settings, model, captions).install])``."""
+    """The extension: ``Registry(..., extensions=[AutoCaptions(settings, model, captions).install])``.
+
+    ``booth_voices`` is to be told whose voice each booth output is (the composition root
+    adds it to ``Interpretation.voice_watchers``); without it only the floor is captioned.
+    """
 
     def __init__(
         self,
@@ -92,8 +109,9 @@ class AutoCaptions:
         self.captions = captions
         self.clock = clock
         self.worker_factory: WorkerFactory = worker_factory or CaptionWorker
-        self.rooms: dict[str, _Captioned] = {}  # live workers by room id
-        self._cache: dict[str, tuple[float, str | None]] = {}
+        self.live: dict[tuple[str, str], _Captioned] = {}  # (room id, source) -> its worker
+        self.voices: dict[str, dict[str, str | None]] = {}  # room id -> language -> voice seat
+        self._cache: dict[str, tuple[float, Choice]] = {}
         self._registry: Any = None
         self._refresher: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -107,16 +125,42 @@ class AutoCaptions:
         if self._refresher is not None:
             self._refresher.cancel()
             self._refresher = None
-        for room_id in list(self.rooms):
-            self._stop_room(room_id)
+        for key in list(self.live):
+            self._stop(key)
 
-    async def _language(self, session_id: str, fresh: bool = False) -> str | None:
+    def booth_voices(self, room_id: str, voices: Mapping[str, str | None]) -> None:
+        """The room's booth outputs now: language -> the seat of the voice on air (None: nobody).
+
+        A captioned booth output follows its new voice in the same worker (a handover), or
+        hears nothing while nobody is on air.
+        """
+        self.voices[room_id] = dict(voices)
+        for live in list(self.live.values()):
+            if live.room_id == room_id and live.source != FLOOR:
+                self._tap_voice(live)
+
+    def _tap_voice(self, live: _Captioned) -> None:
+        media = self._registry.media if self._registry is not None else None
+        if media is not None:
+            voice = voice_of(live.source, self.voices.get(live.room_id, {}))
+            media.set_voice_tap(_tap_key(live), voice, live.tap)
+
+    async def _choice(self, session_id: str, fresh: bool = False) -> Choice:
         cached = self._cache.get(session_id)
         if not fresh and cached is not None and self.clock() - cached[0] < REFRESH_S:
             return cached[1]
-        language = await asyncio.to_thread(self.settings.language, session_id)
-        self._cache[session_id] = (self.clock(), language)
-        return language
+
+        def read() -> Choice:
+            return Choice(
+                self.settings.language(session_id), self.settings.booth_languages(session_id)
+            )
+
+        choice = await asyncio.to_thread(read)
+        self._cache[session_id] = (self.clock(), choice)
+        return choice
+
+    def _of_room(self, room_id: str) -> list[_Captioned]:
+        return [live for live in self.live.values() if live.room_id == room_id]
 
     async def _observe(self, registry: Any, event: SeatEvent) -> None:
         self._registry = registry
@@ -127,11 +171,12 @@ class AutoCaptions:
             return  # breakout rooms are not captioned automatically
         if isinstance(event, SeatEntered):
             await self._reconcile(room)
-            live = self.rooms.get(room.room_id)
-            if live is not None and live.state != "starting":
-                await registry.publish_seat(event.seat_id, self._status(live))
+            for live in self._of_room(room.room_id):
+                if live.state != "starting":
+                    await registry.publish_seat(event.seat_id, self._status(live))
         elif isinstance(event, SeatLeft) and not room.seats:
-            self._stop_room(room.room_id)
+            for live in self._of_room(room.room_id):
+                self._stop(live.key)
 
     async def _refresh_forever(self) -> None:
         while True:
@@ -139,25 +184,27 @@ class AutoCaptions:
             registry = self._registry
             if registry is None:
                 continue
+            captioned = {room_id for room_id, _ in self.live}
             for room in list(registry.rooms.values()):
-                if room.parent_id is None and (room.seats or room.room_id in self.rooms):
+                if room.parent_id is None and (room.seats or room.room_id in captioned):
                     try:
                         await self._reconcile(room, fresh=True)
                     except Exception:
                         log.exception("automatic captions: checking a room failed")
 
     async def _reconcile(self, room: Any, fresh: bool = False) -> None:
-        language = await self._language(room.session_id, fresh) if room.seats else None
-        live = self.rooms.get(room.room_id)
-        if live is not None and live.language != language:
-            self._stop_room(room.room_id)
-            live = None
-        if live is None and language is not None:
-            self._start_room(room.room_id, room.session_id, language)
-        if live is not None and live.state == "standby":
-            self._update(live)
+        sources = wanted(await self._choice(room.session_id, fresh)) if room.seats else {}
+        for running in self._of_room(room.room_id):
+            if sources.get(running.source) != running.language:
+                self._stop(running.key)
+        for source, language in sources.items():
+            live = self.live.get((room.room_id, source))
+            if live is None:
+                self._start(room.room_id, room.session_id, source, language)
+            elif live.state == "standby":
+                self._update(live)
 
-    def _start_room(self, room_id: str, session_id: str, language: str) -> None:
+    def _start(self, room_id: str, session_id: str, source: str, language: str) -> None:
         media = self._registry.media if self._registry is not None else None
         if media is None:
             return
@@ -181,30 +228,37 @@ class AutoCaptions:
             on_flow=lambda flow: self._update(holder[0]),
             clock=self.clock,
         )
-        live = _Captioned(room_id, session_id, language, tap)
+        live = _Captioned(room_id, session_id, source, language, tap)
         holder.append(live)
-        self.rooms[room_id] = live
+        self.live[live.key] = live
         if error:
             self._worker_said(live, ("error", error))
             return
-        media.set_floor_tap(room_id, tap)
-        log.info("automatic captions started in session %s (%s)", session_id, language)
+        if source == FLOOR:
+            media.set_floor_tap(room_id, tap)
+        else:
+            self._tap_voice(live)
+        log.info("automatic captions started in session %s (%s, %s)", session_id, source,
+                 language)  # fmt: skip
 
-    def _stop_room(self, room_id: str) -> None:
-        live = self.rooms.pop(room_id, None)
+    def _stop(self, key: tuple[str, str]) -> None:
+        live = self.live.pop(key, None)
         if live is None:
             return
         media = self._registry.media if self._registry is not None else None
         if media is not None:
-            media.set_floor_tap(room_id, None)
+            if live.source == FLOOR:
+                media.set_floor_tap(live.room_id, None)
+            else:
+                media.set_voice_tap(_tap_key(live), None, None)
         live.tap.close()
-        log.info("automatic captions stopped in session %s", live.session_id)
+        log.info("automatic captions stopped in session %s (%s)", live.session_id, live.source)
 
     def _worker_said(self, live: _Captioned, message: tuple[Any, ...]) -> None:
         if message[0] == "error":
             live.error = str(message[1])
-            log.error("automatic captions unavailable in session %s: %s", live.session_id,
-                      live.error)  # fmt: skip
+            log.error("automatic captions unavailable in session %s (%s): %s", live.session_id,
+                      live.source, live.error)  # fmt: skip
             live.state = "unavailable"
             self._publish(live.room_id, self._status(live))
             return
@@ -248,9 +302,13 @@ class AutoCaptions:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def state(self, room_id: str) -> str | None:
-        live = self.rooms.get(room_id)
+    def state(self, room_id: str, source: str = FLOOR) -> str | None:
+        live = self.live.get((room_id, source))
         return None if live is None else live.state
+
+
+def _tap_key(live: _Captioned) -> str:
+    return f"captions:{live.room_id}:{live.source}"
 
 
 class _NoWorker:

@@ -13,6 +13,7 @@ The signalling layer calls it; the lifespan owns one instance::
     router.set_pinned(peer_id, [signer_id])                  # what the pinned video slots show
     router.on_slots = callback                               # (peer_id, SlotAssignment) on change
     router.set_floor_tap(room_id, tap)                       # tap.follow([Fanout, ...]): the room's speakers
+    router.set_voice_tap(key, peer_id, tap)                  # tap.follow([Fanout]): one voice (a booth's on air)
     await router.close(peer_id)
     await router.aclose()                                    # lifespan shutdown
 
@@ -188,6 +189,7 @@ class MediaRouter:
         self._renditions: dict[str, LowBitrateRendition] = {}
         self._red_views: dict[tuple[str, bool, int], RedView] = {}
         self._floor_taps: dict[str, FloorTap] = {}
+        self._voice_taps: dict[str, tuple[str | None, FloorTap]] = {}  # key -> (peer id, tap)
         self._audible_order = itertools.count(1)
         self.on_slots: Callable[[str, SlotAssignment], None] | None = None
         """Called after a change with a peer's new slot assignment (the client labels tiles)."""
@@ -290,6 +292,20 @@ class MediaRouter:
             self._floor_taps[room_id] = tap
         self._reconcile()
 
+    def set_voice_tap(self, key: str, peer_id: str | None, tap: FloorTap | None) -> None:
+        """Let ``tap`` hear ``peer_id``'s microphone, wherever it is placed (None: nobody's).
+
+        ``key`` names the tap (a booth's output, for its automatic captions); a later call
+        with the same key moves it to another voice (a handover) or, with ``tap`` None,
+        removes it. The tap hears nothing while that peer is muted (a cough) or has no mic.
+        """
+        old = self._voice_taps.pop(key, None)
+        if old is not None and old[1] is not tap:
+            old[1].follow([])
+        if tap is not None:
+            self._voice_taps[key] = (peer_id, tap)
+        self._reconcile()
+
     async def close(self, peer_id: str) -> None:
         participant = self._participants.pop(peer_id, None)
         if participant is None:
@@ -311,6 +327,7 @@ class MediaRouter:
         self._participants.clear()
         self._reconcile()
         self._floor_taps.clear()
+        self._voice_taps.clear()
         await asyncio.gather(*(peer.close() for peer in peers), return_exceptions=True)
 
     # Introspection, for the signalling layer's status, metrics and benchmarks.
@@ -443,6 +460,10 @@ class MediaRouter:
                     if p.peer is not None and p.peer.has_mic and not p.muted
                 ]
             )
+        for peer_id, tap in self._voice_taps.values():
+            voice = self._participants.get(peer_id) if peer_id is not None else None
+            heard = voice is not None and voice.peer is not None and voice.peer.has_mic
+            tap.follow([voice.fanout] if heard and voice is not None and not voice.muted else [])
 
         for source_id, rendition in list(self._renditions.items()):
             if rendition.fanout.sink_count == 0 or source_id not in self._participants:

@@ -52,4 +52,9 @@ class MediaPort(Protocol):
         captions, ``rooms.autocaptions``); None stops it."""
         ...
 
+    def set_voice_tap(self, key: str, peer_id: str | None, tap: Any | None) -> None:
+        """Let ``tap`` hear one seat's microphone wherever it is (a booth's voice on air, for
+        its automatic captions); the same ``key`` again moves it; ``tap`` None stops it."""
+        ...
+
     async def close(self, peer_id: str) -> None: ...

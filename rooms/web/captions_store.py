@@ -6,7 +6,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from conference.storage import engine as storage
-from conference.storage.tables import AutoCaptions, CaptionerAssignment
+from conference.storage.tables import AutoCaptionBooth, AutoCaptions, CaptionerAssignment
 from conference.storage.tables import Session as ProgrammeSession
 
 
@@ -32,7 +32,8 @@ class DatabaseCaptioners:
 
 
 class DatabaseAutoCaptions:
-    """An ``AutoCaptionSettings`` on ``auto_captions``: the floor language of a session that has it on."""
+    """An ``AutoCaptionSettings`` on ``auto_captions`` (the floor language of a session that
+    has it on) and ``auto_caption_booth`` (its booth outputs turned on, by language)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -47,3 +48,18 @@ class DatabaseAutoCaptions:
         if session is None or not session.floor_languages:
             return None
         return session.floor_languages[0]
+
+    def booth_languages(self, session_id: str) -> frozenset[str]:
+        if not (session_id.isascii() and session_id.isdigit()):
+            return frozenset()
+        with storage.session(self.engine) as db:
+            session = db.get(ProgrammeSession, int(session_id))
+            if session is None:
+                return frozenset()
+            rows = db.exec(
+                select(AutoCaptionBooth.language).where(
+                    AutoCaptionBooth.session_id == int(session_id)
+                )
+            ).all()
+            # Only languages the session is interpreted into (the programme may have changed).
+            return frozenset(rows) & frozenset(session.interpretation_languages)

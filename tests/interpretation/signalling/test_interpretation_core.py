@@ -16,6 +16,7 @@ from interpretation.domain.fade import FadeEvent, FloorLevel
 from interpretation.signalling import messages as m
 from interpretation.signalling.core import InterpretationCore
 from interpretation.signalling.effects import (
+    BoothVoices,
     Effect,
     ListenOnly,
     LoadBooths,
@@ -128,6 +129,23 @@ def test_handover_moves_the_listeners_channel_to_the_partner_without_a_gap() -> 
     ]  # fmt: skip
     assert live.core.rooms["main"].fades["es-en"].level is FloorLevel.UNDER
     assert sent(effects, "s-lea", m.MixSet) == []  # her mix did not change: nothing to send
+
+
+def voices_told(effects: Sequence[Effect]) -> list[dict[str, str | None]]:
+    return [dict(e.voices) for e in effects if isinstance(e, BoothVoices)]
+
+
+def test_the_booth_outputs_are_told_when_their_voice_changes_and_only_then() -> None:
+    """What automatic captions of a booth's output follow (rooms.autocaptions)."""
+    live = Event()
+    live.open_booths()
+    assert voices_told(live.send("ivan", m.OnAir(on=True))) == [{"es": "s-ivan", "fr": None}]
+    assert voices_told(live.send("lea", m.SelectLanguage(language="es"))) == []  # unchanged
+    live.send("iris", m.Handover(action="request"))
+    effects = live.send("ivan", m.Handover(action="accept"))
+    assert voices_told(effects) == [{"es": "s-iris", "fr": None}]
+    assert [e.room_id for e in effects if isinstance(e, BoothVoices)] == ["main"]
+    assert voices_told(live.send("iris", m.OnAir(on=False))) == [{"es": None, "fr": None}]
 
 
 def test_relay_the_french_booth_hears_the_spanish_voice_and_its_listeners_hear_fay() -> None:

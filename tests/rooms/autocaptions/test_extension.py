@@ -30,11 +30,15 @@ pytestmark = pytest.mark.integration
 
 
 class Settings:
-    def __init__(self, on: dict[str, str]) -> None:
+    def __init__(self, on: dict[str, str], booths: dict[str, set[str]] | None = None) -> None:
         self.on = on
+        self.booths = booths or {}
 
     def language(self, session_id: str) -> str | None:
         return self.on.get(session_id)
+
+    def booth_languages(self, session_id: str) -> frozenset[str]:
+        return frozenset(self.booths.get(session_id, set()))
 
 
 class FakeWorker:
@@ -205,3 +209,50 @@ async def test_a_worker_that_cannot_start_makes_them_unavailable_and_is_told_to_
         assert (await lea.expect("caption_status"))["state"] == "unavailable"
         max_ = await harness.seated("max", "participant", room_id)
         assert (await max_.expect("caption_status"))["state"] == "unavailable"
+
+
+async def test_a_booth_output_is_captioned_in_its_language_and_follows_the_voice_on_air() -> None:
+    """The Spanish booth's output: one worker, in Spanish, whoever is on air (fake voices)."""
+    clock = Clock()
+    workers: list[FakeWorker] = []
+
+    def factory(model: ModelSpec, language: str, on_message: Callable) -> FakeWorker:
+        workers.append(FakeWorker(model, language, on_message))
+        return workers[-1]
+
+    auto = AutoCaptions(Settings({"12": "en-GB"}, {"12": {"es"}}), ModelSpec("/models/base"),
+                        clock=clock, worker_factory=factory)  # fmt: skip
+    async with serve(extensions=(auto.install,)) as harness:
+        room_id = harness.registry.room_for_session("12", "plenary", "Strategy")
+        key = f"captions:{room_id}:booth:es"
+        lea = await harness.seated("lea", "participant", room_id)
+        await asyncio.sleep(0.1)
+        assert [w.language for w in workers] == ["en", "es"]  # the floor, and the booth
+        floor, booth = workers
+        assert harness.media.voice_taps[key][0] is None  # nobody on air yet
+        booth.say(("ready",))
+        assert await lea.expect("caption_status") == {
+            "type": "caption_status", "room_id": room_id, "language": "es", "state": "on"
+        }  # fmt: skip
+        auto.booth_voices(room_id, {"es": "s-ivan", "fr": None})
+        voice, tap = harness.media.voice_taps[key]
+        assert voice == "s-ivan"
+        ivan = Fanout("s-ivan")
+        tap.follow([ivan])  # what the media router does for that voice
+        ivan.publish(av.Packet(b"\xfc\xff\xfe"))
+        assert booth.sent == [("audio", "s-ivan", 1, b"\xfc\xff\xfe")] and floor.sent == []
+        booth.say(("line", "s-ivan", "Bienvenidos a todos.", 1, 1.2, 0.3))
+        line = await lea.expect("caption_line")
+        assert (line["text"], line["language"], line["automatic"]) == (
+            "Bienvenidos a todos.", "es", True)  # fmt: skip
+        # A handover: the same source and worker go on with the partner's voice.
+        auto.booth_voices(room_id, {"es": "s-iris", "fr": None})
+        assert harness.media.voice_taps[key] == ("s-iris", tap) and len(workers) == 2
+        # Nobody on air: the tap hears nobody, and nothing more is captioned.
+        auto.booth_voices(room_id, {"es": None, "fr": None})
+        assert harness.media.voice_taps[key] == (None, tap) and not booth.closed
+        # The organiser turns the booth off: its worker stops, the floor's goes on.
+        auto.settings = Settings({"12": "en-GB"})
+        room = harness.registry.rooms[room_id]
+        await auto._reconcile(room, fresh=True)
+        assert booth.closed and not floor.closed and key not in harness.media.voice_taps

@@ -43,6 +43,7 @@ class FakeMedia:
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     on_slots: Callable[[str, Any], None] | None = None
     floor_taps: dict[str, Any] = field(default_factory=dict)  # room id -> tap (autocaptions)
+    voice_taps: dict[str, tuple[str | None, Any]] = field(default_factory=dict)  # key -> voice
 
     async def negotiate(self, peer_id: str, offer_sdp: str) -> str:
         self.calls.append(("negotiate", peer_id))
@@ -74,6 +75,12 @@ class FakeMedia:
             self.floor_taps.pop(room_id, None)
         else:
             self.floor_taps[room_id] = tap
+
+    def set_voice_tap(self, key: str, peer_id: str | None, tap: Any) -> None:
+        if tap is None:
+            self.voice_taps.pop(key, None)
+        else:
+            self.voice_taps[key] = (peer_id, tap)
 
     async def close(self, peer_id: str) -> None:
         self.calls.append(("close", peer_id))
