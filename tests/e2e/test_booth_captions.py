@@ -7,9 +7,11 @@ floor's stay off). Ivan's console plays espeak-ng's Spanish voice as its fake mi
 air before he speaks); Lea listens to the Spanish channel with Spanish captions on.
 
 Whisper base hears espeak-ng's Spanish far worse than its English (the issue measured about
-0.5 on the server path), so this test reports the word error rate and holds only a loose
-bound, :data:`SPANISH_WER`, that says the captions are Spanish words of what was said and
-not noise or another language.
+0.5 on the server path; "mañana" comes out "maiana", "escuchan" "cuchan"): 0.463, 0.352 and
+0.463 in three runs here (3 December 2026). So this test reports the word error rate and
+holds only a loose bound, :data:`SPANISH_WER` (0.6, above the worst run so that it does not
+flake), that says the captions are Spanish words of what was said and not noise, silence or
+another language.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from tests.support.speech import SENTENCES_ES, espeak_wav, whisper_base, word_er
 
 pytestmark = pytest.mark.e2e
 
-SPANISH_WER = 0.5  # reported, not a goal: see the module docstring
+SPANISH_WER = 0.6  # reported, not a goal: see the module docstring
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 LINES = "[...document.querySelectorAll('#caption-lines li')].map(li => li.lastChild.textContent)"
 
