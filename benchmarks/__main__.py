@@ -31,8 +31,9 @@ BENCHMARKS = (
     "captions",
     "placement",
 )
-# Run only when named with --only: the soak takes 10 minutes, the loss benchmark 9.
-ON_REQUEST = ("soak", "loss")
+# Run only when named with --only: the soak takes 10 minutes, the loss benchmark 9, the
+# latency under stalls 3.
+ON_REQUEST = ("soak", "loss", "latencystall")
 
 
 def main(argv: list[str] | None = None) -> int:

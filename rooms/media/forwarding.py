@@ -18,7 +18,14 @@ jitter buffer reads such a burst as network jitter and raises its delay target, 
 takes seconds to come down: a 300 ms stall added about 55 ms for 6 s at every listener
 (benchmarks/latency.py, with a stall injected). So a track sends only the packets of a
 burst that are at most ``BURST_S`` older than the newest one; the browser conceals the gap
-instead of delaying everything after it.
+instead of delaying everything after it. On the fast send path there is no queue to look
+into (each packet leaves as it comes), so each source's :class:`Punctuality` tells a burst
+by its arrival instead: a packet that comes right behind the previous one (under
+``BURST_GAP_S``) and more than ``BURST_S`` after its usual time (the earliest its source's
+packets have arrived, against their media time, over the last ``USUAL_WINDOW_S``), in a
+burst whose first packet was more than ``STALL_S`` late, is stale, as is that first packet;
+fast-path tracks skip them. A source whose path gets slower for good loses at most two packets:
+its packets arrive late but spaced as usual, and after three that lateness is the usual.
 
 Switching starts with the new source's latest packet when it is fresh (under 30 ms old),
 so the first packet of the new language leaves at once instead of up to a frame later.
@@ -42,7 +49,7 @@ from typing import Protocol
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-__all__ = ["Fanout", "ForwardingTrack", "PacketSink", "SourceSwitch"]
+__all__ = ["Fanout", "ForwardingTrack", "PacketSink", "Punctuality", "SourceSwitch"]
 
 QUEUE_PACKETS = 5
 """Packets a listener track holds at most (100 ms of 20 ms Opus frames)."""
@@ -62,11 +69,91 @@ BURST_S = 0.04
 
 _PTS_WRAP = 1 << 32  # pts are RTP timestamps, which wrap
 
+BURST_GAP_S = 0.005
+"""A packet that arrives this soon after its source's previous one came in a burst."""
+USUAL_WINDOW_S = 2.0
+"""How far back a source's usual arrival time (its earliest, against media time) looks."""
+STALL_S = 0.15
+"""A packet this late after a gap comes out of a stall (network jitter is rarely so late)."""
+SLOWER_AFTER = 3
+"""Late packets, spaced as usual, in a row: the path got slower, not stalled."""
+
 TEST_LOSS_RUN = 3
 """Packets ``ForwardingTrack.test_loss`` drops in a row."""
 
 FRESH_S = 0.03
 """A switched track starts with the source's latest packet if it is younger than this."""
+
+
+class Punctuality:
+    """Whether a source's packet arrives stale: in a burst, and late against the usual.
+
+    ``offset`` is a packet's arrival time minus its media time (its RTP timestamp, unwrapped,
+    in seconds); the least offset over the last :data:`USUAL_WINDOW_S` is when the source's
+    packets usually arrive, and ``late`` how far behind that a packet is. A stall of the
+    server's loop holds packets in the socket and then hands them over back to back:
+
+    - the first packet after the gap, when it is more than :data:`STALL_S` late (a stall,
+      not ordinary network jitter), is stale: sent, it alone would make the listener's
+      jitter buffer wait that long for everything after it;
+    - so is each packet of the burst behind it (under :data:`BURST_GAP_S` after the previous
+      one) that is still more than :data:`BURST_S` late. Smaller delays, and the bursts
+      they cause, are the listener's jitter buffer's to absorb;
+    - a path that got slower for good gives late packets spaced as usual: after
+      :data:`SLOWER_AFTER` of them in a row, their lateness becomes the usual.
+    """
+
+    def __init__(self) -> None:
+        self._usual: deque[tuple[float, float]] = deque()  # (arrival, offset), offsets rising
+        self._last_pts: int | None = None
+        self._last_arrival = 0.0
+        self._media_s = 0.0
+        self._late_in_a_row = 0
+        self._after_stall = False  # the burst coming now follows a stall
+        self.stale_count = 0
+
+    def stale(self, pts: int | None, now: float) -> bool:
+        """Take the packet's arrival at ``now``; True if it is a stale packet of a burst."""
+        if pts is None:
+            return False
+        if self._last_pts is not None:
+            step = (pts - self._last_pts) % _PTS_WRAP
+            if step >= _PTS_WRAP // 2:  # older than the last one: reordered, never judged
+                return False
+            self._media_s += step / CLOCK_RATE
+        gap = now - self._last_arrival
+        self._last_pts, self._last_arrival = pts, now
+        offset = now - self._media_s
+        usual = self._usual
+        while usual and usual[-1][1] >= offset:
+            usual.pop()
+        usual.append((now, offset))
+        while usual[0][0] < now - USUAL_WINDOW_S:
+            usual.popleft()
+        late = offset - usual[0][1]
+        if gap < BURST_GAP_S:  # right behind the previous one: a burst
+            stale = self._after_stall and late > BURST_S
+        elif late > BURST_S:
+            self._late_in_a_row += 1
+            if self._late_in_a_row >= SLOWER_AFTER:  # the path is slower now: that is usual
+                usual.clear()
+                usual.append((now, offset))
+                self._late_in_a_row, self._after_stall = 0, False
+                return False
+            stale = self._after_stall = late > STALL_S
+        else:
+            self._late_in_a_row, self._after_stall = 0, False
+            stale = False
+        self.stale_count += stale
+        return stale
+
+    def restart(self) -> None:
+        """The source's timestamps start again (a new connection): forget what was usual."""
+        self._usual.clear()
+        self._last_pts = None
+        self._media_s = 0.0
+        self._late_in_a_row = 0
+        self._after_stall = False
 
 
 class Fanout:
@@ -80,6 +167,9 @@ class Fanout:
         self.low_data = False
         """It is (a view of) a low-data rendition: its listeners' loss is filed apart."""
         self.packets_in = 0
+        self.punctuality = Punctuality()
+        self.stale = False
+        """The packet being published came late in a burst: fast-path tracks skip it."""
         self._clock = clock
         self._sinks: dict[PacketSink, None] = {}
         self._latest: av.Packet | None = None
@@ -111,12 +201,15 @@ class Fanout:
         self.packets_in += 1
         if not self.enabled:
             return
-        self._latest, self._latest_at = packet, self._clock()
+        now = self._clock()
+        self.stale = self.punctuality.stale(packet.pts, now)
+        self._latest, self._latest_at = packet, now
         for sink in tuple(self._sinks):
             sink.push(packet)
 
     def discontinuity(self) -> None:
         """The publisher's timestamps restart (a new connection): sinks start a new segment."""
+        self.punctuality.restart()
         for sink in tuple(self._sinks):
             sink.discontinuity()
 
@@ -218,6 +311,9 @@ class ForwardingTrack(MediaStreamTrack):
 
     def push(self, packet: av.Packet) -> None:
         if self.direct is not None:
+            if self._source is not None and self._source.stale:
+                self.burst_dropped += 1
+                return
             if self.test_loss and self._test_drops():
                 return
             self.direct(packet)

@@ -6,7 +6,7 @@ import av
 import pytest
 from aiortc.mediastreams import MediaStreamError
 
-from rooms.media.forwarding import Fanout, ForwardingTrack, SourceSwitch
+from rooms.media.forwarding import Fanout, ForwardingTrack, Punctuality, SourceSwitch
 
 pytestmark = pytest.mark.unit
 
@@ -239,3 +239,57 @@ async def test_test_loss_drops_runs_of_three_on_both_paths(fast):
     kept = {p.pts for p in sent}
     lost = [i for i in range(125) if i * 960 not in kept]
     assert lost == [start + k for start in range(11, 125, 12) for k in range(3)]
+
+
+def arrivals(punctuality: Punctuality, schedule: list[tuple[float, int]]) -> list[bool]:
+    """Feed (arrival time, pts) pairs; which were stale."""
+    return [punctuality.stale(pts, at) for at, pts in schedule]
+
+
+def test_punctuality_cuts_a_burst_after_a_stall_to_its_last_40_ms():
+    steady = [(i * 0.02, i * 960) for i in range(50)]  # a second at 20 ms a packet
+    # The loop stalls for 300 ms: packets 50 to 64 wait in the socket, then come back to back.
+    burst = [(0.98 + 0.3 + k * 0.0001, (50 + k) * 960) for k in range(15)]
+    after = [(1.3 + k * 0.02, (65 + k) * 960) for k in range(1, 20)]
+    p = Punctuality()
+
+    assert not any(arrivals(p, steady))
+    stale = arrivals(p, burst)
+    # The first of the burst came after the gap 300 ms late (a stall, not jitter), the
+    # others right behind it: those more than 40 ms behind their time are stale; the last
+    # two, within 40 ms, go.
+    assert stale == [True] * 13 + [False, False]
+    assert not any(arrivals(p, after))
+    assert p.stale_count == 13
+
+
+def test_punctuality_leaves_a_slower_path_jitter_and_reordering_alone():
+    p = Punctuality()
+    assert not any(arrivals(p, [(i * 0.02, i * 960) for i in range(50)]))
+    # The path gets 100 ms slower for good: late, but spaced as usual.
+    assert not any(arrivals(p, [(1.1 + i * 0.02, (50 + i) * 960) for i in range(50)]))
+    # And then 200 ms slower: two packets go, then that is the usual.
+    slower = arrivals(p, [(2.3 + i * 0.02, (100 + i) * 960) for i in range(10)])
+    assert slower == [True, True] + [False] * 8
+    # Packet 110 is due at 2.5 s now. Held 60 ms by the network, with 111 right behind it
+    # (41 ms late): ordinary jitter, both go; the listener's jitter buffer absorbs it.
+    assert arrivals(p, [(2.56, 110 * 960), (2.561, 111 * 960)]) == [False, False]
+    # An old packet arriving after newer ones is never judged.
+    assert arrivals(p, [(2.6, 109 * 960)]) == [False]
+
+
+async def test_a_fast_path_track_skips_the_stale_packets_of_a_burst():
+    clock = FakeClock()
+    source = Fanout("speaker", clock=clock)
+    track, sent = ForwardingTrack(), []
+    track.direct = sent.append
+    track.switch(source)
+    for i in range(10):
+        clock.now = 100.0 + i * 0.02
+        source.publish(packet(i * 960, bytes([i])))
+    clock.now += 0.305  # a stall, then fifteen packets at once
+    for i in range(10, 25):
+        source.publish(packet(i * 960, bytes([i])))
+
+    assert [bytes(p)[0] for p in sent] == [*range(10), 23, 24]
+    assert track.burst_dropped == 13
