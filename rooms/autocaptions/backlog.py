@@ -1,8 +1,11 @@
 """Backpressure between the floor and a captions worker (no I/O): pause rather than lag.
 
 The server counts the audio it handed the worker and the audio the worker says it has
-finished with. When the difference, the audio still waiting, passes :data:`PAUSE_AFTER_S`, the
-worker is not keeping up (its real-time factor is above 1): automatic captions pause, new
+finished with. The difference is the audio still waiting, summed over the floor's
+microphones: with ``sources`` microphones streaming at once (browsers send packets while
+silent), that much audio is ``waiting_s / sources`` seconds of the worker's lag behind the
+floor. When the lag passes :data:`PAUSE_AFTER_S`, the worker is not keeping up (its real-time
+factor is above 1): automatic captions pause, new
 audio is dropped instead of queued, and the page says so. Captions resume once the worker
 has caught up (under :data:`RESUME_BELOW_S` waiting) and at least the pause's length has
 passed; each pause that follows a resume within :data:`RELAPSE_S` lasts twice as long (up to
@@ -37,6 +40,7 @@ class Backlog:
         self.history: list[Flow] = [Flow.RUNNING]
         self.sent_s = 0.0
         self.done_s = 0.0
+        self.sources = 1  # microphones streaming to the worker at once (set by the tap)
         self.dropped_s = 0.0
         self._paused_at = 0.0
         self._resumed_at: float | None = None
@@ -46,6 +50,11 @@ class Backlog:
     def waiting_s(self) -> float:
         return max(0.0, self.sent_s - self.done_s)
 
+    @property
+    def lag_s(self) -> float:
+        """How far the worker is behind the floor: the audio waiting, per microphone."""
+        return self.waiting_s / max(1, self.sources)
+
     def offer(self, seconds: float) -> bool:
         """Whether ``seconds`` of new audio may go to the worker (counted if so)."""
         self.check()
@@ -53,7 +62,7 @@ class Backlog:
             self.dropped_s += seconds
             return False
         self.sent_s += seconds
-        if self.waiting_s > PAUSE_AFTER_S:
+        if self.lag_s > PAUSE_AFTER_S:
             self._set(Flow.PAUSED)
         return True
 
@@ -67,7 +76,7 @@ class Backlog:
         now = self.clock()
         if (
             self.flow is Flow.PAUSED
-            and self.waiting_s <= RESUME_BELOW_S
+            and self.lag_s <= RESUME_BELOW_S
             and now - self._paused_at >= self._pause_s
         ):
             self._set(Flow.RUNNING)

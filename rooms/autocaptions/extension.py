@@ -289,6 +289,10 @@ class AutoCaptions:
         else:
             state = "on"
         if state != live.state:
+            if state == "paused" or live.state == "paused":
+                log.warning("automatic captions %s in session %s (%s): the worker is %.1f s behind",
+                            "paused" if state == "paused" else "resumed", live.session_id,
+                            live.source, live.tap.backlog.lag_s)  # fmt: skip
             live.state = state
             self._publish(live.room_id, self._status(live))
 

@@ -93,6 +93,7 @@ class FloorTap:
             if source_id not in self._sinks:
                 sink = self._sinks[source_id] = _SourceSink(self, source)
                 source.subscribe(sink)
+        self.backlog.sources = max(1, len(self._sinks))
 
     def close(self) -> None:
         self._closed = True

@@ -67,3 +67,21 @@ def test_a_relapse_soon_after_resuming_pauses_twice_as_long() -> None:
         assert backlog.check() is Flow.PAUSED
         clock.t += 0.1
         assert backlog.check() is Flow.RUNNING
+
+
+def test_open_microphones_on_the_floor_count_once_each_toward_the_lag() -> None:
+    """Three open microphones send three seconds of audio a second: a worker busy for 2 s
+    (a phrase being recognised) is 2 s behind the floor, not 6, and does not pause."""
+    clock = Clock()
+    backlog = Backlog(clock)
+    backlog.sources = 3
+    for _ in range(100):  # 2 s of wall time, three packets each 20 ms, none done yet
+        clock.t += 0.02
+        assert all(backlog.offer(0.02) for _ in range(3))
+    assert backlog.waiting_s == pytest.approx(6.0) and backlog.lag_s == pytest.approx(2.0)
+    assert backlog.flow is Flow.RUNNING
+    for _ in range(110):  # 2.2 s more, still busy: 4.2 s behind
+        clock.t += 0.02
+        for _ in range(3):
+            backlog.offer(0.02)
+    assert backlog.flow is Flow.PAUSED

@@ -71,3 +71,16 @@ def test_reset_forgets_a_phrase_in_progress() -> None:
     assert not chunker.speaking
     phrases = feed_in_packets(chunker, audio(("silence", 1.0), ("speech", 1.0), ("silence", 1.0)))
     assert [round(p.seconds, 1) for p in phrases] == [pytest.approx(1.7, abs=0.3)]
+
+
+def test_a_phrase_at_its_longest_is_cut_between_words_and_nothing_is_lost() -> None:
+    chunker = PhraseChunker(loudness)
+    # Words of 1.2 s with 0.15 s breaths: too short to end a phrase, but the place to cut.
+    samples = audio(*[("speech", 1.2), ("silence", 0.15)] * 18)
+    phrases = feed_in_packets(chunker, samples) + chunker.flush()
+    assert len(phrases) == 3 and all(p.seconds <= 10.01 for p in phrases)
+    for phrase in phrases[:-1]:
+        assert not np.any(phrase.samples[-WINDOW:]), "cut inside a word"
+    for before, after in zip(phrases, phrases[1:], strict=False):
+        assert after.start == before.end  # the rest of the speech begins the next phrase
+    assert sum(len(p.samples) for p in phrases) == phrases[-1].end - phrases[0].start
