@@ -16,27 +16,45 @@ VIDEO_CLOCK = 90_000
 
 
 class ColourTrack(MediaStreamTrack):
-    """A camera that films one solid RGB colour, at ``fps`` frames a second."""
+    """A camera that films one solid RGB colour, at ``fps`` frames a second.
+
+    ``limit``: film that many frames, then none (a browser sharing a still screen).
+    """
 
     kind = "video"
 
     def __init__(
-        self, rgb: tuple[int, int, int], *, width: int = 320, height: int = 240, fps: int = 15
+        self,
+        rgb: tuple[int, int, int],
+        *,
+        width: int = 320,
+        height: int = 240,
+        fps: int = 15,
+        limit: int | None = None,
     ) -> None:
         super().__init__()
         self.rgb = rgb
         self.fps = fps
+        self.limit = limit
         self.frames = 0
         picture = np.zeros((height, width, 3), dtype=np.uint8)
         picture[:, :] = rgb
         self._image = picture
         self._start: float | None = None
+        self._stopped = asyncio.Event()
+
+    def stop(self) -> None:
+        super().stop()
+        self._stopped.set()
 
     async def recv(self) -> VideoFrame:
         if self.readyState != "live":
             raise MediaStreamError
         if self._start is None:
             self._start = time.monotonic()
+        if self.limit is not None and self.frames >= self.limit:
+            await self._stopped.wait()
+            raise MediaStreamError
         due = self._start + self.frames / self.fps
         delay = due - time.monotonic()
         if delay > 0:

@@ -21,7 +21,9 @@ one receiver instance:
 Video (:func:`forward_encoded_video`) replaces the jitter buffer with a
 :class:`_FrameAssembler` instead: a frame spans several packets, and is complete
 at its marker packet, so it is handed on at once (aiortc's video buffer waits for
-the next frame's first packet). Frames come out in order; a hole that
+the next frame's first packet). The stream is joined at its first keyframe's first
+packet (:func:`starts_keyframe`) or else after the first frame end: a still screen
+share may send one keyframe and nothing after it. Frames come out in order; a hole that
 retransmission does not fill within 250 ms is skipped and reported (``on_loss``),
 so the forwarder can wait for a keyframe rather than send frames that reference
 a lost one. The returned :class:`VideoReceiver` sends the publisher a picture
@@ -62,6 +64,7 @@ __all__ = [
     "check_aiortc",
     "forward_encoded",
     "forward_encoded_video",
+    "starts_keyframe",
 ]
 
 PINNED_AIORTC_VERSION = "1.16.0"
@@ -177,6 +180,19 @@ def forward_encoded_video(
     return VideoReceiver(receiver, assembler)
 
 
+def starts_keyframe(data: bytes) -> bool:
+    """Whether a depayloaded packet is the first of a VP8 keyframe or an H.264 IDR access unit.
+
+    VP8 (RFC 6386 9.1): a key frame's tag, then the start code 9d 01 2a. H.264 (Annex B,
+    as aiortc depayloads it): a sequence parameter set first, as browsers send before an IDR.
+    """
+    if len(data) >= 6 and data[0] & 0x01 == 0 and data[3:6] == b"\x9d\x01\x2a":
+        return True
+    if data.startswith(b"\x00\x00\x00\x01"):
+        return len(data) > 4 and data[4] & 0x1F == 7
+    return False
+
+
 class _PassThroughJitterBuffer:
     """Every in-order packet is a complete frame; late and duplicate ones are dropped."""
 
@@ -289,10 +305,13 @@ class _FrameAssembler:
         self.ssrc = packet.ssrc
         seq = packet.sequence_number
         if self._next is None:
-            # Start after a frame's end: the next packet begins a frame.
-            if packet.marker:
-                self._next = uint16_add(seq, 1)
-            return False, None
+            if starts_keyframe(packet._data):  # type: ignore[attr-defined]
+                self._next = seq  # the stream's first keyframe: a still screen may send no other
+            else:
+                # Start after a frame's end: the next packet begins a frame.
+                if packet.marker:
+                    self._next = uint16_add(seq, 1)
+                return False, None
         if seq != self._next and not uint16_gt(seq, self._next):
             return False, None  # late or duplicate
         if uint16_add(seq, -self._next) >= MAX_PENDING:

@@ -266,6 +266,8 @@ class MediaRouter:
         participant = self._participant(peer_id)
         was_speaking = participant.speaks
         participant.camera_on = on
+        if not on:
+            participant.camera.ended()
         self._touch(participant, was_speaking)
         self._reconcile()
 
@@ -276,6 +278,7 @@ class MediaRouter:
             participant.sharing_since = next(self._audible_order)
         elif not on:
             participant.sharing_since = None
+            participant.screen.ended()
         self._reconcile()
 
     def set_pinned(self, peer_id: str, sources: list[str | None]) -> None:

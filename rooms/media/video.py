@@ -18,6 +18,11 @@ Keyframes:
   viewer gets is decodable (a slot switched from nothing stays empty until then);
   before the viewer's sender starts reading (its connection is not up yet) nothing is
   queued, and the keyframe is asked for when it starts;
+- if the source holds a recent keyframe (:class:`rooms.media.keyframe_cache.KeyframeCache`),
+  the switch happens at once with a copy of it (a still screen share sends no new
+  keyframe however often it is asked); if frames came after that keyframe, the slot
+  then waits for the fresh keyframe, since they reference pictures the viewer lacks;
+  a viewer's PLI is answered the same way while the cached keyframe is the latest frame;
 - a viewer's PLI/FIR (picture lost) asks the current source, limited per viewer;
 - requests to one source are coalesced (:class:`rooms.media.keyframes.KeyframeRequests`);
 - after frames were lost upstream, the fanout forwards nothing until the next
@@ -40,6 +45,7 @@ from typing import Literal
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from rooms.media.keyframe_cache import KeyframeCache
 from rooms.media.keyframes import KeyframeRequests, RequestLimiter, Scheduler
 
 __all__ = ["BEHIND", "FAILED", "SENT", "Delivery", "VideoFanout", "VideoForwardingTrack"]
@@ -88,6 +94,8 @@ class VideoFanout:
             clock=clock,
         )
         self.keyframes.waiting_by(self._someone_waits)
+        self.cache = KeyframeCache(clock=clock)
+        """The last keyframe, replayed to a slot switched to this source."""
 
     def __repr__(self) -> str:
         return f"VideoFanout({self.source_id!r}, {self.kind}, sinks={len(self._sinks)})"
@@ -101,6 +109,7 @@ class VideoFanout:
         self._send_pli = send_pli
         self.connected = send_pli is not None
         self._broken = True  # nothing is forwarded before the new connection's keyframe
+        self.cache.clear()  # its timestamps start afresh too
         for sink in tuple(self._sinks):
             sink.discontinuity()
         if self._sinks:
@@ -118,11 +127,17 @@ class VideoFanout:
     def lost(self) -> None:
         """Frames were lost upstream: forward nothing until the next keyframe."""
         self._broken = True
+        self.cache.lost()
         self.request_keyframe()
+
+    def ended(self) -> None:
+        """The camera was turned off or the share stopped: its last picture is not shown again."""
+        self.cache.clear()
 
     def publish(self, mime: str, packet: av.Packet) -> None:
         self.frames_in += 1
         self.mime = mime
+        self.cache.add(mime, packet)
         if packet.is_keyframe:
             self.keyframes_in += 1
             self._broken = False
@@ -134,6 +149,7 @@ class VideoFanout:
 
     def close(self) -> None:
         self.keyframes.close()
+        self.cache.clear()
         self._send_pli = None
         self.connected = False
 
@@ -212,6 +228,7 @@ class VideoForwardingTrack(MediaStreamTrack):
         source.subscribe(self)
         if self._reading:
             source.request_keyframe()
+            self._replay(source)
         # else: asked when the sender starts reading (the viewer's connection is up), so
         # the keyframe is not spent while nothing can be sent.
 
@@ -220,6 +237,8 @@ class VideoForwardingTrack(MediaStreamTrack):
         source = self.wanted
         if source is not None and self.limiter.allow():
             source.request_keyframe()
+            if source is self._source and source.cache.current:
+                self._replay(source)
 
     def discontinuity(self) -> None:
         self._new_segment = True
@@ -268,6 +287,7 @@ class VideoForwardingTrack(MediaStreamTrack):
             self._reading = True
             if self._pending is not None:
                 self._pending.request_keyframe()
+                self._replay(self._pending)
         while not self._queue:
             if self.readyState != "live":
                 raise MediaStreamError
@@ -286,6 +306,16 @@ class VideoForwardingTrack(MediaStreamTrack):
         self.switch(None)
         super().stop()
         self._wakeup.set()
+
+    def _replay(self, source: VideoFanout) -> None:
+        """Show the source's cached keyframe now, if it has one of the slot's codec."""
+        packet = source.cache.replay(self.mime or source.mime or "")
+        if packet is None:
+            return
+        current = source.cache.current
+        self.on_frame(source, packet)
+        if source is self._source and not current:
+            self._need_keyframe = True  # later frames reference pictures this viewer lacks
 
     def _drop_source(self) -> None:
         if self._source is not None:

@@ -32,6 +32,7 @@ from tests.support.video import (
     MAGENTA,
     RED,
     SCREEN,
+    WHITE,
     YELLOW,
     camera_flag,
     near,
@@ -214,6 +215,58 @@ def test_a_shared_screen_shows_large_with_the_speakers_camera_beside_it(party: P
     camera = next(t for t in tiles.values() if t["key"].startswith("floor-video"))
     assert (camera["name"], camera["large"]) == ("Dana", False)
     wait_until(lambda: eve.sees(YELLOW), "Dana's camera beside the share")
+    dana.page.click("#share-button")
+    wait_until(lambda: "share" not in tile_colours(eve.page), "the share ends for Eve")
+    eve.page.close()
+
+
+# A slide that never changes: a canvas filmed by Chromium's canvas capturer, which (like its
+# screen capturer on a still screen) encodes a frame only when the picture changes, and
+# answers no keyframe request while it stays still. Painted twice (a keyframe, then a delta
+# frame), then left alone.
+STATIC_SCREEN = """() => {
+  navigator.mediaDevices.getDisplayMedia = async () => {
+    const canvas = document.createElement("canvas");
+    canvas.width = 1280; canvas.height = 720;
+    const stream = canvas.captureStream();
+    const paint = () => {
+      const ctx = canvas.getContext("2d");
+      ctx.fillStyle = "#ffffff";
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+    };
+    setTimeout(paint, 300);
+    setTimeout(paint, 1000);
+    // Count the frames the capturer films, on a clone of the track (each gets every frame).
+    window.__screenFrames = 0;
+    const reader = new MediaStreamTrackProcessor({ track: stream.getVideoTracks()[0].clone() })
+      .readable.getReader();
+    (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        window.__screenFrames += 1;
+        value.close();
+      }
+    })();
+    return stream;
+  };
+}"""
+
+
+def test_a_late_viewer_sees_a_static_share_at_once(party: Party) -> None:
+    dana = party["Dana"]
+    dana.page.evaluate(STATIC_SCREEN)
+    dana.page.click("#share-button")
+    expect(dana.page.locator("#share-button")).to_have_text("Stop sharing my screen")
+    time.sleep(5)  # the slide has long stopped changing when Eve comes
+    painted = dana.page.evaluate("window.__screenFrames")
+    assert painted >= 1
+    eve = Person_("Eve", open_room(party.contexts["Dana"], party.site, party.app, "Eve", PLENARY))
+    wait_until(lambda: near(tile_colours(eve.page).get("share"), WHITE, 30), "Eve sees the slide")
+    first_frame_ms = eve.hook("firstFrameMs()").get("share")
+    print(f"\nstatic share: Eve's first frame {first_frame_ms} ms after her connection; {painted=}")
+    # The sharer's browser filmed nothing new: Eve's picture is the one sent before she came.
+    assert dana.page.evaluate("window.__screenFrames") == painted
     dana.page.click("#share-button")
     wait_until(lambda: "share" not in tile_colours(eve.page), "the share ends for Eve")
     eve.page.close()

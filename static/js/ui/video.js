@@ -64,8 +64,9 @@ export class VideoWall {
   /** @param {string} key "floor-video-0", "share", "pinned-0" @param {MediaStreamTrack} track */
   attach(key, track) {
     this.tracks.set(key, track);
-    const element = this.elements.get(key);
-    if (element) this._play(element, track);
+    // Play it now, in a tile not yet shown: a still screen's one frame may come before the
+    // tile does, and a <video> attached later waits for the next frame.
+    this._play(this.elements.get(key) ?? this._create(key), track);
   }
 
   /** @param {Slots} slots */
@@ -154,34 +155,37 @@ export class VideoWall {
     this._markSpeaking();
   }
 
+  /** A tile's element for slot ``key``, not yet shown. @param {string} key */
+  _create(key) {
+    const element = document.createElement("figure");
+    element.dataset.slot = key;
+    element.className = "tile";
+    const video = document.createElement("video");
+    video.autoplay = true;
+    video.muted = true; // the voice plays through the audio slots
+    video.playsInline = true;
+    const caption = document.createElement("figcaption");
+    // The name, then "Speaking" in words while they speak (not a colour alone).
+    const name = document.createElement("span");
+    name.className = "tile-name";
+    const speaking = document.createElement("span");
+    speaking.className = "tile-speaking";
+    speaking.textContent = this.options.t("speaking");
+    speaking.hidden = true;
+    caption.append(name, speaking);
+    const enlarge = document.createElement("button");
+    enlarge.type = "button";
+    enlarge.className = "enlarge secondary";
+    enlarge.textContent = this.options.t("enlarge");
+    enlarge.addEventListener("click", () => this.enlarge(key));
+    element.append(video, caption, enlarge);
+    this.elements.set(key, element);
+    return element;
+  }
+
   /** @param {Tile} tile */
   _element(tile) {
-    let element = this.elements.get(tile.key);
-    if (!element) {
-      element = document.createElement("figure");
-      element.className = "tile";
-      const video = document.createElement("video");
-      video.autoplay = true;
-      video.muted = true; // the voice plays through the audio slots
-      video.playsInline = true;
-      const caption = document.createElement("figcaption");
-      // The name, then "Speaking" in words while they speak (not a colour alone).
-      const name = document.createElement("span");
-      name.className = "tile-name";
-      const speaking = document.createElement("span");
-      speaking.className = "tile-speaking";
-      speaking.textContent = this.options.t("speaking");
-      speaking.hidden = true;
-      caption.append(name, speaking);
-      const enlarge = document.createElement("button");
-      enlarge.type = "button";
-      enlarge.className = "enlarge secondary";
-      enlarge.textContent = this.options.t("enlarge");
-      const key = tile.key;
-      enlarge.addEventListener("click", () => this.enlarge(key));
-      element.append(video, caption, enlarge);
-      this.elements.set(tile.key, element);
-    }
+    const element = this.elements.get(tile.key) ?? this._create(tile.key);
     element.classList.toggle("pinned", Boolean(tile.pinned));
     element.classList.toggle("enlarged", Boolean(tile.enlarged));
     /** @type {HTMLElement} */ (element.querySelector(".enlarge")).hidden = tile.enlarged !== false;

@@ -38,6 +38,7 @@ class Received:
     payload: bytes
     payload_type: int = 0
     ssrc: int = 0
+    marker: bool = False
 
 
 class Client:
@@ -51,6 +52,7 @@ class Client:
         video: bool = False,
         camera: tuple[int, int, int] | None = None,
         screen: tuple[int, int, int] | None = None,
+        still_screen: bool = False,
         pinned_slots: int = 0,
         red: bool = False,
         mic: MediaStreamTrack | None = None,
@@ -62,7 +64,12 @@ class Client:
         """With ``red``: per slot, the Opus frames the client took out of the RED it got."""
         """Offer RED over Opus (as Chromium does; aiortc does not) and, with a packet mic, send it."""
         self.camera = ColourTrack(camera) if camera is not None else None
-        self.screen = ColourTrack(screen, width=640, height=360, fps=5) if screen else None
+        # A still screen films one frame, then nothing (as a browser sharing a still slide).
+        self.screen = (
+            ColourTrack(screen, width=640, height=360, fps=5, limit=1 if still_screen else None)
+            if screen
+            else None
+        )
         self.slots = add_client_transceivers(
             self.pc,
             self.mic,
@@ -157,6 +164,7 @@ class Client:
                     packet.payload,
                     packet.payload_type,
                     packet.ssrc,
+                    bool(packet.marker),
                 )
             )
             await original(packet, arrival_time_ms)

@@ -131,7 +131,7 @@ async def test_a_hundred_viewers_switching_to_a_camera_cost_one_request_and_wait
     plis: list[float] = []
     camera = VideoFanout("p", scheduler=time, clock=time)
     camera.attach(lambda: plis.append(time.now))
-    camera.publish("video/vp8", frame(True, 0))
+    camera.publish("video/vp8", frame(False, 0))  # joined mid-stream: no keyframe to replay
     slots = [VideoForwardingTrack(f"slot {i}") for i in range(100)]
     reading = [asyncio.ensure_future(slot.recv()) for slot in slots]  # viewers' senders started
     await asyncio.sleep(0)
@@ -157,13 +157,17 @@ async def test_a_slot_whose_viewer_is_not_connected_yet_asks_for_its_keyframe_wh
     camera.attach(lambda: plis.append(time.now))
     slot = VideoForwardingTrack("slot")
     slot.switch(camera)
-    camera.publish("video/vp8", frame(True, 0))  # nothing can be sent yet: not kept
+    camera.publish("video/vp8", frame(True, 0))  # nothing can be sent yet: only cached
     assert plis == [] and slot.source is None
     reading = asyncio.ensure_future(slot.recv())
     await asyncio.sleep(0)
     assert plis == [0.0]
-    camera.publish("video/vp8", frame(True, 3000))
-    assert (await reading).pts == 0
+    assert slot.source is camera  # the cached keyframe, replayed as the sender starts
+    camera.publish("video/vp8", frame(False, 3000))
+    first = await reading
+    assert (first.pts, first.is_keyframe) == (0, True)
+    second = await slot.recv()
+    assert (second.pts, second.is_keyframe) == (3000, False)  # the keyframe's picture goes on
     slot.stop()
 
 

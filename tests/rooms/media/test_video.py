@@ -7,8 +7,10 @@ import time
 import aiortc.rtcrtpreceiver
 import pytest
 from aiortc import sdp
-from aiortc.codecs.vpx import VpxPayloadDescriptor
+from aiortc.codecs.vpx import Vp8Decoder, VpxPayloadDescriptor, vp8_depayload
+from aiortc.jitterbuffer import JitterFrame
 
+from rooms.media.colours import average_colour
 from rooms.media.router import MediaRouter
 
 pytestmark = pytest.mark.integration
@@ -26,6 +28,14 @@ async def router(request):
     media = MediaRouter(loopback=True, video_fast_send=request.param)
     yield media
     await asyncio.wait_for(media.aclose(), 5)
+
+
+async def until(condition, within: float = 5.0) -> None:
+    for _ in range(round(within / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"not within {within} s")
 
 
 def vp8_frames(received) -> list[tuple[int, int, bool, int]]:
@@ -162,6 +172,32 @@ async def test_a_share_reaches_the_room_and_not_the_sharer(router, join):
     assert router.slots("viewer").share == "presenter"
     assert router.slots("presenter").share is None
     assert presenter.pictures[SHARE] == []
+
+
+async def test_a_late_viewer_of_a_still_screen_sees_it_from_the_servers_last_keyframe(router, join):
+    router.place("presenter", "plenary", may_publish=True)
+    router.set_sharing("presenter", True)
+    presenter = await join("presenter", video=True, screen=YELLOW, still_screen=True)
+    screen = router.screen("presenter")
+    await until(lambda: screen.keyframes_in == 1)  # its one and only frame
+    await asyncio.sleep(1.5)
+    router.place("viewer", "plenary", may_publish=False)
+    viewer = await join("viewer", video=True)
+    received = viewer.video_rtp[SHARE]
+    await until(lambda: any(packet.marker for packet in received))
+
+    assert presenter.screen.frames == 1  # filmed once, long before the viewer came
+    assert (screen.frames_in, screen.keyframes_in) == (1, 1)
+    frames = vp8_frames(received)
+    assert [keyframe for _, _, keyframe, _ in frames] == [True]
+    # aiortc's own receiver shows a frame only once the next one starts, and none comes:
+    # decode the one frame received here.
+    data = b"".join(vp8_depayload(packet.payload) for packet in received)
+    pictures = Vp8Decoder().decode(JitterFrame(data=data, timestamp=received[0].timestamp))
+    assert len(pictures) == 1
+    assert all(abs(a - b) <= 40 for a, b in zip(average_colour(pictures[0]), YELLOW, strict=True))
+    assert screen.cache.replayed == 1
+    assert screen.keyframes.sent >= 1  # a fresh keyframe is still asked for
 
 
 async def test_low_data_viewers_get_no_video(router, join):
