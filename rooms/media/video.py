@@ -22,7 +22,8 @@ Keyframes:
   the switch happens at once with a copy of it (a still screen share sends no new
   keyframe however often it is asked); if frames came after that keyframe, the slot
   then waits for the fresh keyframe, since they reference pictures the viewer lacks;
-  a viewer's PLI is answered the same way while the cached keyframe is the latest frame;
+  a viewer's PLI is answered the same way while the cached keyframe is the latest frame,
+  and a new viewer of a still source gets it once more after ``REPEAT_S``;
 - a viewer's PLI/FIR (picture lost) asks the current source, limited per viewer;
 - requests to one source are coalesced (:class:`rooms.media.keyframes.KeyframeRequests`);
 - after frames were lost upstream, the fanout forwards nothing until the next
@@ -53,6 +54,8 @@ __all__ = ["BEHIND", "FAILED", "SENT", "Delivery", "VideoFanout", "VideoForwardi
 CLOCK_RATE = 90_000
 TIME_BASE = Fraction(1, CLOCK_RATE)
 QUEUE_FRAMES = 8
+REPEAT_S = 0.5
+"""A still source's cached keyframe is sent to a new viewer again after this long."""
 
 Delivery = Literal["sent", "behind", "failed"]
 """What a direct sender did with a frame: sent it, or not because the viewer is behind or it failed."""
@@ -87,11 +90,9 @@ class VideoFanout:
         self._sinks: dict[VideoForwardingTrack, None] = {}
         self._broken = False
         self._send_pli: Callable[[], None] | None = None
+        self.scheduler: Scheduler = scheduler or _LoopScheduler()
         self.keyframes = KeyframeRequests(
-            f"{kind} of peer {source_id}",
-            self._pli,
-            scheduler or _LoopScheduler(),
-            clock=clock,
+            f"{kind} of peer {source_id}", self._pli, self.scheduler, clock=clock
         )
         self.keyframes.waiting_by(self._someone_waits)
         self.cache = KeyframeCache(clock=clock)
@@ -307,15 +308,26 @@ class VideoForwardingTrack(MediaStreamTrack):
         super().stop()
         self._wakeup.set()
 
-    def _replay(self, source: VideoFanout) -> None:
+    def _replay(self, source: VideoFanout, *, repeat: bool = True) -> None:
         """Show the source's cached keyframe now, if it has one of the slot's codec."""
         packet = source.cache.replay(self.mime or source.mime or "")
         if packet is None:
             return
         current = source.cache.current
         self.on_frame(source, packet)
-        if source is self._source and not current:
+        if source is not self._source:
+            return
+        if not current:
             self._need_keyframe = True  # later frames reference pictures this viewer lacks
+        elif repeat:
+            # Once more a little later, while the source stays still: a browser may decode
+            # a slot's first frame before its page shows the slot, and then show nothing
+            # until the next frame (measured: 1 run in 3 waited 3 s for Chromium's own PLI).
+            source.scheduler.call_later(REPEAT_S, lambda: self._repeat(source))
+
+    def _repeat(self, source: VideoFanout) -> None:
+        if source is self._source and source.cache.current and self.readyState == "live":
+            self._replay(source, repeat=False)
 
     def _drop_source(self) -> None:
         if self._source is not None:

@@ -7,7 +7,7 @@ import pytest
 
 from rooms.media.keyframe_cache import KeyframeCache
 from rooms.media.receiver_hook import _FrameAssembler, starts_keyframe
-from rooms.media.video import VideoFanout, VideoForwardingTrack
+from rooms.media.video import REPEAT_S, VideoFanout, VideoForwardingTrack
 from tests.rooms.media.test_keyframes import FakeTime, rtp
 
 pytestmark = pytest.mark.unit
@@ -86,12 +86,30 @@ async def test_a_slot_switched_to_a_still_screen_shows_its_keyframe_at_once_and_
     assert slot.source is screen and plis == [30.0]
     first = await reading
     assert (bytes(first), first.is_keyframe, first.pts) == (KEY, True, 0)
-    # The slide changes 0.5 s later: the screen's next frame references the keyframe the
-    # viewer has, and is forwarded with a timestamp 0.5 s after the replay's.
+    time.advance(REPEAT_S)  # still: once more, in case the page was not showing the slot yet
+    again = await slot.recv()
+    assert (bytes(again), again.is_keyframe, again.pts) == (KEY, True, 45_000)
+    # The slide changes 1 s after the switch: the screen's next frame references the
+    # keyframe the viewer has, and is forwarded with a timestamp 1 s after the first replay's.
     time.advance(0.5)
-    screen.publish(VP8, frame(DELTA, round(30.5 * 90_000)))
+    screen.publish(VP8, frame(DELTA, round(31.0 * 90_000)))
     second = await slot.recv()
-    assert (second.is_keyframe, second.pts) == (False, 45_000)
+    assert (second.is_keyframe, second.pts) == (False, 90_000)
+    assert screen.cache.replayed == 2  # not again and again
+    slot.stop()
+
+
+async def test_a_source_that_moves_on_is_not_replayed_again():
+    time = FakeTime()
+    screen = still_screen(time, [])
+    slot = VideoForwardingTrack("share slot", clock=time)
+    reading = await started(slot)
+    slot.switch(screen)
+    await reading
+    screen.publish(VP8, frame(DELTA, 3000))
+    time.advance(REPEAT_S)
+    assert (await slot.recv()).is_keyframe is False  # the live frame, no second replay
+    assert screen.cache.replayed == 1
     slot.stop()
 
 
@@ -121,6 +139,7 @@ async def test_a_viewers_picture_loss_is_answered_with_the_cached_keyframe_of_a_
     slot.switch(screen)
     await reading
     time.advance(1.0)
+    await slot.recv()  # the repeat after REPEAT_S
     slot.keyframe_requested()
     again = await slot.recv()
     assert (bytes(again), again.is_keyframe, again.pts) == (KEY, True, 90_000)

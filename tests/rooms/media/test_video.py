@@ -189,14 +189,16 @@ async def test_a_late_viewer_of_a_still_screen_sees_it_from_the_servers_last_key
     assert presenter.screen.frames == 1  # filmed once, long before the viewer came
     assert (screen.frames_in, screen.keyframes_in) == (1, 1)
     frames = vp8_frames(received)
-    assert [keyframe for _, _, keyframe, _ in frames] == [True]
-    # aiortc's own receiver shows a frame only once the next one starts, and none comes:
-    # decode the one frame received here.
-    data = b"".join(vp8_depayload(packet.payload) for packet in received)
+    # The cached keyframe (and, 0.5 s later, the same once more while the screen stays still).
+    assert [keyframe for _, _, keyframe, _ in frames] in ([True], [True, True])
+    # aiortc's own receiver shows a frame only once the next one starts: decode the first
+    # frame received here.
+    first = [packet for packet in received if packet.timestamp == received[0].timestamp]
+    data = b"".join(vp8_depayload(packet.payload) for packet in first)
     pictures = Vp8Decoder().decode(JitterFrame(data=data, timestamp=received[0].timestamp))
     assert len(pictures) == 1
     assert all(abs(a - b) <= 40 for a, b in zip(average_colour(pictures[0]), YELLOW, strict=True))
-    assert screen.cache.replayed == 1
+    assert screen.cache.replayed in (1, 2)
     assert screen.keyframes.sent >= 1  # a fresh keyframe is still asked for
 
 
