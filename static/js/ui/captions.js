@@ -33,6 +33,8 @@ export function mountCaptions(panel, signalling) {
     list.hidden = !on.checked;
     const shown = (lines.get(language.value) ?? []).slice(-SHOW);
     none.hidden = !on.checked || shown.length > 0;
+    // The newest line stays in view, unless the reader has scrolled back to read an older one.
+    const following = list.scrollHeight - list.scrollTop - list.clientHeight < 8;
     list.replaceChildren(
       ...shown.map((line) => {
         const item = document.createElement("li");
@@ -50,6 +52,7 @@ export function mountCaptions(panel, signalling) {
         return item;
       }),
     );
+    if (following) list.scrollTop = list.scrollHeight;
     // The automatic captions' state, in words, for the language they are in.
     const state = automatic.get(language.value)?.state ?? null;
     status.hidden = !on.checked || state === null;
