@@ -122,7 +122,7 @@ def run(quick: bool, workdir: Path) -> Record:
     engine.dispose()
     port = procs.free_port()
     secret = secrets.token_urlsafe(32)
-    args = ["--db", url, "--port", str(port), "--secret", secret]
+    args = ["--db", url, "--port", str(port), "--secret=" + secret]
     with procs.server("benchmarks.appserver", args, port, workdir / "latency-app.log") as srv:
         site = f"http://127.0.0.1:{port}"
         load_before = _load_average()

@@ -40,7 +40,7 @@ def run(quick: bool, workdir: Path) -> Record:
     engine.dispose()
     port = procs.free_port()
     secret = secrets.token_urlsafe(32)
-    args = ["--db", url, "--port", str(port), "--secret", secret]
+    args = ["--db", url, "--port", str(port), "--secret=" + secret]
     tokens = ConnectTokens(secret)
     site = f"http://127.0.0.1:{port}"
     plan = {k: latency.PAGES[k] for k in PAGES}

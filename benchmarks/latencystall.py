@@ -40,7 +40,7 @@ def run(quick: bool, workdir: Path) -> Record:
         seed(engine)
         engine.dispose()
         port = procs.free_port()
-        args = ["--db", url, "--port", str(port), "--secret", secrets.token_urlsafe(32),
+        args = ["--db", url, "--port", str(port), "--secret=" + secrets.token_urlsafe(32),
                 "--stall-every", str(STALL_EVERY_S), "--stall-ms", str(STALL_MS), *flags]  # fmt: skip
         log = workdir / f"stall-app-{len(flags)}.log"
         with procs.server("benchmarks.appserver", args, port, log) as srv:

@@ -55,7 +55,7 @@ def run(quick: bool, workdir: Path) -> Record:
     latency.seed(engine)
     engine.dispose()
     port = procs.free_port()
-    args = ["--db", url, "--port", str(port), "--secret", "lipsync-" + "x" * 32]
+    args = ["--db", url, "--port", str(port), "--secret=" + "lipsync-" + "x" * 32]
     with procs.server("benchmarks.appserver", args, port, workdir / "lipsync-app.log") as srv:
         site = f"http://127.0.0.1:{port}"
         load_before = _load()

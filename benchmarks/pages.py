@@ -62,7 +62,7 @@ def run(quick: bool, workdir: Path) -> Record:
         f"{time.monotonic() - started:.1f} s), {concurrency} concurrent clients"
     )
     port = procs.free_port()
-    args = ["--db", url, "--port", str(port), "--secret", secrets.token_urlsafe(32)]
+    args = ["--db", url, "--port", str(port), "--secret=" + secrets.token_urlsafe(32)]
     with procs.server("benchmarks.appserver", args, port, workdir / "pages-app.log") as srv:
         base = f"http://127.0.0.1:{port}"
         cookies = _sign_in(base, srv)

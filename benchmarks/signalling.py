@@ -50,7 +50,7 @@ def run(quick: bool, workdir: Path) -> Record:
     secret = secrets.token_urlsafe(32)
 
     port = procs.free_port()
-    app_args = ["--db", url, "--port", str(port), "--secret", secret]
+    app_args = ["--db", url, "--port", str(port), "--secret=" + secret]
     with procs.server("benchmarks.appserver", app_args, port, workdir / "signalling-app.log"):
         room_id, ws_url = _room(port, secret, session_id)
         ours = _load(ws_url, secret, room_id, clients, workers, chats)
