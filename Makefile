@@ -41,8 +41,8 @@ $(FIREFOX_DRIVER)/node_modules/.installed: $(FIREFOX_DRIVER)/package-lock.json
 	touch $@
 
 pytest: $(VENV)/.installed-test $(FIREFOX_DRIVER)/node_modules/.installed
-	$(BIN)/pytest -m "not e2e"
-	$(BIN)/pytest -m e2e
+	$(BIN)/pytest -m "not e2e" --durations=15
+	$(BIN)/pytest -m e2e --durations=15
 
 # The benchmarks' smoke run (under 2 minutes) checks they still run; a missed goal is a result.
 test: lint typecheck pytest bench-quick
