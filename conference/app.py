@@ -251,6 +251,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 if not settings.bus_url.startswith("memory:"):
                     health_state.checks["redis"] = live.registry.bus.ping
                 node = None
+                departure = None
                 if settings.node_id:
                     # One node of several: announced in Redis every second with its seats;
                     # `conference drain NODE` makes its readiness fail (conference/cluster.py).
@@ -269,11 +270,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                     live.routing = cluster.routing(
                         settings, node, cluster.adopter(settings, live.registry)
                     )
+                    # SIGTERM drains first (conference/serving.py NodeServer).
+                    departure = cluster.Departure(node, live)
+                    app.state.before_exit = departure
                 try:
                     yield
                 finally:
+                    app.state.before_exit = None
                     if node is not None:
                         await node.stop()
+                    if departure is not None:
+                        await departure.done()
                     # Draining: readiness fails from here, so a balancer sends no one new.
                     health_state.draining = True
                     health_state.checks.pop("redis", None)

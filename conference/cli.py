@@ -7,6 +7,7 @@ Like ``app.py`` this is a composition root, so ``plan`` may reach the roster pla
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -18,6 +19,7 @@ from typing import Any
 from .settings import Settings
 
 EXIT_INVALID = 2
+STARTUP_FAILURE = 3  # as uvicorn.run exits when the server could not start
 
 
 def _engine(args: argparse.Namespace) -> Any:
@@ -32,7 +34,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from rooms.signalling.server import uvicorn_ws_options
 
     from .app import create_app
-    from .serving import uvicorn_options
+    from .serving import NodeServer, uvicorn_options
 
     overrides: dict[str, Any] = {}
     if args.database_url:
@@ -50,7 +52,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         check_node(settings)  # refuses a colliding id or URL before anything starts
     app = create_app(settings)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=args.host,
         port=args.port,
@@ -60,6 +62,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # The protocol's 64 KiB frame limit, enforced by the server (rooms/signalling/server.py).
         **uvicorn_ws_options(),
     )
+    # A node drains on SIGTERM before it exits (conference/serving.py).
+    server = NodeServer(config, lambda: getattr(app.state, "before_exit", None))
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        return STARTUP_FAILURE  # uvicorn said why (the port is taken, the lifespan failed)
     return 0
 
 

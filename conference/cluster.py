@@ -9,19 +9,31 @@ Redis bus (the tables live there).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from rooms.cluster.nodes import NodeConflict, NodeRecord, check_node_id, check_public_url, claim
+from redis.exceptions import RedisError
+
+from rooms.cluster.nodes import (
+    NodeConflict,
+    NodeRecord,
+    check_node_id,
+    check_public_url,
+    claim,
+    live,
+)
 from rooms.cluster.placement import Placement
 from rooms.cluster.routing import NodeRouting
 from rooms.cluster.table import ClusterTable, NodeHeartbeat
 from rooms.keeper import RedisSnapshotStore, adopt_session, conference_key
 from rooms.signalling import Registry
+from rooms.web.live import LiveRooms
 
 from .settings import Settings
 
 __all__ = [
+    "Departure",
     "adopter",
     "allowed_origins",
     "check_node",
@@ -32,6 +44,13 @@ __all__ = [
     "routing",
     "snapshot_key",
 ]
+
+log = logging.getLogger("conference.cluster")
+
+# After the drain sent everyone away, the node stays until no websocket has been open for
+# this long: people reconnect within a quarter of a second (the client's first backoff)
+# and are sent on to their session's new node from here.
+QUIET_S = 2.0
 
 
 def _table(settings: Settings) -> ClusterTable:
@@ -174,3 +193,57 @@ def drain(settings: Settings, node_id: str, on: bool = True) -> str:
     if on:
         return f"{started} node {node_id} is draining: no new sessions; its readiness fails."
     return f"{started} node {node_id} takes sessions again."
+
+
+class Departure:
+    """A node leaving on SIGTERM: drained as ``conference drain NODE`` drains it, then gone.
+
+    ``await departure()`` marks the node draining and acts on it at once (its people are
+    sent on to their sessions' new nodes), and returns once no one has been connected for
+    ``QUIET_S``. With no other node to take the sessions, it says so and returns at once:
+    the node exits as a single process does, and its snapshot waits for the next one.
+    ``await departure.done()`` at exit removes the mark it made (not the operator's), so
+    the node takes sessions again when it starts next.
+    """
+
+    def __init__(self, node: NodeHeartbeat, rooms: LiveRooms) -> None:
+        self.node = node
+        self.rooms = rooms
+        self.marked = False
+
+    async def __call__(self) -> None:
+        me = self.node.record.node_id
+        table = self.node.table
+        now = await table.now()
+        others = [n for n in live(await table.nodes(), now) if n.node_id != me and not n.draining]
+        if not others:
+            log.warning(
+                "SIGTERM: no other node is alive to take this node's sessions over; exiting "
+                "with %d connections closed: people resume when a node starts again",
+                self.rooms.connections,
+            )
+            return
+        connected = self.rooms.connections
+        log.info(
+            "SIGTERM: draining before exiting (%d connections; nodes taking sessions: %s)",
+            connected,
+            ", ".join(sorted(n.node_id for n in others)),
+        )
+        if not self.node.draining:
+            self.marked = True
+        await self.node.drain()
+        if connected:
+            await self.rooms.quiet(QUIET_S)
+        log.info("SIGTERM: drained; exiting")
+
+    async def done(self) -> None:
+        if self.marked:
+            try:
+                await self.node.table.drain(self.node.record.node_id, on=False)
+            except (RedisError, OSError) as exc:
+                log.warning(
+                    "could not remove this node's draining mark (%s): "
+                    "`conference drain %s --undo` does",
+                    exc,
+                    self.node.record.node_id,
+                )

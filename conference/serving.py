@@ -1,4 +1,6 @@
-"""The HTTP server's own defences: header and keep-alive timeouts, connections per client IP.
+"""The HTTP server: its own defences, and how a node leaves on SIGTERM.
+
+Defences: header and keep-alive timeouts, connections per client IP.
 
 uvicorn closes a connection that stays idle after a response (``timeout_keep_alive``), but
 it waits forever for the first request on a new connection, and for headers that trickle in
@@ -12,17 +14,27 @@ httptools protocol with two additions:
   start as HTTP on the same socket); one more is answered 503 and closed. Connections from
   a trusted reverse proxy are not counted: the proxy limits its clients (see
   docs/operations.md).
+
+Leaving: uvicorn's own signal handler stops accepting connections at once, so people a
+node sends away could not come back to learn where their session went. :class:`NodeServer`
+runs the node's drain first (``before_exit``, set by the application's lifespan) while it
+still serves, and only then shuts down as uvicorn does. A process that is no node has no
+``before_exit`` and stops at once, as before.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
+import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .settings import Settings
@@ -157,3 +169,55 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "proxy_headers": True,
         "forwarded_allow_ips": settings.trusted_proxies,
     }
+
+
+# A drain that has not finished by then is cut short (systemd's TimeoutStopSec is 30 s).
+DRAIN_WITHIN_S = 20.0
+
+
+class NodeServer(uvicorn.Server):
+    """uvicorn's server; the first SIGTERM (or Ctrl-C) runs ``before_exit()`` before it
+    shuts down, when there is one. A second signal shuts down at once."""
+
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        before_exit: Callable[[], Callable[[], Awaitable[None]] | None],
+    ) -> None:
+        super().__init__(config)
+        self._before_exit = before_exit
+        self._leave_asked = False
+        self._leaving: asyncio.Task[None] | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # A signal handler: only a flag here; the event loop acts on it (on_tick).
+        if not self._leave_asked and not self.should_exit and self._before_exit() is not None:
+            self._leave_asked = True
+            return
+        super().handle_exit(sig, frame)
+
+    async def on_tick(self, counter: int) -> bool:
+        if self._leave_asked and self._leaving is None:
+            before_exit = self._before_exit()
+            if before_exit is None:  # the lifespan ended meanwhile
+                self.should_exit = True
+            else:
+                self._leaving = asyncio.create_task(self._leave(before_exit), name="leaving")
+        return await super().on_tick(counter)
+
+    async def _leave(self, before_exit: Callable[[], Awaitable[None]]) -> None:
+        try:
+            async with asyncio.timeout(DRAIN_WITHIN_S):
+                await before_exit()
+        except TimeoutError:
+            log.warning("the drain took longer than %.0f s; exiting regardless", DRAIN_WITHIN_S)
+        except Exception:
+            log.exception("the drain failed; exiting regardless")
+        self.should_exit = True
+
+    async def shutdown(self, sockets: list[Any] | None = None) -> None:
+        if self._leaving is not None and not self._leaving.done():
+            self._leaving.cancel()  # a second signal: no more waiting
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._leaving
+        await super().shutdown(sockets)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import random
 import secrets
 import time
@@ -31,6 +32,8 @@ from rooms.cluster.nodes import HEARTBEAT_S, NodeRecord, claim
 from rooms.cluster.placement import Placement, choose, keeps
 
 __all__ = ["ClusterTable", "LockTimeout", "NodeHeartbeat"]
+
+log = logging.getLogger(__name__)
 
 LOCK_MS = 5000
 LOCK_WAIT_S = 5.0
@@ -265,6 +268,10 @@ class NodeHeartbeat:
         self._load = load
         self._on_draining = on_draining
         self._task: asyncio.Task[None] | None = None
+        # One beat at a time: a drain asked for here and the periodic beat must not both
+        # see the change and act on it twice.
+        self._beating = asyncio.Lock()
+        self._acting: asyncio.Task[None] | None = None  # on_draining, the last one called
 
     @property
     def draining(self) -> bool:
@@ -276,16 +283,38 @@ class NodeHeartbeat:
         self._task = asyncio.create_task(self._beat(), name=f"heartbeat {self.record.node_id}")
 
     async def beat(self) -> None:
-        was = self.record.draining
-        record = NodeRecord(
-            self.record.node_id, self.record.public_url, self.record.instance,
-            self._load(), was, 0.0,
-        )  # fmt: skip
-        self.record = await self.table.announce(record)
-        if self.record.draining != was and self._on_draining is not None:
-            result = self._on_draining(self.record.draining)
+        async with self._beating:
+            was = self.record.draining
+            record = NodeRecord(
+                self.record.node_id, self.record.public_url, self.record.instance,
+                self._load(), was, 0.0,
+            )  # fmt: skip
+            self.record = await self.table.announce(record)
+            changed = self.record.draining != was
+        # In a task of its own: sending people away takes a moment, and the heartbeat must
+        # go on meanwhile (a node silent for 5 s counts as dead).
+        if changed and self._on_draining is not None:
+            self._acting = asyncio.create_task(
+                self._act(self._on_draining, self.record.draining), name="node draining"
+            )
+
+    @staticmethod
+    async def _act(on_draining: Callable[[bool], Awaitable[None] | None], draining: bool) -> None:
+        try:
+            result = on_draining(draining)
             if result is not None:
                 await result
+        except Exception:
+            log.exception("acting on draining=%s failed", draining)
+
+    async def drain(self, on: bool = True) -> None:
+        """What ``conference drain NODE`` does, from the node itself (SIGTERM), acted on at
+        once rather than at the next beat: marked in the table, then ``on_draining``, done
+        when this returns (whichever beat saw the mark first)."""
+        await self.table.drain(self.record.node_id, on)
+        await self.beat()
+        if self._acting is not None:
+            await self._acting
 
     async def _beat(self) -> None:
         while True:
@@ -294,9 +323,10 @@ class NodeHeartbeat:
                 await self.beat()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._acting):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         with contextlib.suppress(redis.RedisError, OSError):
             await self.table.forget(self.record)

@@ -7,6 +7,7 @@ them there, so a route list built before the lifespan still reaches them.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 
 EXTRAS_KEY = "rooms"
 SIGNALLING_PATH = "/ws"
+# How long a drain waits for the connections it closed to let go of their seats (and a
+# reconnection for the drain to finish) before going on regardless.
+SETTLE_WITHIN_S = 3.0
 
 # Programme session kinds (conference.domain.sessions) to live room kinds.
 _ROOM_KINDS = {
@@ -89,7 +93,15 @@ class LiveRooms:
     ice_plan: IcePlan
     # One node of several: which node owns each session (rooms/cluster/routing.py).
     routing: NodeRouting | None = None
-    _sockets: set[WebSocket] = field(default_factory=set, init=False, repr=False)
+    keeper: SnapshotKeeper | None = None
+    # Each open websocket, with what is set once its seat has let go of it.
+    _sockets: dict[WebSocket, asyncio.Event] = field(default_factory=dict, init=False, repr=False)
+    # Cleared while a drain sends people away: their reconnections wait here, so that no
+    # session moves on before its last change is in this node's snapshot.
+    _settled: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._settled.set()
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -140,6 +152,7 @@ class LiveRooms:
                         authenticate,
                         allowed_origin,
                         ice_plan,
+                        keeper=keeper,
                     )
                 finally:
                     if keeper is not None:
@@ -161,25 +174,60 @@ class LiveRooms:
             log.info("session %s keeps its room kind until its room is empty", key)
         return self.registry.room_for_session(key)
 
+    @property
+    def connections(self) -> int:
+        """Open signalling websockets."""
+        return len(self._sockets)
+
     async def serve(self, websocket: WebSocket) -> None:
-        if self.routing is not None and await self._redirected(websocket, self.routing):
-            return
-        self._sockets.add(websocket)
+        if self.routing is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(SETTLE_WITHIN_S):
+                    await self._settled.wait()
+            if await self._redirected(websocket, self.routing):
+                return
+        ended = self._sockets[websocket] = asyncio.Event()
         try:
             await serve_websocket(
                 websocket, self.registry, self.authenticate, self.allowed_origin, self.tokens
             )
         finally:
-            self._sockets.discard(websocket)
+            del self._sockets[websocket]
+            ended.set()
 
     async def send_away(self) -> int:
         """Close every websocket with 1001 (a draining node): clients reconnect, and are
-        redirected to their session's new node. How many were closed."""
-        sockets = list(self._sockets)
-        for websocket in sockets:
-            with contextlib.suppress(Exception):  # already closing: nothing to send away
-                await websocket.close(CloseCode.GOING_AWAY)
+        redirected to their session's new node. How many were closed.
+
+        Their seats go away here first, and the snapshot is saved with that, before any of
+        them is sent on: the new node takes each session over from this snapshot, so what
+        was acknowledged here is there (a reconnection waits meanwhile).
+        """
+        self._settled.clear()
+        try:
+            sockets = dict(self._sockets)
+            for websocket in sockets:
+                with contextlib.suppress(Exception):  # already closing: nothing to send away
+                    await websocket.close(CloseCode.GOING_AWAY)
+            if sockets:
+                waits = [asyncio.ensure_future(ended.wait()) for ended in sockets.values()]
+                _, late = await asyncio.wait(waits, timeout=SETTLE_WITHIN_S)
+                for wait in late:
+                    wait.cancel()
+            if self.keeper is not None:
+                await self.keeper.save_if_changed()
+        finally:
+            self._settled.set()
         return len(sockets)
+
+    async def quiet(self, for_s: float) -> None:
+        """Return once no websocket has been open here for ``for_s`` seconds."""
+        loop = asyncio.get_running_loop()
+        since = loop.time()
+        while loop.time() - since < for_s:
+            if self._sockets:
+                since = loop.time()
+            await asyncio.sleep(0.05)
 
     async def _redirected(self, websocket: WebSocket, routing: NodeRouting) -> bool:
         """Another node owns the session named in ``?session=``: say which, and close."""

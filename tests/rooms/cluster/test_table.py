@@ -91,15 +91,15 @@ async def test_a_drained_node_says_so_and_gets_no_new_sessions(table: ClusterTab
     placed = await table.place("1")
     assert placed is not None and placed.node_id == "a"
 
-    await table.drain("a")
+    await table.drain("a")  # `conference drain a`: the next beat sees it
     await a.beat()
-
-    assert a.draining and told == [True]
+    assert a.draining
+    await a.drain()  # SIGTERM asks again while the beat's call is under way: told once
+    assert told == [True]
     assert (await table.place("2")) == Placement("2", "b", placed.fence + 1)
     moved = await table.place("1")  # a draining owner's session moves too
     assert moved is not None and moved.node_id == "b"
-    await table.drain("a", on=False)
-    await a.beat()
+    await a.drain(on=False)
     assert not a.draining and told == [True, False]
     await a.stop()
     await b.stop()
