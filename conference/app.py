@@ -252,6 +252,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                     health_state.checks["redis"] = live.registry.bus.ping
                 node = None
                 departure = None
+                forgetting: asyncio.Task[None] | None = None
                 if settings.node_id:
                     # One node of several: announced in Redis every second with its seats;
                     # `conference drain NODE` makes its readiness fail (conference/cluster.py).
@@ -270,6 +271,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                     live.routing = cluster.routing(
                         settings, node, cluster.adopter(settings, live.registry)
                     )
+                    # Sessions taken over elsewhere are dropped here (no stale copy).
+                    forgetting = asyncio.create_task(cluster.forget_moved(live))
                     # SIGTERM drains first (conference/serving.py NodeServer).
                     departure = cluster.Departure(node, live)
                     app.state.before_exit = departure
@@ -277,6 +280,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                     yield
                 finally:
                     app.state.before_exit = None
+                    if forgetting is not None:
+                        forgetting.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await forgetting
                     if node is not None:
                         await node.stop()
                     if departure is not None:

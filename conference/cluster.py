@@ -9,6 +9,7 @@ Redis bus (the tables live there).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,7 @@ from rooms.cluster.nodes import (
 from rooms.cluster.placement import Placement
 from rooms.cluster.routing import NodeRouting
 from rooms.cluster.table import ClusterTable, NodeHeartbeat
+from rooms.domain.errors import Conflict
 from rooms.keeper import RedisSnapshotStore, adopt_session, conference_key
 from rooms.signalling import Registry
 from rooms.web.live import LiveRooms
@@ -39,6 +41,7 @@ __all__ = [
     "check_node",
     "describe_nodes",
     "drain",
+    "forget_moved",
     "heartbeat",
     "placed_here",
     "routing",
@@ -99,6 +102,11 @@ def adopter(settings: Settings, registry: Registry) -> Callable[[Placement], Awa
     async def adopt(placement: Placement) -> None:
         if placement.previous is None:
             return
+        if placement.session_id in registry.core.main_rooms:
+            # Back here after another node had it: what is left here is older than that
+            # node's snapshot (a sweep may not have dropped it yet).
+            with contextlib.suppress(Conflict):  # still connected: adopting refuses, logged
+                await registry.forget_session(placement.session_id)
         store = RedisSnapshotStore(settings.bus_url, snapshot_key(settings, placement.previous))
         try:
             await adopt_session(
@@ -193,6 +201,21 @@ def drain(settings: Settings, node_id: str, on: bool = True) -> str:
     if on:
         return f"{started} node {node_id} is draining: no new sessions; its readiness fails."
     return f"{started} node {node_id} takes sessions again."
+
+
+# How often a node looks for sessions that moved away and were taken over elsewhere.
+FORGET_EVERY_S = 2.0
+
+
+async def forget_moved(rooms: LiveRooms) -> None:
+    """Drop, every ``FORGET_EVERY_S``, the sessions another node took over (the lifespan
+    runs it on a node; cancelled at exit)."""
+    while True:
+        await asyncio.sleep(FORGET_EVERY_S)
+        try:
+            await rooms.forget_moved()
+        except (RedisError, OSError) as exc:
+            log.info("could not look for sessions that moved away: %s", exc)
 
 
 class Departure:

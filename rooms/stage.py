@@ -136,12 +136,20 @@ def install(dispatcher: Dispatcher) -> None:
         dispatcher.register(cls, _command)
     dispatcher.register(StageSync, _sync)
     dispatcher.catalog.add_server(StageState)
-    dispatcher.persist(STATE_KEY, dump, load)
+    dispatcher.persist(STATE_KEY, dump, load, forget)
 
 
 def dump(registry: Registry) -> dict[str, Any]:
     """The stages for a live snapshot: running order, position and the current deadline."""
     return board_of(registry).dump()
+
+
+def forget(registry: Registry, rooms: frozenset[str]) -> None:
+    """Drop the stages of rooms whose session moved to another node (no one is told)."""
+    board = board_of(registry)
+    for room_id in rooms:
+        board.stages.pop(room_id, None)
+        board.blocks.pop(room_id, None)
 
 
 def load(registry: Registry, data: Any, rooms: frozenset[str]) -> None:

@@ -307,6 +307,25 @@ class InterpretationCore:
                 out += self._changed(rooms, state, now)
         return out
 
+    def forget(self, rooms: RoomsView, room_ids: Collection[str]) -> None:
+        """Drop these rooms' booths and listeners, telling no one: their session moved to
+        another node, which took it over (``Registry.forget_session``)."""
+        gone = set(room_ids)
+        seats = {seat for seat, (room, _) in self._members.items() if room in gone}
+        for room_id in gone:
+            state = self.rooms.pop(room_id, None)
+            if state is not None:
+                seats |= {*state.choices, *state.sign_choices, *state.seats.values()}
+            self._sent.pop(room_topic(room_id), None)
+            self._watchers.pop(room_id, None)
+            self._voices.pop(room_id, None)
+        self._loaded -= gone
+        for seat in seats:
+            self._members.pop(seat, None)
+            self._sent.pop(seat, None)
+            self._feeds.pop(seat, None)
+            self._adapter.forget(rooms, seat)  # its media closed with the seat: no effects
+
     # Questions the pages ask.
 
     def member_booths(self, person_id: str, room_ids: Sequence[str]) -> list[str]:

@@ -87,7 +87,7 @@ class Interpretation:
             dispatcher.register(cls, self._receive)
         for server_cls in m.SERVER:
             dispatcher.catalog.add_server(server_cls)
-        dispatcher.persist(PERSIST_KEY, self.dump, self.load)
+        dispatcher.persist(PERSIST_KEY, self.dump, self.load, self.forget)
         dispatcher.observe(self._on_seat_event)
         dispatcher.on_stop(self._stop_timers)
 
@@ -118,6 +118,14 @@ class Interpretation:
 
     async def load(self, registry: Registry, data: Any, rooms: frozenset[str]) -> None:
         await self._run(registry, self.core.load(registry, data, registry.clock.now(), rooms))
+
+    def forget(self, registry: Registry, rooms: frozenset[str]) -> None:
+        for room_id in rooms:
+            timer = self._timers.pop(room_id, None)
+            if timer is not None:
+                timer.cancel()
+            self._loading.pop(room_id, None)
+        self.core.forget(registry, rooms)
 
     # Effects.
 

@@ -24,7 +24,7 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 
 import redis.asyncio as redis
 
@@ -221,6 +221,25 @@ class ClusterTable:
             placement.session_id, placement.encode(), str(placement.fence),
         )  # fmt: skip
         return bool(first)
+
+    async def taken_elsewhere(self, node_id: str, session_ids: Collection[str]) -> dict[str, str]:
+        """Of ``session_ids``, those placed on another node that has taken them over (so
+        ``node_id``'s copy is no one's state any more), with that node: one round trip."""
+        ids = sorted(session_ids)
+        if not ids:
+            return {}
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hmget(self.key("placements"), ids)
+        pipe.hmget(self.key("taken"), ids)
+        placed, taken = await pipe.execute()
+        out: dict[str, str] = {}
+        for session_id, raw, done in zip(ids, placed, taken, strict=True):
+            placement = Placement.decode(raw)
+            if placement is None or placement.node_id == node_id or done is None:
+                continue
+            if int(done) >= placement.fence:
+                out[session_id] = placement.node_id
+        return out
 
     async def holds(self, placement: Placement) -> bool:
         """Whether ``placement`` is still the session's (its fencing token is current)."""

@@ -39,6 +39,9 @@ Handler = Callable[[Context, M], Awaitable[None]]
 Dump = Callable[["Registry"], Any]
 # A part of a snapshot put back, for the given rooms only (a failover adopts one session's).
 Load = Callable[["Registry", Any, frozenset[str]], Awaitable[None] | None]
+# Drop what the extension keeps for these rooms, saying nothing to anyone: their session
+# moved to another node, which took it over (``Registry.forget_session``).
+Forget = Callable[["Registry", frozenset[str]], None]
 # Told of every seat event (rooms/signalling/seat_events.py), in order.
 Observer = Callable[["Registry", SeatEvent], Awaitable[None]]
 
@@ -48,6 +51,7 @@ class Dispatcher:
         self.catalog = catalog
         self._handlers: dict[str, Handler[Any]] = {}
         self.persisted: dict[str, tuple[Dump, Load]] = {}
+        self.forgetters: list[Forget] = []
         self.observers: list[Observer] = []
         self.stoppers: list[Callable[[], None]] = []
 
@@ -59,11 +63,14 @@ class Dispatcher:
         """Called when the registry stops (cancel timers, for example)."""
         self.stoppers.append(stop)
 
-    def persist(self, name: str, dump: Dump, load: Load) -> None:
-        """Keep an extension's live state in the registry's snapshots, under ``name``."""
+    def persist(self, name: str, dump: Dump, load: Load, forget: Forget | None = None) -> None:
+        """Keep an extension's live state in the registry's snapshots, under ``name``;
+        ``forget`` drops a session's rooms from it when the session moves away."""
         if name in self.persisted:
             raise ValueError(f'the snapshot already has a part named "{name}"')
         self.persisted[name] = (dump, load)
+        if forget is not None:
+            self.forgetters.append(forget)
 
     def register(self, cls: type[M], handler: Handler[M]) -> None:
         """Handle client messages of type ``cls`` (added to the catalog if new)."""

@@ -295,6 +295,22 @@ class Registry:
         await self.carry_out(self.core.adopt(state, self.clock.now()))
         await self._load_extensions(state, frozenset(state.rooms))
 
+    async def forget_session(self, session_id: str) -> int:
+        """Drop a session another node took over (its rooms, seats, breakouts and the
+        extensions' parts), publishing nothing: room and seat ids are the same there, and
+        the bus is shared. How many seats went. ``Conflict`` while one is connected here."""
+        rooms, seats, effects = self.core.forget_session(session_id)
+        await self.carry_out(effects)
+        for room_id in rooms:
+            self._presence.pop(room_id, None)
+        for forget in self.dispatcher.forgetters:
+            try:
+                forget(self, rooms)
+            except Exception:  # one extension's failure must not keep the rest stale
+                logger.exception("forgetting rooms %s failed in an extension", sorted(rooms))
+        self.version += 1
+        return len(seats)
+
     async def _load_extensions(self, state: LiveState, rooms: frozenset[str]) -> None:
         for name, (_, load) in self.dispatcher.persisted.items():
             if name not in state.extensions:

@@ -197,6 +197,32 @@ class RoomsCore:
         self.breakouts.update(state.breakouts)
         return self._wait_for(list(state.seats.values()), now)
 
+    def forget_session(
+        self, session_id: str
+    ) -> tuple[frozenset[str], list[Participant], list[Effect]]:
+        """Drop a session, its rooms, seats and breakouts, telling no one: another node
+        took it over, and its people are there. The rooms and seats dropped, and the media
+        to close.
+
+        Raises ``Conflict`` while a connection here still holds one of its seats.
+        """
+        rooms = frozenset(r for r, room in self.rooms.items() if room.session_id == session_id)
+        seats = [s for s in self.seats.values() if s.room_id in rooms]
+        if any(seat.seat_id in self.attached for seat in seats):
+            raise Conflict("a connection here still holds a seat of this session")
+        out: list[Effect] = []
+        for seat in seats:
+            del self.seats[seat.seat_id]
+            self._forget_tokens(seat.seat_id)
+            out += self._close_media(seat)
+        for room_id in rooms:
+            del self.rooms[room_id]
+            self.breakouts.pop(room_id, None)
+            self.mute_holds.pop(room_id, None)
+        self.main_rooms.pop(session_id, None)
+        self.sessions.pop(session_id, None)
+        return rooms, seats, out
+
     def _wait_for(self, seats: Sequence[Participant], now: float) -> list[Effect]:
         """Restored seats wait, away, for their clients; their media as it was."""
         out: list[Effect] = []

@@ -195,9 +195,10 @@ class LiveRooms:
             del self._sockets[websocket]
             ended.set()
 
-    async def send_away(self) -> int:
-        """Close every websocket with 1001 (a draining node): clients reconnect, and are
-        redirected to their session's new node. How many were closed.
+    async def send_away(self, session_id: str | None = None) -> int:
+        """Close every websocket with 1001 (a draining node), or those of one session:
+        clients reconnect, and are redirected to their session's new node. How many were
+        closed.
 
         Their seats go away here first, and the snapshot is saved with that, before any of
         them is sent on: the new node takes each session over from this snapshot, so what
@@ -205,7 +206,11 @@ class LiveRooms:
         """
         self._settled.clear()
         try:
-            sockets = dict(self._sockets)
+            sockets = {
+                websocket: ended
+                for websocket, ended in self._sockets.items()
+                if session_id is None or websocket.query_params.get("session") == session_id
+            }
             for websocket in sockets:
                 with contextlib.suppress(Exception):  # already closing: nothing to send away
                     await websocket.close(CloseCode.GOING_AWAY)
@@ -219,6 +224,33 @@ class LiveRooms:
         finally:
             self._settled.set()
         return len(sockets)
+
+    async def forget_moved(self) -> list[str]:
+        """Drop the sessions that moved to another node once it has taken them over: a
+        drained node that takes sessions again, or one that came back after it was thought
+        dead, must not serve or save its old copy. Those dropped."""
+        if self.routing is None:
+            return []
+        routing = self.routing
+        here = list(self.registry.core.main_rooms)
+        gone = []
+        for session_id, node_id in (
+            await routing.table.taken_elsewhere(routing.node_id, here)
+        ).items():
+            try:
+                seats = await self.registry.forget_session(session_id)
+            except Conflict:
+                # People still connected here (this node was thought dead, and was not):
+                # sent away, they come back and are sent on; the next sweep forgets it.
+                sent = await self.send_away(session_id)
+                if sent:
+                    log.warning("session %s is on node %s now: sent %d connections there",
+                                session_id, node_id, sent)  # fmt: skip
+                continue
+            log.info("session %s moved to node %s: forgot its copy here (%d seats)",
+                     session_id, node_id, seats)  # fmt: skip
+            gone.append(session_id)
+        return gone
 
     async def quiet(self, for_s: float) -> None:
         """Return once no websocket has been open here for ``for_s`` seconds."""
