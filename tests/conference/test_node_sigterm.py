@@ -214,6 +214,8 @@ async def test_sigterm_moves_a_nodes_people_to_another_node_then_it_exits(
     # reconnect to the next node to start) and exits at once.
     assert other.process is not None
     other.process.send_signal(signal.SIGTERM)
-    assert set(await asyncio.gather(olu.closed(), lea.closed(), ivan.closed())) <= RECONNECT
+    last = await asyncio.gather(olu.closed(), lea.closed(), ivan.closed())
+    print(f"closed by the last node: {last}")
+    assert set(last) <= RECONNECT
     assert await asyncio.to_thread(other.process.wait, WITHIN) == 0
     assert "no other node is alive" in other.log.read_text(errors="replace")
