@@ -99,6 +99,7 @@ class LiveRooms:
     # Cleared while a drain sends people away: their reconnections wait here, so that no
     # session moves on before its last change is in this node's snapshot.
     _settled: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+    _arriving: int = field(default=0, init=False, repr=False)  # waiting, or being sent on
 
     def __post_init__(self) -> None:
         self._settled.set()
@@ -181,11 +182,15 @@ class LiveRooms:
 
     async def serve(self, websocket: WebSocket) -> None:
         if self.routing is not None:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(SETTLE_WITHIN_S):
-                    await self._settled.wait()
-            if await self._redirected(websocket, self.routing):
-                return
+            self._arriving += 1
+            try:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(SETTLE_WITHIN_S):
+                        await self._settled.wait()
+                if await self._redirected(websocket, self.routing):
+                    return
+            finally:
+                self._arriving -= 1
         ended = self._sockets[websocket] = asyncio.Event()
         try:
             await serve_websocket(
@@ -253,11 +258,12 @@ class LiveRooms:
         return gone
 
     async def quiet(self, for_s: float) -> None:
-        """Return once no websocket has been open here for ``for_s`` seconds."""
+        """Return once no websocket has been open here (served, or being sent on) for
+        ``for_s`` seconds."""
         loop = asyncio.get_running_loop()
         since = loop.time()
         while loop.time() - since < for_s:
-            if self._sockets:
+            if self._sockets or self._arriving:
                 since = loop.time()
             await asyncio.sleep(0.05)
 
