@@ -20,6 +20,7 @@ import contextlib
 import os
 import re
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -341,10 +342,12 @@ def _console_back(page: Page, dead: ServeProcess, carried: str) -> bool:
         return False
 
 
+@pytest.mark.parametrize("how", ["conference drain", "SIGTERM"])
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_draining_a_node_moves_its_people_to_another_with_one_reconnect(
-    nodes: dict[str, ServeProcess], browser: Browser
+    nodes: dict[str, ServeProcess], browser: Browser, how: str
 ) -> None:
+    """``conference drain NODE``, or SIGTERM, after which the node exits by itself."""
     olu = open_room(signed_in(browser, nodes["a"], "organiser@example.org"), nodes["a"], 1)
     pat = open_room(signed_in(browser, nodes["b"], "pat@example.org"), nodes["b"], 1)
     owner = owner_of(nodes, olu)
@@ -353,24 +356,32 @@ def test_draining_a_node_moves_its_people_to_another_with_one_reconnect(
     wait_until(lambda: snapshot_holds(owner, *seats), "the owner's snapshot holds the seats")
 
     drained = time.monotonic()
-    subprocess.run(
-        [sys.executable, "-m", "conference.cli", "drain", name],
-        env=_env(owner), capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
+    if how == "SIGTERM":
+        assert owner.process is not None
+        owner.process.send_signal(signal.SIGTERM)
+    else:
+        subprocess.run(
+            [sys.executable, "-m", "conference.cli", "drain", name],
+            env=_env(owner), capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
     for page in (olu, pat):
         wait_until(
             lambda p=page: moved_on(p, owner),  # type: ignore[misc]
             "the page is connected on another node",
             within=15,
         )
-        print(f"connected on another node {time.monotonic() - drained:.1f} s after the drain")
+        print(f"connected on another node {time.monotonic() - drained:.1f} s after {how}")
 
     assert origin(olu.url) == origin(pat.url) != owner.site
     # The new owner took the session over from the drained node's latest snapshot.
     taker = owner_of(nodes, olu)
     assert "took session 1 over" in taker.log.read_text(errors="replace")
     assert [p.evaluate("window.__room.seatId") for p in (olu, pat)] == seats
-    assert httpx.get(f"{owner.site}/readyz").status_code == 503
+    if how == "SIGTERM":
+        assert owner.process is not None and owner.process.wait(30) == 0  # by itself
+        assert "SIGTERM: drained; exiting" in owner.log.read_text(errors="replace")
+    else:
+        assert httpx.get(f"{owner.site}/readyz").status_code == 503
     assert listed_owner(owner, 1) != name
     chat(olu, "Moved without a word from us")
     expect(pat.locator("#chat-log li").last).to_have_text(
