@@ -17,7 +17,7 @@ from rooms.domain.errors import Conflict, NotAllowed, NotFound
 from rooms.domain.participant import Participant
 from rooms.domain.room import Room
 from rooms.signalling.codec import ServerMessage
-from rooms.signalling.effects import Effect, PublishRoom, PublishSeat, Reply
+from rooms.signalling.effects import Effect, PublishRoom, PublishSeat, Reply, WakeAt
 from rooms.signalling.messages import (
     BreakoutOpen,
     BreakoutsClosed,
@@ -95,7 +95,7 @@ class BreakoutsCore:
         bset.start_countdown(now + seconds)
         ends_at = bset.ends_at if bset.ends_at is not None else 0.0
         told = BreakoutsCountdown(breakout_id=bset.breakout_id, ends_at=ends_at)
-        return self._to_every_room(bset, told)
+        return [WakeAt(ends_at), *self._to_every_room(bset, told)]
 
     def broadcast(self, seat: Participant, text: str, now: float) -> list[Effect]:
         """An organiser's message into every room of the set."""

@@ -49,6 +49,17 @@ class SaveSnapshot(Effect):
 
 
 @dataclass(frozen=True)
+class WakeAt(Effect):
+    """Something falls due at ``at`` (the core's clock): a seat's grace, a countdown's end.
+
+    The driver sweeps then (``RoomsCore.due_releases``, ``BreakoutsCore.close_due``) rather
+    than polling; a deadline that moved or was met earlier makes that sweep find nothing.
+    """
+
+    at: float
+
+
+@dataclass(frozen=True)
 class SetFloorHolders(Effect):
     """Who holds the floor of a floor-controlled room on entering it (None: its speakers)."""
 

@@ -24,7 +24,6 @@ class Limits:
     heartbeat_interval: float = 3.0
     heartbeat_timeout: float = 8.0
     reconnect_grace: float = 30.0
-    sweep_interval: float = 1.0
     # Presence in rooms with more seats than this is sent in batches, one per window.
     coalesce_above: int = 50
     presence_window: float = 0.2

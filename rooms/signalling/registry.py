@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import logging
 import random
 import secrets
@@ -50,6 +51,7 @@ from rooms.signalling.effects import (
     SetFloorHolders,
     TakeFloor,
     Tell,
+    WakeAt,
 )
 from rooms.signalling.endpoint import serve_websocket
 from rooms.signalling.errors import MediaUnavailable
@@ -105,6 +107,8 @@ class Registry:
         self.core = RoomsCore(self.limits, media=media is not None)
         self.breakout_core = BreakoutsCore(self.core)
         self._sweeper: asyncio.Task[None] | None = None
+        self._deadlines: list[float] = []  # a heap of WakeAt times, in the clock's time
+        self._sooner = asyncio.Event()  # a deadline nearer than the one the sweeper waits for
         self._presence: dict[str, PresenceBuffer] = {}  # room id -> presence waiting to go
         self._seat_events: asyncio.Queue[SeatEvent] = asyncio.Queue()
         self._observing: asyncio.Task[None] | None = None
@@ -191,12 +195,27 @@ class Registry:
                     logger.exception("an observer failed on %s", type(event).__name__)
 
     async def _sweep_forever(self) -> None:
+        """Sleep until the nearest deadline (a seat's grace, a breakout's countdown: the
+        cores' ``WakeAt``), or until a nearer one comes; then release and close what is due."""
         while True:
-            await asyncio.sleep(self.limits.sweep_interval)
+            self._sooner.clear()
+            delay = max(0.0, self._deadlines[0] - self.clock.now()) if self._deadlines else None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._sooner.wait(), delay)
+            now = self.clock.now()
+            if not self._deadlines or self._deadlines[0] > now:
+                continue
+            while self._deadlines and self._deadlines[0] <= now:
+                heapq.heappop(self._deadlines)
             try:
                 await self.sweep()
             except Exception:
                 logger.exception("sweeping the rooms failed")
+
+    def _wake_at(self, at: float) -> None:
+        if not self._deadlines or at < self._deadlines[0]:
+            self._sooner.set()
+        heapq.heappush(self._deadlines, at)
 
     async def sweep(self) -> None:
         """Release seats away past the grace, and close breakouts whose countdown ended."""
@@ -498,6 +517,8 @@ class Registry:
                 self._tell(effect.event)
             elif isinstance(effect, SaveSnapshot):
                 self.version += 1
+            elif isinstance(effect, WakeAt):
+                self._wake_at(effect.at)
             elif isinstance(effect, SetFloorHolders):
                 room = self.rooms.get(effect.room_id)
                 if room is not None:

@@ -10,7 +10,7 @@ observers, and calls on the media port. Every time is handed in (``now``).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rooms.domain.breakout import BreakoutSet, HelpRequest
@@ -32,6 +32,7 @@ from rooms.signalling.effects import (
     PublishSeat,
     SaveSnapshot,
     Tell,
+    WakeAt,
 )
 from rooms.signalling.errors import CloseCode, Forbidden
 from rooms.signalling.identity import Identity
@@ -172,7 +173,7 @@ class RoomsCore:
         self.seats = dict(state.seats)
         self.resume_tokens = dict(state.resume)
         self.breakouts = dict(state.breakouts)
-        return self._wait_for(list(self.seats.values()), now)
+        return self._wait_for(list(self.seats.values()), state.breakouts.values(), now)
 
     def adopt(self, state: LiveState, now: float) -> list[Effect]:
         """Take over sessions another process held (a failover), beside the live ones.
@@ -195,7 +196,7 @@ class RoomsCore:
         self.seats.update(state.seats)
         self.resume_tokens.update(state.resume)
         self.breakouts.update(state.breakouts)
-        return self._wait_for(list(state.seats.values()), now)
+        return self._wait_for(list(state.seats.values()), state.breakouts.values(), now)
 
     def forget_session(
         self, session_id: str
@@ -223,9 +224,13 @@ class RoomsCore:
         self.sessions.pop(session_id, None)
         return rooms, seats, out
 
-    def _wait_for(self, seats: Sequence[Participant], now: float) -> list[Effect]:
-        """Restored seats wait, away, for their clients; their media as it was."""
-        out: list[Effect] = []
+    def _wait_for(
+        self, seats: Sequence[Participant], breakouts: Iterable[BreakoutSet], now: float
+    ) -> list[Effect]:
+        """Restored seats wait, away, for their clients; their media as it was; the sweeper
+        wakes when their grace ends and when a restored countdown does."""
+        out: list[Effect] = [WakeAt(now + self.limits.reconnect_grace)] if seats else []
+        out += [WakeAt(b.ends_at) for b in breakouts if b.ends_at is not None]
         for seat in seats:
             if seat.state is ParticipantState.PRESENT:
                 seat.disconnect(now)
@@ -383,7 +388,7 @@ class RoomsCore:
         if seat.state is not ParticipantState.PRESENT:
             return []
         seat.disconnect(now)
-        out: list[Effect] = []
+        out: list[Effect] = [WakeAt(now + self.limits.reconnect_grace)]
         if seat.room_id is not None:
             out.append(Tell(SeatLost(seat.room_id, seat.seat_id)))
         return out + self.refresh(seat)

@@ -13,7 +13,7 @@ from rooms.domain.breakout import AssignmentMode, BreakoutState
 from rooms.domain.errors import Conflict, NotAllowed, NotFound
 from rooms.domain.participant import Participant
 from rooms.signalling.breakouts_core import BreakoutsCore
-from rooms.signalling.effects import Control, Effect, PublishRoom, PublishSeat, Reply
+from rooms.signalling.effects import Control, Effect, PublishRoom, PublishSeat, Reply, WakeAt
 from rooms.signalling.identity import Identity
 from rooms.signalling.limits import Limits
 from rooms.signalling.messages import (
@@ -54,6 +54,21 @@ def moves(effects: list[Effect]) -> list[tuple[str, str | None]]:
         for e in effects
         if isinstance(e, Control) and e.event["type"] == MOVED
     ]
+
+
+def test_a_restored_countdown_and_restored_seats_wake_the_sweeper_when_they_fall_due() -> None:
+    core, breakouts, seats, main_id = workshop("lea")
+    open_ = BreakoutOpen(
+        mode=AssignmentMode.BY_HAND,
+        rooms=[BreakoutRoomSpec(title="Terminology", seats=[seats["lea"].seat_id])],
+    )
+    breakouts.open(seats["olga"], open_, 0.0, random.Random(1))
+    breakouts.countdown(seats["olga"], 60, 100.0)
+    state = core.live_state(110.0, {})
+
+    restarted = RoomsCore(Limits(reconnect_grace=30.0), media=False)
+    woken = [e for e in restarted.restore(state, 120.0) if isinstance(e, WakeAt)]
+    assert woken == [WakeAt(150.0), WakeAt(160.0)]  # the seats' grace, the countdown's end
 
 
 def test_opening_by_hand_announces_the_set_then_seats_each_person_in_their_room() -> None:
@@ -129,7 +144,11 @@ def test_a_countdown_is_told_to_every_room_and_the_set_closes_when_it_runs_out()
 
     told = breakouts.countdown(olga, 60, 100.0)
     countdown = BreakoutsCountdown(breakout_id=bset.breakout_id, ends_at=160.0)
-    assert told == [PublishRoom(main_id, countdown), PublishRoom(room_id, countdown)]
+    assert told == [
+        WakeAt(160.0),  # the driver sweeps then
+        PublishRoom(main_id, countdown),
+        PublishRoom(room_id, countdown),
+    ]
     assert breakouts.close_due(159.9) == []
 
     closed = breakouts.close_due(160.0)

@@ -15,6 +15,7 @@ from rooms.signalling.effects import (
     PublishRoom,
     SaveSnapshot,
     Tell,
+    WakeAt,
 )
 from rooms.signalling.errors import CloseCode, Forbidden
 from rooms.signalling.identity import Identity
@@ -57,7 +58,7 @@ def test_a_dropped_seat_is_resumed_within_the_grace_and_released_after_it() -> N
     core.place(lea, room, "joined")
 
     lost = core.detach(lea, "c1", clock.advance(1))
-    assert lost[0] == Tell(SeatLost(room.room_id, lea.seat_id))
+    assert lost[:2] == [WakeAt(clock.now() + 30), Tell(SeatLost(room.room_id, lea.seat_id))]
     assert core.detach(lea, "c1", clock.now()) == []  # once
     seat, token, resumed, effects = core.attach(LEA, token, "c2", clock.advance(29))
     assert (seat, resumed) == (lea, True)
