@@ -33,7 +33,8 @@ typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 # Playwright's sync API keeps a loop of its own running, which upsets pytest-asyncio in
-# the same process, so the real-browser tests run in a pytest run of their own.
+# the same process, so the real-browser tests run in a pytest run of their own. The others
+# run on two workers (pytest-xdist), but for the timing-sensitive ones (tests/conftest.py).
 # The Firefox journey's driver (puppeteer-core, from npm; it downloads no browser).
 FIREFOX_DRIVER := tests/e2e/firefox
 $(FIREFOX_DRIVER)/node_modules/.installed: $(FIREFOX_DRIVER)/package-lock.json
@@ -41,7 +42,8 @@ $(FIREFOX_DRIVER)/node_modules/.installed: $(FIREFOX_DRIVER)/package-lock.json
 	touch $@
 
 pytest: $(VENV)/.installed-test $(FIREFOX_DRIVER)/node_modules/.installed
-	$(BIN)/pytest -m "not e2e" --durations=15
+	$(BIN)/pytest -m "not e2e and not serial" -n 2 --durations=15
+	$(BIN)/pytest -m "serial and not e2e" --durations=15
 	$(BIN)/pytest -m e2e --durations=15
 
 # The benchmarks' smoke run (under 2 minutes) checks they still run; a missed goal is a result.

@@ -20,6 +20,17 @@ from sqlmodel import SQLModel
 
 from conference.storage.engine import make_engine, migrate
 
+# What measures rates, real-time recognition or timeouts on real media runs alone: `make
+# pytest` runs everything else on two pytest-xdist workers first, then these in one process.
+SERIAL = (
+    "tests/rooms/media/",
+    "tests/rooms/autocaptions/",
+    "tests/interpretation/media/",
+    "tests/rooms/test_redis_outage.py",
+    "tests/rooms/test_lowdata.py",
+    "tests/conference/test_serve_defences.py",
+)
+
 PG_ADMIN = os.environ.get("CONFERENCE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = [
     b for b in os.environ.get("CONFERENCE_TEST_DATABASES", "sqlite,postgresql").split(",") if b
@@ -78,3 +89,9 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.relative_to(config.rootpath).as_posix().startswith(SERIAL):
+            item.add_marker(pytest.mark.serial)
