@@ -7,7 +7,9 @@ Two implementations behind one protocol, chosen by URL (``open_bus``):
   the same events.
 
 A subscription is one bounded queue for any number of topics, so a connection sees
-events in the order they were published. A subscriber that falls ``max_pending``
+events in the order they were published. Its reader may take events as they are
+published while nothing is queued (``hand_over``): a connection writes a room event
+straight to its outbox instead of through a queue and a task of its own. A subscriber that falls ``max_pending``
 events behind is dropped: its iterator raises ``SubscriberOverflow`` rather than
 letting one slow client hold memory or delay everybody else. Events are JSON objects;
 the in-memory bus round-trips them through JSON too, so both buses accept the same
@@ -27,7 +29,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -92,6 +94,11 @@ class Subscription(Protocol):
 
     async def remove(self, topic: str) -> None: ...
 
+    def hand_over(self, take: Callable[[str, Event], bool] | None) -> None:
+        """While nothing is queued, offer each event to ``take`` first: when it returns
+        True, the event is delivered and never queued (None: always queue)."""
+        ...
+
     def __aiter__(self) -> AsyncIterator[tuple[str, Event]]: ...
 
     async def __anext__(self) -> tuple[str, Event]: ...
@@ -135,6 +142,10 @@ class _QueueSubscription:
         self.topics: set[str] = set()
         self._failure: BusError | None = None
         self._closed = False
+        self._take: Callable[[str, Event], bool] | None = None
+
+    def hand_over(self, take: Callable[[str, Event], bool] | None) -> None:
+        self._take = take
 
     async def add(self, topic: str) -> None:
         if self._closed:
@@ -151,6 +162,9 @@ class _QueueSubscription:
     def deliver(self, topic: str, event: Event) -> bool:
         """Queue an event; False when the subscriber is too far behind and must go."""
         if self._failure is not None or self._closed:
+            return True
+        # Only while nothing waits in the queue, so that events keep their order.
+        if self._take is not None and not self._queue.qsize() and self._take(topic, event):
             return True
         if self._queue.qsize() >= self._max_pending:
             self._hub.stats.overflows += 1

@@ -46,6 +46,17 @@ class Participant:
     away_since: float | None = None
     history: list[ParticipantState] = field(default_factory=lambda: [ParticipantState.PRESENT])
 
+    def __setattr__(self, name: str, value: object) -> None:
+        super().__setattr__(name, value)
+        super().__setattr__("_revision", self.revision + 1)
+
+    @property
+    def revision(self) -> int:
+        """Goes up with every assignment to the seat: whoever keeps something derived from
+        it (``rooms/signalling/view_texts.py``) can tell it is still current."""
+        revision: int = self.__dict__.get("_revision", 0)
+        return revision
+
     def has_role(self, *roles: Role) -> bool:
         return any(role in self.roles for role in roles)
 

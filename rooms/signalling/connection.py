@@ -17,7 +17,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from rooms.bus import BusError, Delivered, SubscriberOverflow, Subscription, encode
 from rooms.domain.errors import RoomsError
 from rooms.domain.participant import Participant
-from rooms.signalling.codec import ClientMessage, ServerMessage
+from rooms.signalling.codec import ClientMessage, Encoded, ServerMessage
 from rooms.signalling.dispatch import Context
 from rooms.signalling.errors import (
     CloseCode,
@@ -73,6 +73,7 @@ class Connection:
         )
         self._subscription: Subscription | None = None
         self._room_topic: str | None = None
+        self._listening = False  # the listener waits for the next event (see _take)
         self._tasks: list[asyncio.Task[None]] = []
         self._stopped = asyncio.Event()
         self._abort: _Close | None = None  # close without flushing the outbox
@@ -128,11 +129,13 @@ class Connection:
 
     # Sending and closing.
 
-    def send(self, message: ServerMessage | dict[str, Any]) -> None:
+    def send(self, message: ServerMessage | Encoded | dict[str, Any]) -> None:
         if self._closing:
             return
         if isinstance(message, Delivered):
             text = message.json  # encoded once by the bus for every recipient
+        elif isinstance(message, Encoded):
+            text = message.text
         else:
             text = encode(message.to_dict() if isinstance(message, ServerMessage) else message)
         try:
@@ -262,13 +265,29 @@ class Connection:
             )
         )
         if seat.room_id is not None:
-            self.send(registry.room_state(seat, "resumed"))
+            self.send(registry.room_state_encoded(seat, "resumed"))
 
     # Events from the bus.
 
+    def _take(self, topic: str, event: dict[str, Any]) -> bool:
+        """A room event, published while the listener waits with nothing queued: it goes
+        to the outbox at once, in the order it would have had through the listener."""
+        if not self._listening or topic != self._room_topic:
+            return False
+        self.send(event)
+        return True
+
     async def _listen(self, subscription: Subscription) -> None:
+        subscription.hand_over(self._take)
         try:
-            async for _topic, event in subscription:
+            while True:
+                self._listening = True
+                try:
+                    _topic, event = await anext(subscription)
+                except StopAsyncIteration:
+                    break
+                finally:
+                    self._listening = False
                 kind = event.get("type")
                 if kind == MOVED:
                     await self._follow_room()
@@ -299,12 +318,12 @@ class Connection:
             await self._subscription.add(topic)
         self._room_topic = topic
 
-    def _moved_state(self, event: dict[str, Any]) -> ServerMessage:
+    def _moved_state(self, event: dict[str, Any]) -> ServerMessage | Encoded:
         assert self.seat is not None
         if self.seat.room_id is None:
             return RoomLeft(room_id=event.get("from_room_id"), reason=str(event["reason"]))
         # A snapshot taken after subscribing: nothing published in between is missed.
-        return self._registry.room_state(self.seat, str(event["reason"]))
+        return self._registry.room_state_encoded(self.seat, str(event["reason"]))
 
     # Heartbeat.
 

@@ -29,7 +29,7 @@ from rooms.signalling import breakouts, negotiation, presence, video
 from rooms.signalling.breakouts_core import BreakoutsCore
 from rooms.signalling.clock import Clock, SystemClock
 from rooms.signalling.coalesce import PRESENCE_TYPES, PresenceBuffer
-from rooms.signalling.codec import ServerMessage
+from rooms.signalling.codec import Encoded, ServerMessage
 from rooms.signalling.dispatch import Dispatcher, Extension
 from rooms.signalling.effects import (
     MEDIA_EFFECTS,
@@ -350,6 +350,11 @@ class Registry:
     def room_state(self, seat: Participant, reason: str) -> ServerMessage:
         """What a seat sees on entering its current room (a snapshot)."""
         return self.core.room_state(seat, reason)
+
+    def room_state_encoded(self, seat: Participant, reason: str) -> Encoded:
+        """``room_state`` in its wire form, spliced from each seat's cached view text."""
+        text = self.core.room_state_text(seat, reason)
+        return Encoded("room_snapshot" if seat.room_id is not None else "room_left", text)
 
     # Publishing.
 

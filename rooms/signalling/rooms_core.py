@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from rooms.bus import encode
 from rooms.domain.breakout import BreakoutSet, HelpRequest
 from rooms.domain.errors import Conflict, InvalidTransition, NotAllowed, NotFound
 from rooms.domain.participant import Participant, ParticipantState
@@ -53,6 +54,7 @@ from rooms.signalling.messages import (
 )
 from rooms.signalling.seat_events import SeatBack, SeatChanged, SeatEntered, SeatLeft, SeatLost
 from rooms.signalling.topics import CLOSE, MOVED
+from rooms.signalling.view_texts import ViewTexts, splice
 from rooms.snapshot import LiveState, token_hash
 
 __all__ = ["RoomsCore", "SessionInfo"]
@@ -78,6 +80,7 @@ class RoomsCore:
         self.sessions: dict[str, SessionInfo] = {}
         self.main_rooms: dict[str, str] = {}  # session id -> main room id
         self.resume_tokens: dict[str, str] = {}  # token hash -> seat id
+        self._tokens_of: dict[str, set[str]] = {}  # seat id -> its token hashes (the reverse)
         self.attached: dict[str, str] = {}  # seat id -> id of its current connection
         self.media_placed: dict[str, tuple[str | None, bool]] = {}  # seat -> (room, publishes)
         self.media_peers: set[str] = set()  # seats the media layer knows about
@@ -85,6 +88,7 @@ class RoomsCore:
         # People an organiser muted, by room: a new seat of theirs in that room (another
         # tab, a reconnect after the grace) is muted and held too.
         self.mute_holds: dict[str, set[str]] = {}
+        self.view_texts = ViewTexts()  # snapshots splice these rather than encode every view
 
     # Sessions and rooms.
 
@@ -172,6 +176,8 @@ class RoomsCore:
         self.rooms = dict(state.rooms)
         self.seats = dict(state.seats)
         self.resume_tokens = dict(state.resume)
+        self._tokens_of = {}
+        self._index_tokens(state.resume)
         self.breakouts = dict(state.breakouts)
         return self._wait_for(list(self.seats.values()), state.breakouts.values(), now)
 
@@ -195,6 +201,7 @@ class RoomsCore:
         self.rooms.update(state.rooms)
         self.seats.update(state.seats)
         self.resume_tokens.update(state.resume)
+        self._index_tokens(state.resume)
         self.breakouts.update(state.breakouts)
         return self._wait_for(list(state.seats.values()), state.breakouts.values(), now)
 
@@ -247,8 +254,11 @@ class RoomsCore:
 
     # Views.
 
-    def participant_view(self, seat: Participant) -> ParticipantView:
+    def may_publish(self, seat: Participant) -> bool:
         room = self.rooms.get(seat.room_id or "")
+        return room.may_publish(seat) if room is not None else False
+
+    def participant_view(self, seat: Participant) -> ParticipantView:
         return ParticipantView(
             seat_id=seat.seat_id,
             display_name=seat.display_name,
@@ -259,7 +269,7 @@ class RoomsCore:
             mute_held=seat.mute_held,
             unmute_asked=seat.unmute_asked,
             has_floor=seat.has_floor,
-            may_publish=room.may_publish(seat) if room is not None else False,
+            may_publish=self.may_publish(seat),
             camera=seat.camera,
             sharing=seat.sharing,
         )
@@ -306,6 +316,29 @@ class RoomsCore:
             participants=[self.participant_view(self.seats[sid]) for sid in room.seats],
             breakout=self.breakout_view(bset) if bset is not None else None,
         )
+
+    def room_state_text(self, seat: Participant, reason: str) -> str:
+        """``room_state`` as its wire text, with each participant's view encoded once per
+        change (``view_texts.py``): a join storm asks for a snapshot per join."""
+        if seat.room_id is None:
+            return encode(self.room_state(seat, reason).to_dict())
+        room = self.room(seat.room_id)
+        bset = self.breakouts.get(self.main_room_of(room).room_id)
+        head = RoomSnapshot(
+            reason=reason,
+            room=RoomView(
+                room_id=room.room_id,
+                kind=room.kind.value,
+                title=room.title,
+                parent_id=room.parent_id,
+            ),
+            you=self.participant_view(seat),
+            participants=[],
+            breakout=self.breakout_view(bset) if bset is not None else None,
+        )
+        texts, seats, kind, view = self.view_texts, self.seats, room.kind, self.participant_view
+        views = [texts.text(seats[sid], kind, view) for sid in room.seats]
+        return splice(head.to_dict(), "participants", views)
 
     # People: roles change while they sit in rooms.
 
@@ -374,7 +407,7 @@ class RoomsCore:
         self._forget_tokens(seat.seat_id)
         token = secrets.token_urlsafe(24)
         # Kept as a hash: snapshots (rooms/snapshot.py) never hold a usable token.
-        self.resume_tokens[token_hash(token)] = seat.seat_id
+        self._index_tokens({token_hash(token): seat.seat_id})
         out.append(SaveSnapshot())
         if resumed:
             out += self.refresh(seat)
@@ -406,6 +439,7 @@ class RoomsCore:
             out.append(PublishRoom(room.room_id, left))
         seat.leave()
         self.seats.pop(seat.seat_id, None)
+        self.view_texts.forget(seat.seat_id)
         self.attached.pop(seat.seat_id, None)
         self._forget_tokens(seat.seat_id)
         return out + self._close_media(seat)
@@ -420,8 +454,15 @@ class RoomsCore:
         ]
 
     def _forget_tokens(self, seat_id: str) -> None:
-        for token in [t for t, sid in self.resume_tokens.items() if sid == seat_id]:
-            del self.resume_tokens[token]
+        for token in self._tokens_of.pop(seat_id, ()):
+            self.resume_tokens.pop(token, None)
+
+    def _index_tokens(self, tokens: dict[str, str]) -> None:
+        """Hold these (token hash -> seat id), findable by seat: a storm of 2,000 joins
+        scanned every token once per join."""
+        self.resume_tokens.update(tokens)
+        for token, seat_id in tokens.items():
+            self._tokens_of.setdefault(seat_id, set()).add(token)
 
     # Moves, flags and media.
 

@@ -123,3 +123,30 @@ async def test_every_subscriber_gets_one_event_encoded_once() -> None:
     assert one == {"type": "chat_message", "text": "héllo", "n": 1}
     assert one.json == encode(one) == '{"type":"chat_message","text":"h\\u00e9llo","n":1}'
     await bus.close()
+
+
+@pytest.mark.unit
+async def test_a_reader_takes_events_as_published_only_while_nothing_is_queued() -> None:
+    """Both buses deliver through the same subscription; the memory bus delivers in publish."""
+    bus = MemoryBus()
+    sub = await bus.subscribe("room:a", "seat:1")
+    taken: list[tuple[str, object]] = []
+
+    def take(topic: str, event: dict[str, object]) -> bool:
+        if topic != "room:a":
+            return False  # refused: queued as without a hand-over
+        taken.append((topic, event["n"]))
+        return True
+
+    sub.hand_over(take)
+    await bus.publish("room:a", {"n": 1})
+    await bus.publish("seat:1", {"n": 2})
+    await bus.publish("room:a", {"n": 3})  # behind a queued event: queued too
+    assert await _next(sub) == ("seat:1", {"n": 2})
+    assert await _next(sub) == ("room:a", {"n": 3})
+    await bus.publish("room:a", {"n": 4})
+    sub.hand_over(None)
+    await bus.publish("room:a", {"n": 5})
+    assert await _next(sub) == ("room:a", {"n": 5})
+    assert taken == [("room:a", 1), ("room:a", 4)]
+    await sub.aclose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pytest
@@ -14,6 +15,7 @@ from rooms.signalling.messages import (
     BreakoutRoomSpec,
     Hello,
     ParticipantView,
+    PresenceBatch,
     PresenceJoined,
     rooms_catalog,
 )
@@ -92,6 +94,19 @@ def test_server_messages_serialise_with_their_type() -> None:
             "sharing": False,
         },
     }
+
+
+def test_to_dict_gives_what_asdict_gives_without_sharing_mutable_parts() -> None:
+    view = ParticipantView(seat_id="s1", display_name="Ada", roles=["participant"],
+                           state="present", hand_raised=False, muted=False, has_floor=False,
+                           may_publish=True)  # fmt: skip
+    batch = PresenceBatch(room_id="r1", events=[{"type": "presence_joined", "n": [1, (2, 3)]}])
+    for message in (PresenceJoined(room_id="r1", participant=view), batch):
+        as_dict = message.to_dict()
+        assert as_dict == {"type": message.type, **dataclasses.asdict(message)}
+    as_dict = batch.to_dict()
+    as_dict["events"][0]["n"].append(4)
+    assert batch.events == [{"type": "presence_joined", "n": [1, (2, 3)]}]
 
 
 def test_a_type_name_is_registered_once_per_direction() -> None:

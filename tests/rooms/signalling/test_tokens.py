@@ -42,3 +42,20 @@ def test_a_token_is_spent_by_the_connection_it_opens() -> None:
     assert tokens.redeem(token) is None
     assert tokens.verify(token) is None
     assert tokens.redeem(tokens.issue(identity)) == identity  # each token is its own
+
+
+def test_a_spent_token_is_remembered_while_it_could_still_be_used_and_no_longer() -> None:
+    clock = FakeClock()
+    tokens = ConnectTokens("secret", clock=clock)
+    identity = Identity.of("p-1", "Ada", ["participant"])
+    first = tokens.issue(identity)
+    assert tokens.redeem(first) == identity
+    clock.advance(200)
+    second = tokens.issue(identity)
+    assert tokens.redeem(second) == identity
+    clock.advance(100)
+    assert tokens.redeem(first) is None  # still within its lifetime: still spent
+    clock.advance(2)
+    assert tokens.redeem(tokens.issue(identity)) == identity
+    assert len(tokens._spent) == 2  # the first one is forgotten: it expired anyway
+    assert tokens.redeem(second) is None

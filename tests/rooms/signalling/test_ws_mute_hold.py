@@ -75,8 +75,8 @@ async def test_asking_to_unmute_needs_an_organisers_mute(harness: Harness) -> No
     room_id = harness.registry.room_for_session("s-1", "workshop", "Hands on")
     ada = await harness.seated("ada", "participant", room_id)
     await ada.send("mute_self", muted=True)
+    await _seen(ada, ada.seat_id, muted=True)
     await ada.send("ask_unmute")
     assert (await ada.expect("error"))["code"] == "invalid_state"
-    await _seen(ada, ada.seat_id, muted=True)
     await ada.send("mute_self", muted=False)  # her own mute is hers to lift
     await _seen(ada, ada.seat_id, muted=False)
