@@ -224,8 +224,7 @@ class RoomsCore:
             raise Conflict("a connection here still holds a seat of this session")
         out: list[Effect] = []
         for seat in seats:
-            del self.seats[seat.seat_id]
-            self._forget_tokens(seat.seat_id)
+            self._drop_seat(seat)
             out += self._close_media(seat)
         for room_id in rooms:
             del self.rooms[room_id]
@@ -443,6 +442,12 @@ class RoomsCore:
             left = PresenceLeft(room_id=room.room_id, seat_id=seat.seat_id, reason=reason)
             out.append(PublishRoom(room.room_id, left))
         seat.leave()
+        self._drop_seat(seat)
+        self.attached.pop(seat.seat_id, None)
+        return out + self._close_media(seat)
+
+    def _drop_seat(self, seat: Participant) -> None:
+        """The seat is gone from this process: from the seats, and from every index of them."""
         self.seats.pop(seat.seat_id, None)
         mine = self._seats_of.get(seat.person_id)
         if mine is not None:
@@ -450,9 +455,7 @@ class RoomsCore:
             if not mine:
                 del self._seats_of[seat.person_id]
         self.view_texts.forget(seat.seat_id)
-        self.attached.pop(seat.seat_id, None)
         self._forget_tokens(seat.seat_id)
-        return out + self._close_media(seat)
 
     def due_releases(self, now: float) -> list[Participant]:
         """Seats away past the grace (the sweeper releases them)."""

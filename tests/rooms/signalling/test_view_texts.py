@@ -113,3 +113,15 @@ def test_splice_puts_the_items_in_place_of_one_field_only() -> None:
     assert json.loads(text) == {"type": "x", "title": "participants",
                                 "participants": [{"a": 1}, {"b": "]"}], "tail": [1]}  # fmt: skip
     assert splice(message, "participants", []) == encode({**message, "participants": []})
+
+
+def test_a_session_taken_over_elsewhere_leaves_no_view_text_behind() -> None:
+    core = RoomsCore(Limits(), media=False)
+    room_id = core.room_for_session("s1", "workshop", "Workshop")
+    lea, max_ = _people(core, room_id, ["lea", "max"])
+    _same(core, lea)
+    assert len(core.view_texts) == 2
+    core.detach(lea, "c-lea", 1.0)
+    core.detach(max_, "c-max", 1.0)
+    core.forget_session("s1")
+    assert len(core.view_texts) == 0
