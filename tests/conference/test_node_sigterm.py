@@ -29,7 +29,7 @@ from websockets.exceptions import ConnectionClosed
 from rooms.client import connect_info
 from rooms.signalling import ConnectTokens, Identity
 from tests.support.interpretation_seed import PLENARY, interpretation_conference
-from tests.support.server import ServeProcess
+from tests.support.server import ServeProcess, cluster
 
 pytestmark = pytest.mark.integration
 
@@ -48,21 +48,8 @@ def nodes(
     people = interpretation_conference(engine)  # the Spanish booth of the plenary: Ivan, Iris
     engine.dispose()
     secret = "sigterm-test-" + secrets.token_hex(20)  # a cluster of its own in Redis
-    started: dict[str, ServeProcess] = {}
-    try:
-        for name in "ab":
-            node = ServeProcess(
-                tmp_path / f"node-{name}.log",
-                database_url=database_url, bus_url=REDIS_URL, secret_key=secret,
-                var_dir=str(tmp_path / name), node_id=name,
-            )  # fmt: skip
-            node.settings["public_url"] = node.site
-            node.start()
-            started[name] = node
+    with cluster("ab", tmp_path, database_url, REDIS_URL, secret) as started:
         yield started, people
-    finally:
-        for node in started.values():
-            node.stop()
 
 
 class Person:

@@ -47,7 +47,7 @@ from rooms.signalling import ConnectTokens, Identity
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, MEDIA_FLAGS
 from tests.support.browser import wait_until
 from tests.support.interpretation_seed import PLENARY, interpretation_conference
-from tests.support.server import ServeProcess
+from tests.support.server import ServeProcess, cluster
 
 pytestmark = pytest.mark.e2e
 
@@ -72,23 +72,10 @@ def nodes(database_url: str, tmp_path: Path) -> Iterator[dict[str, ServeProcess]
         ))  # fmt: skip
     engine.dispose()
     secret = "cluster-e2e-" + secrets.token_hex(20)  # a cluster of its own in Redis
-    started: dict[str, ServeProcess] = {}
-    try:
-        for name in "abc":
-            node = ServeProcess(
-                tmp_path / f"node-{name}.log",
-                database_url=database_url, bus_url=REDIS_URL, secret_key=secret,
-                var_dir=str(tmp_path / name), node_id=name,
-                # The mail limits count in the shared Redis, across runs: not under test here.
-                rate_limit_address="1000/minute", rate_limit_ip="1000/minute",
-            )  # fmt: skip
-            node.settings["public_url"] = node.site
-            node.start()
-            started[name] = node
+    # The mail limits count in the shared Redis, across runs: not under test here.
+    limits = {"rate_limit_address": "1000/minute", "rate_limit_ip": "1000/minute"}
+    with cluster("abc", tmp_path, database_url, REDIS_URL, secret, **limits) as started:
         yield started
-    finally:
-        for node in started.values():
-            node.stop()
 
 
 def origin(url: str) -> str:

@@ -128,3 +128,26 @@ class ServeProcess:
             r"Sign-in link for person #\d+: (\S+)\n", self.log.read_text(errors="replace")[since:]
         )
         return found.group(1) if found else None
+
+
+@contextmanager
+def cluster(
+    names: str, tmp_path: Path, database_url: str, bus_url: str, secret: str, **settings: str
+) -> Iterator[dict[str, ServeProcess]]:
+    """Nodes ``names`` (a letter each) of one cluster: one database, one Redis, ``secret``
+    (a cluster of its own in Redis), each node its own public URL; all stopped on exit."""
+    started: dict[str, ServeProcess] = {}
+    try:
+        for name in names:
+            node = ServeProcess(
+                tmp_path / f"node-{name}.log",
+                database_url=database_url, bus_url=bus_url, secret_key=secret,
+                var_dir=str(tmp_path / name), node_id=name, **settings,
+            )  # fmt: skip
+            node.settings["public_url"] = node.site
+            node.start()
+            started[name] = node
+        yield started
+    finally:
+        for node in started.values():
+            node.stop()
