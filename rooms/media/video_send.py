@@ -20,9 +20,12 @@ the fanout's ``publish`` loop sends each viewer's packets itself, without awaiti
   so timestamps keep increasing across switches), the marker on a frame's last
   packet, the negotiated payload type and the ``mid`` and ``abs-send-time``
   extensions exactly as aiortc writes them;
-- the DTLS transport's tx SRTP session protects each packet and the bytes go to the
-  nominated ICE pair's datagram transport (what ``RTCDtlsTransport._send_rtp`` and
-  aioice's ``StunProtocol.send_data`` do, without awaiting);
+- the DTLS transport's tx SRTP session protects each packet in its own buffer
+  (:class:`rooms.media.srtp.Protector`: no copy out, no allocation; pylibsrtp's
+  wrapper cost more than the encryption) and the bytes go to the nominated ICE pair's
+  socket (what ``RTCDtlsTransport._send_rtp`` and aioice's ``StunProtocol.send_data``
+  do, without awaiting); asyncio's ``sendto`` is skipped while it has nothing queued,
+  and once the socket would block the rest of the frame is queued behind, in order;
 - the last :data:`HISTORY` packets (header and a reference to the shared payload)
   answer the viewer's NACKs, wrapped in RTX when RTX was negotiated, as aiortc's
   ``_retransmit`` does; :func:`attach` hands NACKs from ``_handle_rtcp_packet``
@@ -76,6 +79,7 @@ from rooms.media.fast_send import (
     header_extensions,
 )
 from rooms.media.retransmit import NackBudget
+from rooms.media.srtp import Protector, check_srtp
 from rooms.media.video import BEHIND, FAILED, SENT, Delivery, VideoForwardingTrack
 
 __all__ = ["HISTORY", "VideoSender", "attach", "check_video_send"]
@@ -139,6 +143,7 @@ def _check_sources() -> str | None:
 def check_video_send(sender: RTCRtpSender | None = None) -> None:
     """Raise FastSendError unless aiortc, aioice (and ``sender``) are what this was written for."""
     check_fast_send(sender)
+    check_srtp()
     problem = _check_sources()
     if problem is not None:
         raise FastSendError(f"aiortc's video packetising or retransmission changed: {problem}")
@@ -156,6 +161,7 @@ class _Packetised:
     octets = 0
     ntp = 0
     abs_send_time = b"\x00\x00\x00"
+    extensions: dict[tuple[bytes, int | None], bytes] = {}
 
     @classmethod
     def of(cls, packet: av.Packet, mime: str) -> type[_Packetised]:
@@ -173,7 +179,20 @@ class _Packetised:
             cls.packet, cls.mime = packet, mime
             cls.ntp = aiortc_clock.current_ntp_time()
             cls.abs_send_time = ((cls.ntp >> 14) & 0x00FFFFFF).to_bytes(3, "big")
+            cls.extensions = {}
         return cls
+
+    @classmethod
+    def extension(cls, extension: bytes, abs_at: int | None) -> bytes:
+        """A viewer's header extension with this frame's abs-send-time, made once per layout."""
+        if abs_at is None:
+            return extension
+        key = (extension, abs_at)
+        stamped = cls.extensions.get(key)
+        if stamped is None:
+            stamped = extension[:abs_at] + cls.abs_send_time + extension[abs_at + 3 :]
+            cls.extensions[key] = stamped
+        return stamped
 
 
 class VideoSender:
@@ -207,6 +226,7 @@ class VideoSender:
         self._abs_at: int | None = None
         self._rtx_payload_type: int | None = None
         self._rtx_sequence_number = random_sequence_number()
+        self._protector: Protector | None = None
         self._ready = False
 
     def configure(self, parameters: RTCRtpSendParameters) -> bool:
@@ -275,10 +295,7 @@ class VideoSender:
             return SENT
         frame = _Packetised.of(packet, source_mime)
         timestamp = (self.timestamp_origin + self.track._rebase_pts(packet.pts or 0)) & 0xFFFFFFFF
-        extension = self._extension
-        if self._abs_at is not None:
-            at = self._abs_at
-            extension = extension[:at] + frame.abs_send_time + extension[at + 3 :]
+        extension = frame.extension(self._extension, self._abs_at)
         if frame.vp8:
             picture_id = _SEQUENCE.pack(0x8000 | self.picture_id)
             self.picture_id = (self.picture_id + 1) & 0x7FFF
@@ -286,33 +303,48 @@ class VideoSender:
             more = extension + _VP8_MORE + picture_id
         else:
             first = more = extension
+        protector = self._protector
+        if protector is None or protector.session is not dtls._tx_srtp:
+            protector = self._protector = Protector(dtls._tx_srtp)
+        protect, view = protector.protect, protector.view
+        # Straight to the socket while asyncio has nothing queued for it (checked above);
+        # once a datagram is queued, the rest of the frame queues behind it, in order.
+        sock = getattr(transport, "_sock", None)
+        direct = None if sock is None else sock.sendto
         pack = _HEADER.pack
         byte0, ssrc, history = self._byte0, self._ssrc, self.history
         byte1, marked = self._payload_type, self._payload_type | 0x80
-        protect = dtls._tx_srtp.protect
-        sendto, address = transport.sendto, pair.remote_addr
+        address = pair.remote_addr
         sequence_number = self.sequence_number
         last = len(frame.bodies) - 1
         tx_bytes = 0
-        for index, body in enumerate(frame.bodies):
+        index = 0
+        for body in frame.bodies:
             head = pack(
                 byte0, marked if index == last else byte1, sequence_number, timestamp, ssrc
             ) + (more if index else first)
             history[sequence_number % HISTORY] = (head, body)
-            data = protect(head + body)
-            sendto(data, address)
-            tx_bytes += len(data)
+            length = protect(head, body)
+            if direct is not None:
+                try:
+                    direct(view[:length], address)
+                except OSError:
+                    direct = None  # asyncio queues it (or reports the error) as it would have
+                    transport.sendto(bytes(view[:length]), address)
+            else:
+                transport.sendto(bytes(view[:length]), address)
+            tx_bytes += length
             sequence_number = (sequence_number + 1) & 0xFFFF
-        count = last + 1
+            index += 1
         self.sequence_number = sequence_number
         self.frames += 1
-        self.sent += count
+        self.sent += index
         dtls._RTCDtlsTransport__tx_bytes += tx_bytes
-        dtls._RTCDtlsTransport__tx_packets += count
+        dtls._RTCDtlsTransport__tx_packets += index
         sender._RTCRtpSender__ntp_timestamp = frame.ntp
         sender._RTCRtpSender__rtp_timestamp = timestamp
         sender._RTCRtpSender__octet_count += frame.octets
-        sender._RTCRtpSender__packet_count += count
+        sender._RTCRtpSender__packet_count += index
         return SENT
 
     def holds(self, sequence_number: int) -> bool:

@@ -9,6 +9,7 @@ RTCP counters, and a viewer that falls behind.
 import asyncio
 import fractions
 import itertools
+import os
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -38,6 +39,7 @@ from aiortc.rtcrtpparameters import (
     RTCRtpSendParameters,
 )
 from aiortc.rtp import RTCP_RTPFB_NACK, HeaderExtensionsMap, RtcpRtpfbPacket, RtpPacket
+from pylibsrtp import Policy, Session
 
 from rooms.media import fast_send, video_send
 from rooms.media.fast_send import ABS_SEND_TIME_URI, MID_URI, FastSendError
@@ -133,21 +135,44 @@ def video_parameters(mime: str = "video/VP8", *uris: str) -> RTCRtpSendParameter
     )
 
 
+class Socket:
+    """The ICE pair's socket; it would block once, when ``blocks_at`` datagrams were sent."""
+
+    def __init__(self, wire: "Wire") -> None:
+        self.wire = wire
+        self.blocks_at: int | None = None
+
+    def sendto(self, data: bytes, addr: tuple[str, int]) -> None:
+        if len(self.wire.sent) == self.blocks_at:
+            self.blocks_at = None
+            raise BlockingIOError
+        self.wire.received(data)
+
+
 class Wire:
-    """Stands in for the SRTP session and the ICE pair: keeps the plain packets sent."""
+    """Stands in for the ICE pair: keeps the packets sent, SRTP removed again."""
 
     def __init__(self) -> None:
+        key = os.urandom(30)
+        profile = Policy.SRTP_PROFILE_AES128_CM_SHA1_80
+        self.tx = Session(Policy(key, Policy.SSRC_ANY_OUTBOUND, profile))
+        self.rx = Session(Policy(key, Policy.SSRC_ANY_INBOUND, profile))
         self.sent: list[bytes] = []
+        self.queued: list[bytes] = []
+        """Datagrams asyncio would have queued (the socket would block)."""
         self.buffered = 0
         self.remote_addr = ("127.0.0.1", 9)
         self.protocol = self
         self.transport = self
+        self._sock = Socket(self)
 
-    def protect(self, data: bytes) -> bytes:
-        return data
+    def received(self, data: bytes) -> None:
+        self.sent.append(self.rx.unprotect(bytes(data)))
 
     def sendto(self, data: bytes, addr: tuple[str, int]) -> None:
-        self.sent.append(data)
+        assert isinstance(data, bytes)  # never the session's buffer, which the next packet reuses
+        self.queued.append(data)
+        self.received(data)
 
     def get_write_buffer_size(self) -> int:
         return self.buffered
@@ -160,7 +185,7 @@ def wired(mime: str = "video/VP8", *uris: str) -> tuple[VideoSender, VideoForwar
     assert video.configure(video_parameters(mime, *uris))
     wire = Wire()
     sender.transport._state = DtlsState.CONNECTED
-    sender.transport._tx_srtp = wire
+    sender.transport._tx_srtp = wire.tx
     video._nominated = {1: wire}
     return video, track, wire
 
@@ -240,6 +265,19 @@ async def test_h264_packets_are_byte_identical_to_aiortcs(monkeypatch):
         timestamp = (video.timestamp_origin + track._last_pts) & 0xFFFFFFFF
         expected = aiortcs_packets(H264Encoder(), packet, video, sequence, timestamp, uris)
         assert wire.sent[start:] == expected
+
+
+async def test_a_frame_the_socket_takes_only_in_part_is_queued_behind_in_order():
+    video, _, wire = wired("video/VP8", MID_URI)
+    first = video.sequence_number
+    # The socket refuses the second packet: asyncio's sendto queues it, and the third
+    # must queue behind it even though the socket would take it again.
+    wire._sock.blocks_at = 1
+    assert video("video/vp8", frame_packet(b"\x10" * 3000, 0, True)) == "sent"
+    numbers = [RtpPacket.parse(p).sequence_number for p in wire.sent]
+    assert numbers == [first, (first + 1) & 0xFFFF, (first + 2) & 0xFFFF]
+    assert len(wire.queued) == 2
+    assert video.sent == 3 and video.sender.transport._RTCDtlsTransport__tx_packets == 3
 
 
 async def test_a_nack_is_answered_from_the_history_in_rtx(monkeypatch):
