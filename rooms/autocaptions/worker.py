@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from rooms.autocaptions import dump as phrase_dump
 from rooms.autocaptions.chunker import RATE, PhraseChunker
 from rooms.autocaptions.model import CaptionModelError, ModelSpec, check
 
@@ -104,6 +105,7 @@ def run_worker(
         outbox.put(("error", f"The caption model could not be loaded: {exc}"))
         return
     outbox.put(("ready",))
+    dump = phrase_dump.from_env()
     streams: dict[str, tuple[StreamDecoder, PhraseChunker]] = {}
     heard: dict[str, float] = {}  # source -> when its last packet came
     done_s = 0.0
@@ -120,7 +122,8 @@ def run_worker(
             for source, at in list(heard.items()):
                 if now - at > QUIET_S and source in streams:
                     for phrase in streams[source][1].flush():
-                        _recognise(provider, language, source, phrase, streams[source][0], outbox)
+                        decoder = streams[source][0]
+                        _recognise(provider, language, source, phrase, decoder, outbox, dump)
                     del heard[source]
             continue
         now = time.monotonic()
@@ -134,14 +137,17 @@ def run_worker(
             if stream is None:
                 stream = streams[source] = (StreamDecoder(), PhraseChunker(make_detector()))
             decoder, chunker = stream
-            for phrase in chunker.feed(decoder.decode(seq, data)):
-                _recognise(provider, language, source, phrase, decoder, outbox)
+            samples = decoder.decode(seq, data)
+            if dump is not None:
+                dump.stream(source, samples)
+            for phrase in chunker.feed(samples):
+                _recognise(provider, language, source, phrase, decoder, outbox, dump)
             done_s += PACKET_S
         elif kind == "end":
             stream = streams.pop(item[1], None)
             if stream is not None:
                 for phrase in stream[1].flush():
-                    _recognise(provider, language, item[1], phrase, stream[0], outbox)
+                    _recognise(provider, language, item[1], phrase, stream[0], outbox, dump)
         elif kind == "gap":
             for _, chunker in streams.values():
                 chunker.reset()
@@ -151,11 +157,19 @@ def run_worker(
 
 
 def _recognise(
-    provider: Any, language: str, source: str, phrase: Any, decoder: StreamDecoder, outbox: Any
+    provider: Any,
+    language: str,
+    source: str,
+    phrase: Any,
+    decoder: StreamDecoder,
+    outbox: Any,
+    dump: phrase_dump.PhraseDump | None = None,
 ) -> None:
     started = time.perf_counter()
     text = provider.transcribe(phrase.samples, language)
     compute_s = time.perf_counter() - started
+    if dump is not None:
+        dump.phrase(source, phrase.samples, phrase.start, phrase.end, compute_s, text)
     if text:
         end_seq = decoder.seq_at(phrase.end)
         outbox.put(("line", source, text, end_seq, phrase.seconds, compute_s))
