@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import wave
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +78,18 @@ def espeak_wav(
 
 def words(text: str) -> list[str]:
     return re.sub(r"[^\w\s']", " ", text.lower()).split()
+
+
+def words_heard(sentence: str, hypothesis: str) -> float:
+    """The share of ``sentence``'s words found in ``hypothesis`` (each found word used once)."""
+    left = Counter(words(hypothesis))
+    wanted = words(sentence)
+    found = 0
+    for word in wanted:
+        if left[word] > 0:
+            left[word] -= 1
+            found += 1
+    return found / max(1, len(wanted))
 
 
 def word_error_rate(reference: str, hypothesis: str) -> float:
