@@ -306,6 +306,23 @@ class RoomsCore:
         if seat.room_id is None:
             return RoomLeft(room_id=None, reason=reason)
         room = self.room(seat.room_id)
+        views = [self.participant_view(self.seats[sid]) for sid in room.seats]
+        return self._snapshot(seat, room, reason, views)
+
+    def room_state_text(self, seat: Participant, reason: str) -> str:
+        """``room_state`` as its wire text, with each participant's view encoded once per
+        change (``view_texts.py``): a join storm asks for a snapshot per join."""
+        if seat.room_id is None:
+            return encode(self.room_state(seat, reason).to_dict())
+        room = self.room(seat.room_id)
+        head = self._snapshot(seat, room, reason, [])
+        texts, seats, kind, view = self.view_texts, self.seats, room.kind, self.participant_view
+        views = [texts.text(seats[sid], kind, view) for sid in room.seats]
+        return splice(head.to_dict(), "participants", views)
+
+    def _snapshot(
+        self, seat: Participant, room: Room, reason: str, participants: list[ParticipantView]
+    ) -> RoomSnapshot:
         bset = self.breakouts.get(self.main_room_of(room).room_id)
         return RoomSnapshot(
             reason=reason,
@@ -316,32 +333,9 @@ class RoomsCore:
                 parent_id=room.parent_id,
             ),
             you=self.participant_view(seat),
-            participants=[self.participant_view(self.seats[sid]) for sid in room.seats],
+            participants=participants,
             breakout=self.breakout_view(bset) if bset is not None else None,
         )
-
-    def room_state_text(self, seat: Participant, reason: str) -> str:
-        """``room_state`` as its wire text, with each participant's view encoded once per
-        change (``view_texts.py``): a join storm asks for a snapshot per join."""
-        if seat.room_id is None:
-            return encode(self.room_state(seat, reason).to_dict())
-        room = self.room(seat.room_id)
-        bset = self.breakouts.get(self.main_room_of(room).room_id)
-        head = RoomSnapshot(
-            reason=reason,
-            room=RoomView(
-                room_id=room.room_id,
-                kind=room.kind.value,
-                title=room.title,
-                parent_id=room.parent_id,
-            ),
-            you=self.participant_view(seat),
-            participants=[],
-            breakout=self.breakout_view(bset) if bset is not None else None,
-        )
-        texts, seats, kind, view = self.view_texts, self.seats, room.kind, self.participant_view
-        views = [texts.text(seats[sid], kind, view) for sid in room.seats]
-        return splice(head.to_dict(), "participants", views)
 
     # People: roles change while they sit in rooms.
 

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import queue
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from rooms.autocaptions.dump import ENV, PhraseDump, from_env
-from rooms.autocaptions.worker import run_worker
-from tests.rooms.autocaptions.test_worker import FakeRecogniser, loudness, opus_packets
+from tests.rooms.autocaptions.test_worker import opus_packets, speak_and_stop
 
 pytestmark = pytest.mark.unit
 
@@ -48,17 +45,8 @@ def test_the_worker_writes_what_it_decoded_and_each_phrase_it_recognised(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(ENV, str(tmp_path))
-    inbox: queue.Queue = queue.Queue()
-    outbox: queue.Queue = queue.Queue()
-    worker = threading.Thread(target=run_worker, args=("fake", "", "en", inbox, outbox),
-                              kwargs={"provider_factory": FakeRecogniser,
-                                      "detector_factory": lambda: loudness})  # fmt: skip
-    worker.start()
     packets = opus_packets([(False, 0.5), (True, 1.5), (False, 1.0)])
-    for seq, data in enumerate(packets, 1):
-        inbox.put(("audio", "ada", seq, data))
-    inbox.put(None)
-    worker.join(10)
+    speak_and_stop("en", packets)
     streams = list(tmp_path.glob("*.stream.f32"))
     phrases = sorted(tmp_path.glob("*-001.*"))
     assert len(streams) == 1 and [p.suffix for p in phrases] == [".f32", ".json"]

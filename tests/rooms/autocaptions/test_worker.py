@@ -59,19 +59,30 @@ def drain(outbox: queue.Queue) -> list[tuple]:
             return out
 
 
-def test_a_speakers_packets_become_one_line_per_phrase_with_the_packet_it_ended_in() -> None:
+def start_worker(language: str) -> tuple[queue.Queue, queue.Queue, threading.Thread]:
+    """A worker in a thread with the fake recogniser and detector: its inbox, outbox, thread."""
     inbox: queue.Queue = queue.Queue()
     outbox: queue.Queue = queue.Queue()
-    worker = threading.Thread(target=run_worker, args=("fake", "", "fr", inbox, outbox),
+    worker = threading.Thread(target=run_worker, args=("fake", "", language, inbox, outbox),
                               kwargs={"provider_factory": FakeRecogniser,
                                       "detector_factory": lambda: loudness})  # fmt: skip
     worker.start()
-    packets = opus_packets([(False, 0.5), (True, 1.5), (False, 1.0), (True, 1.0), (False, 1.0)])
+    return inbox, outbox, worker
+
+
+def speak_and_stop(language: str, packets: list[bytes]) -> queue.Queue:
+    """Ada's ``packets`` through a worker told ``language``; once it stopped, its outbox."""
+    inbox, outbox, worker = start_worker(language)
     for seq, data in enumerate(packets, 1):
         inbox.put(("audio", "ada", seq, data))
     inbox.put(None)
     worker.join(10)
-    messages = drain(outbox)
+    return outbox
+
+
+def test_a_speakers_packets_become_one_line_per_phrase_with_the_packet_it_ended_in() -> None:
+    packets = opus_packets([(False, 0.5), (True, 1.5), (False, 1.0), (True, 1.0), (False, 1.0)])
+    messages = drain(speak_and_stop("fr", packets))
     assert messages[0] == ("ready",)
     lines = [m for m in messages if m[0] == "line"]
     assert [line[1:3] for line in lines] == [("ada", "phrase 1 in fr"), ("ada", "phrase 2 in fr")]
@@ -83,12 +94,7 @@ def test_a_speakers_packets_become_one_line_per_phrase_with_the_packet_it_ended_
 
 
 def test_a_speaker_who_stops_sending_mid_phrase_gets_the_phrase_captioned() -> None:
-    inbox: queue.Queue = queue.Queue()
-    outbox: queue.Queue = queue.Queue()
-    worker = threading.Thread(target=run_worker, args=("fake", "", "en", inbox, outbox),
-                              kwargs={"provider_factory": FakeRecogniser,
-                                      "detector_factory": lambda: loudness})  # fmt: skip
-    worker.start()
+    inbox, outbox, worker = start_worker("en")
     for seq, data in enumerate(opus_packets([(False, 0.5), (True, 1.5)]), 1):
         inbox.put(("audio", "ada", seq, data))  # and then nothing: DTX, or the tab closed
     lines = []
