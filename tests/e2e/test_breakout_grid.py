@@ -120,11 +120,15 @@ def test_with_more_people_than_tiles_whoever_just_spoke_gets_a_tile_marked_speak
     expect(ada.locator("#mute-button")).to_have_text("Mute my microphone")
     wait_until(lambda: sees(eve, RED), "Eve sees Ada, who just spoke")
     wait_until(lambda: not sees(eve, BLUE), "Bruno, silent longest, gives up his tile")
-    assert sorted(t["name"] for t in eve.evaluate("window.__room.videoTiles()")) == [
-        "Ada",
-        "Chen",
-        "Dana",
-    ]
+    # The names follow on the signalling socket: the server switches the slot at once and
+    # replays Ada's cached keyframe, so her picture can come a moment before the "slots" message.
+    wait_until(
+        lambda: (
+            sorted(t["name"] for t in eve.evaluate("window.__room.videoTiles()"))
+            == ["Ada", "Chen", "Dana"]
+        ),
+        "Eve's tiles are named Ada, Chen and Dana",
+    )
     ada_seat = ada.evaluate("window.__room.seatId")
     ada_tile = eve.locator(f"#video figure[data-seat-id='{ada_seat}']")
     expect(ada_tile.locator("figcaption")).to_have_text("AdaSpeaking")
