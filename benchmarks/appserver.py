@@ -18,6 +18,7 @@ import uvicorn
 
 from benchmarks.procs import raise_fd_limit
 from conference.app import create_app
+from conference.serving import NodeServer
 from conference.settings import Settings
 from conference.storage.engine import make_engine
 from rooms.signalling.server import uvicorn_ws_options
@@ -62,7 +63,7 @@ def main() -> None:
     app: Any = create_app(settings, make_engine(args.db))
     if args.stall_every > 0:
         app = Stalls(app, args.stall_every, args.stall_ms / 1000)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host="127.0.0.1",
         port=args.port,
@@ -71,6 +72,9 @@ def main() -> None:
         backlog=4096,
         access_log=False,
     )
+    # The product's server class (`conference serve`), for what it does once started; not
+    # its per-IP connection cap, which the benchmarks' many loopback clients would hit.
+    NodeServer(config, lambda: None).run()
 
 
 if __name__ == "__main__":

@@ -20,12 +20,20 @@ node sends away could not come back to learn where their session went. :class:`N
 runs the node's drain first (``before_exit``, set by the application's lifespan) while it
 still serves, and only then shuts down as uvicorn does. A process that is no node has no
 ``before_exit`` and stops at once, as before.
+
+The heap after start-up: a started server has imported aiortc, SQLAlchemy, the templates and
+eight languages' catalogs, some 200,000 objects that live as long as the process. Python's
+full garbage collection walks them all every time, 120-380 ms with the event loop stopped
+(measured on this 2-core machine), and every audio packet waiting meanwhile reaches the
+listeners late and in a burst. :class:`NodeServer` moves them out of the collector's way
+(:func:`freeze_start_up_heap`) once the lifespan has started, before the first connection.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import ipaddress
 import logging
 from collections import defaultdict
@@ -175,9 +183,24 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 DRAIN_WITHIN_S = 20.0
 
 
+def freeze_start_up_heap() -> int:
+    """Collect once, then keep every object alive now out of later collections.
+
+    What start-up built (modules, routes, templates, catalogs, the restored rooms) stays for
+    the life of the process, so later full collections need not walk it: they then take
+    about as long as the objects made since (connections, seats), not 120-380 ms. Objects
+    frozen here are never collected as cycles; start-up leaves none that matter.
+    Returns how many objects were frozen.
+    """
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 class NodeServer(uvicorn.Server):
     """uvicorn's server; the first SIGTERM (or Ctrl-C) runs ``before_exit()`` before it
-    shuts down, when there is one. A second signal shuts down at once."""
+    shuts down, when there is one. A second signal shuts down at once. Once started, the
+    start-up heap is frozen (:func:`freeze_start_up_heap`)."""
 
     def __init__(
         self,
@@ -188,6 +211,12 @@ class NodeServer(uvicorn.Server):
         self._before_exit = before_exit
         self._leave_asked = False
         self._leaving: asyncio.Task[None] | None = None
+
+    async def startup(self, sockets: list[Any] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            frozen = freeze_start_up_heap()
+            log.info("start-up heap frozen: %d objects out of later collections", frozen)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         # A signal handler: only a flag here; the event loop acts on it (on_tick).

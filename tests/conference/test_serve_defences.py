@@ -206,3 +206,13 @@ def test_a_chunked_body_past_six_megabytes_is_refused_while_it_streams(served: S
     sender.join(timeout=30)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert sent[0] < 12 * 1024 * 1024  # refused near the 6 MB cap, not after 48 MiB
+
+
+def test_the_start_up_heap_is_kept_out_of_later_collections(served: Served) -> None:
+    # A full garbage collection over the start-up heap stopped the event loop for 120-380 ms,
+    # and the audio packets held meanwhile reached listeners late, in a burst. The server
+    # freezes that heap once started (conference/serving.py), before anyone connects.
+    frozen = re.search(r"start-up heap frozen: (\d+) objects", served.log())
+    assert frozen, served.log()
+    assert int(frozen.group(1)) > 50_000, "the modules, routes and catalogs are in it"
+    assert httpx.get(served.site + "/programme").status_code == 200, "and it serves as before"
