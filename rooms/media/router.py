@@ -14,6 +14,7 @@ The signalling layer calls it; the lifespan owns one instance::
     router.on_slots = callback                               # (peer_id, SlotAssignment) on change
     router.set_floor_tap(room_id, tap)                       # tap.follow([Fanout, ...]): the room's speakers
     router.set_voice_tap(key, peer_id, tap)                  # tap.follow([Fanout]): one voice (a booth's on air)
+    router.relayed(source_id).publish(packet)                # an edge: another node's source (rooms.media.relay_feed)
     await router.close(peer_id)
     await router.aclose()                                    # lifespan shutdown
 
@@ -92,6 +93,7 @@ class _Participant:
     sharing_since: int | None = None
     pinned: tuple[str | None, ...] = ()
     slots: SlotAssignment | None = None
+    relayed: bool = False  # a microphone on another node, fed by the relay (no peer here)
 
     def __post_init__(self) -> None:
         self.camera = VideoFanout(self.peer_id, "camera")
@@ -100,9 +102,13 @@ class _Participant:
     @property
     def speaks(self) -> bool:
         """On the floor: heard (mic on, not muted) or seen (camera on)."""
-        if self.room_id is None or not self.may_publish or self.peer is None:
+        if self.room_id is None or not self.may_publish:
             return False
-        return (self.peer.has_mic and not self.muted) or self.shows_camera
+        return (self.has_mic and not self.muted) or self.shows_camera
+
+    @property
+    def has_mic(self) -> bool:
+        return self.relayed or (self.peer is not None and self.peer.has_mic)
 
     @property
     def shows_camera(self) -> bool:
@@ -188,7 +194,7 @@ class MediaRouter:
         self._participants: dict[str, _Participant] = {}
         self._renditions: dict[str, LowBitrateRendition] = {}
         self._red_views: dict[tuple[str, bool, int], RedView] = {}
-        self._floor_taps: dict[str, FloorTap] = {}
+        self._floor_taps: dict[tuple[str, str], FloorTap] = {}  # (room id, name)
         self._voice_taps: dict[str, tuple[str | None, FloorTap]] = {}  # key -> (peer id, tap)
         self._audible_order = itertools.count(1)
         self.on_slots: Callable[[str, SlotAssignment], None] | None = None
@@ -286,13 +292,16 @@ class MediaRouter:
         self._participant(peer_id).pinned = tuple(sources)
         self._reconcile()
 
-    def set_floor_tap(self, room_id: str, tap: FloorTap | None) -> None:
-        """Let ``tap`` hear every microphone on ``room_id``'s floor (None: stop tapping)."""
-        old = self._floor_taps.pop(room_id, None)
+    def set_floor_tap(self, room_id: str, tap: FloorTap | None, *, name: str = "") -> None:
+        """Let ``tap`` hear every microphone on ``room_id``'s floor (None: stop tapping).
+
+        ``name`` tells several taps of one room apart (automatic captions, the relay to edges).
+        """
+        old = self._floor_taps.pop((room_id, name), None)
         if old is not None and old is not tap:
             old.follow([])
         if tap is not None:
-            self._floor_taps[room_id] = tap
+            self._floor_taps[(room_id, name)] = tap
         self._reconcile()
 
     def set_voice_tap(self, key: str, peer_id: str | None, tap: FloorTap | None) -> None:
@@ -364,6 +373,20 @@ class MediaRouter:
         if participant is None or participant.peer is None:
             raise UnknownPeerError(peer_id)
         return participant.peer
+
+    def relayed(self, source_id: str) -> Fanout:
+        """The Fanout of another node's source, fed by the relay (an edge of a session).
+
+        It is a participant without a peer: ``place`` it on its room's floor, or name it in
+        ``set_channel`` (a booth), as a local one; ``close`` forgets it.
+        """
+        participant = self._participant(source_id)
+        if not participant.relayed:
+            was_speaking = participant.speaks
+            participant.relayed = True
+            self._touch(participant, was_speaking)
+            self._reconcile()
+        return participant.fanout
 
     def publisher(self, peer_id: str) -> Fanout:
         participant = self._participants.get(peer_id)
@@ -455,17 +478,11 @@ class MediaRouter:
             if view.fanout.sink_count == 0 or key[0] not in self._participants:
                 view.close()
                 del self._red_views[key]
-        for room_id, tap in self._floor_taps.items():
-            tap.follow(
-                [
-                    p.fanout
-                    for p in speakers.get(room_id, [])
-                    if p.peer is not None and p.peer.has_mic and not p.muted
-                ]
-            )
+        for (room_id, _), tap in self._floor_taps.items():
+            tap.follow([p.fanout for p in speakers.get(room_id, []) if p.has_mic and not p.muted])
         for peer_id, tap in self._voice_taps.values():
             voice = self._participants.get(peer_id) if peer_id is not None else None
-            heard = voice is not None and voice.peer is not None and voice.peer.has_mic
+            heard = voice is not None and voice.has_mic
             tap.follow([voice.fanout] if heard and voice is not None and not voice.muted else [])
 
         for source_id, rendition in list(self._renditions.items()):
@@ -538,7 +555,7 @@ class MediaRouter:
     def _feed(self, source_id: str | None, low_data: bool, track: ForwardingTrack) -> Fanout | None:
         """What ``track`` carries of ``source_id``: original or rendition, Opus or RED."""
         source = self._participants.get(source_id) if source_id is not None else None
-        if source is None or source.peer is None:
+        if source is None or not source.has_mic:
             return None
         fanout = source.fanout
         if low_data:
