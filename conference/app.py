@@ -40,6 +40,7 @@ from rooms.notes import Notes
 from rooms.web import views as room_views
 from rooms.web.auth import person_identities, session_authenticator
 from rooms.web.captions_store import DatabaseAutoCaptions, DatabaseCaptioners
+from rooms.web.listen import listen_routes
 from rooms.web.live import EXTRAS_KEY, IcePlan, LiveRooms, signalling_route
 from rooms.web.notes_store import DatabaseNotes
 
@@ -273,6 +274,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                     )
                     # Sessions taken over elsewhere are dropped here (no stale copy).
                     forgetting = asyncio.create_task(cluster.forget_moved(live))
+                    # Origin and edges of sessions larger than a node: the relay socket.
+                    live.relay = await cluster.relay_node(settings, node, live)
+                    interpretation.voice_watchers.append(live.relay.booth_voices)
                     # SIGTERM drains first (conference/serving.py NodeServer).
                     departure = cluster.Departure(node, live)
                     app.state.before_exit = departure
@@ -284,6 +288,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                         forgetting.cancel()
                         with contextlib.suppress(asyncio.CancelledError):
                             await forgetting
+                    if live.relay is not None:
+                        interpretation.voice_watchers.remove(live.relay.booth_voices)
+                        await live.relay.stop()
                     if node is not None:
                         await node.stop()
                     if departure is not None:
@@ -327,6 +334,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         *room_views.routes,
         *interpretation_views.routes,
         signalling_route(live_rooms),
+        *listen_routes(lambda: services.extras.get(EXTRAS_KEY)),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(

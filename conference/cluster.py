@@ -13,6 +13,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from redis.exceptions import RedisError
 
@@ -25,6 +26,7 @@ from rooms.cluster.nodes import (
     live,
 )
 from rooms.cluster.placement import Placement
+from rooms.cluster.relay_node import RelayNode
 from rooms.cluster.routing import NodeRouting
 from rooms.cluster.table import ClusterTable, NodeHeartbeat
 from rooms.domain.errors import Conflict
@@ -44,6 +46,7 @@ __all__ = [
     "forget_moved",
     "heartbeat",
     "placed_here",
+    "relay_node",
     "routing",
     "snapshot_key",
 ]
@@ -89,6 +92,22 @@ def routing(
     return NodeRouting(
         node.table, node.record.node_id, node.record.public_url, settings.site_url, adopt
     )
+
+
+async def relay_node(settings: Settings, node: NodeHeartbeat, live: LiveRooms) -> RelayNode:
+    """This node's relay socket, open and announced (rooms/cluster/relay_node.py): on the
+    public URL's host unless ``CONFERENCE_RELAY_HOST`` says otherwise."""
+    relay = RelayNode(
+        node.table,
+        node.record.node_id,
+        node.record.instance,
+        live.router,
+        live.registry.room_for_session,
+        settings.node_listeners,
+    )
+    host = settings.relay_host or urlsplit(node.record.public_url).hostname or "127.0.0.1"
+    await relay.start(host, settings.relay_port)
+    return relay
 
 
 def snapshot_key(settings: Settings, node_id: str) -> str:

@@ -68,6 +68,11 @@ class Settings:
     # Scale-out (docs/operations.md, "Several nodes"): empty when this is the only process.
     node_id: str = ""
     public_url: str = ""
+    # The relay between nodes (origin and edges): its UDP socket, and the listen-only seats a
+    # node holds of one session before the session spreads over edges (0: never).
+    relay_host: str = ""
+    relay_port: int = 0
+    node_listeners: int = 0
     # Automatic captions' model: a directory or a faster-whisper size ("": none; rooms.autocaptions.model).
     captions_model: str = ""
     captions_model_sha256: str = (
@@ -118,6 +123,9 @@ class Settings:
             "currency": get("CURRENCY", "EUR").strip().upper() or "EUR",
             "node_id": get("NODE_ID", "").strip(),
             "public_url": get("PUBLIC_URL", "").strip().rstrip("/"),
+            "relay_host": get("RELAY_HOST", "").strip(),
+            "relay_port": int(get("RELAY_PORT", "0")),
+            "node_listeners": int(get("NODE_LISTENERS", "0")),
             "captions_model": get("CAPTIONS_MODEL", "").strip(),
             "captions_model_sha256": get("CAPTIONS_MODEL_SHA256", "").strip().lower(),
         }

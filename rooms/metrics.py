@@ -81,6 +81,8 @@ class RoomsCollector(Collector):
         nacks.add_metric(["unknown"], recovery.nack_unknown)
         nacks.add_metric(["limited"], recovery.nack_limited)
         yield nacks
+        if live.relay is not None:
+            yield from _relay(live)
         bus = registry.bus.stats
         yield SummaryMetricFamily(
             "rooms_bus_publish_seconds",
@@ -103,3 +105,45 @@ class RoomsCollector(Collector):
             "Times the bus subscribed again after losing Redis.",
             value=bus.reconnects,
         )
+
+
+def _relay(live: LiveRooms) -> Iterator[Metric]:
+    """The relay between nodes (rooms/cluster/relay_node.py): what this node sent as an
+    origin, per edge, against what it took from the sources once; what it got as an edge."""
+    relay = live.relay
+    assert relay is not None
+    taken = CounterMetricFamily(
+        "rooms_relay_taken",
+        "Packets an origin took from a session's relayed sources (each once, whatever the edges).",
+        labels=["session"],
+    )
+    for session, count in sorted(relay.taken().items()):
+        taken.add_metric([session], count)
+    yield taken
+    sent = CounterMetricFamily(
+        "rooms_relay_sent", "Relay datagrams an origin sent, per session and edge.",
+        labels=["session", "edge"],
+    )  # fmt: skip
+    for (session, edge), count in sorted(relay.sent().items()):
+        sent.add_metric([session, edge], count)
+    yield sent
+    counts = relay.received()
+    received = CounterMetricFamily(
+        "rooms_relay_received",
+        "Relay datagrams that reached this node, by outcome: accepted, unknown_peer (from an "
+        "address no origin announced), refused (failing SRTP's check, or malformed).",
+        labels=["outcome"],
+    )
+    received.add_metric(["accepted"], counts.received)
+    received.add_metric(["unknown_peer"], counts.unknown_peer)
+    received.add_metric(["refused"], counts.refused)
+    yield received
+    seats: dict[str, int] = {}
+    for seat in relay.seats.values():
+        seats[seat.session_id] = seats.get(seat.session_id, 0) + 1
+    listen = GaugeMetricFamily(
+        "rooms_listen_seats", "Listen-only seats on this node, per session.", labels=["session"]
+    )
+    for session, count in sorted(seats.items()):
+        listen.add_metric([session], count)
+    yield listen

@@ -91,6 +91,10 @@ class OriginRelay:
     def sources(self) -> list[str]:
         return sorted(self._sinks)
 
+    def following(self, tap: str) -> list[str]:
+        """The source ids ``tap`` relays now."""
+        return [f.source_id for f in self._taps.get(tap, [])]
+
     def follow(self, tap: str, sources: list[Fanout]) -> None:
         self._taps[tap] = list(sources)
         wanted = {f.source_id: f for fanouts in self._taps.values() for f in fanouts}

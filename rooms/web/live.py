@@ -19,6 +19,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from rooms import lowdata
+from rooms.cluster.relay_node import RelayNode
 from rooms.cluster.routing import NodeRouting
 from rooms.domain.errors import Conflict
 from rooms.domain.room import RoomKind
@@ -94,6 +95,8 @@ class LiveRooms:
     # One node of several: which node owns each session (rooms/cluster/routing.py).
     routing: NodeRouting | None = None
     keeper: SnapshotKeeper | None = None
+    # Origin and edge of sessions larger than a node (rooms/cluster/relay_node.py).
+    relay: RelayNode | None = None
     # Each open websocket, with what is set once its seat has let go of it.
     _sockets: dict[WebSocket, asyncio.Event] = field(default_factory=dict, init=False, repr=False)
     # Cleared while a drain sends people away: their reconnections wait here, so that no

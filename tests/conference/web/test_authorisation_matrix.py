@@ -75,6 +75,8 @@ expect("GET", "/healthz", None, PUBLIC)
 expect("GET", "/readyz", None, PUBLIC)
 # Prometheus text for loopback clients or a bearer token; the test client is neither.
 expect("GET", "/metrics", None, MISSING_FOR_ALL)
+# Where a listen-only seat goes: only a node of several answers (the seat itself needs a token).
+expect("GET", "/relay/listen", "/relay/listen?session=1", MISSING_FOR_ALL)
 expect("GET", "/", None, PUBLIC)
 expect("GET", "/favicon.ico", None, PUBLIC)
 expect("GET", "/signin", None, PUBLIC)

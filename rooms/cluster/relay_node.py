@@ -1,0 +1,368 @@
+"""One node's part in sessions larger than a node: origin of its own, edge of others'.
+
+The lifespan owns one :class:`RelayNode` per ``conference serve --node-id`` process. Every
+``UPKEEP_S`` (:meth:`RelayNode.upkeep`):
+
+- as an origin (the session's owner), for each of its sessions that has edges
+  (``relay:edges``): an :class:`~rooms.media.relay_feed.OriginRelay` taps the session's
+  floor and its booths' voices on air (told by interpretation's voice watchers), a fresh
+  key is offered to each new edge (rooms.cluster.relays), and the session's relayed media
+  (``relay:media:<session>``: the floor's source ids, the source of each language) is
+  written when it changes;
+- as an edge: the origins' keys addressed to it are allowed on its relay socket, the floor
+  sources are placed on the floor of its copy of the room, and each listen-only seat's
+  channel follows the source of its language (a language switch is that, here, alone);
+- everywhere: its listen-only seats per session go to ``relay:listeners:<session>`` (one
+  count per node per upkeep, not an event per listener).
+
+Listen-only seats (:meth:`listen`) come through ``/relay/ws`` (rooms/web/listen.py), sent
+there by :meth:`where_to_listen`: the origin until it holds ``capacity`` listeners, then
+the edges (rooms.cluster.edges), which are chosen again whenever one is dead or draining.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import redis.asyncio as redis
+
+from rooms.cluster.edges import choose_edges, edge_for, edges_needed
+from rooms.cluster.nodes import live
+from rooms.cluster.relays import RelayDirectory, RelayPeer
+from rooms.cluster.table import ClusterTable
+from rooms.media.relay import Address, RelayCounts
+from rooms.media.relay_feed import EdgeIngest, OriginRelay
+from rooms.media.relay_socket import RelaySocket
+from rooms.media.router import MediaRouter
+
+__all__ = ["UPKEEP_S", "ListenSeat", "RelayNode", "SessionMedia"]
+
+log = logging.getLogger(__name__)
+
+UPKEEP_S = 0.5
+
+
+def listen_room(session_id: str) -> str:
+    """The room an edge's copy of a session's floor and listeners are placed in."""
+    return f"relay:{session_id}"
+
+
+@dataclass(frozen=True)
+class SessionMedia:
+    """What the origin relays of a session: its floor's sources, each language's voice."""
+
+    floor: tuple[str, ...] = ()
+    voices: Mapping[str, str] = field(default_factory=dict)
+
+    def encode(self) -> str:
+        return json.dumps({"floor": list(self.floor), "voices": dict(self.voices)})
+
+    @classmethod
+    def decode(cls, text: str | bytes | None) -> SessionMedia:
+        if text is None:
+            return cls()
+        try:
+            raw = json.loads(text)
+            return cls(
+                tuple(str(s) for s in raw["floor"]),
+                {str(k): str(v) for k, v in raw["voices"].items()},
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return cls()
+
+
+@dataclass
+class ListenSeat:
+    seat_id: str
+    session_id: str
+    room_id: str  # the session's room on its origin, or the edge's copy (listen_room)
+    language: str | None = None
+
+    @property
+    def on_edge(self) -> bool:
+        return self.room_id == listen_room(self.session_id)
+
+
+@dataclass
+class _Origin:
+    relay: OriginRelay
+    room_id: str
+    edges: dict[str, RelayPeer] = field(default_factory=dict)
+    voices: dict[str, str] = field(default_factory=dict)  # language -> seat tapped
+    written: SessionMedia | None = None
+
+
+class RelayNode:
+    def __init__(
+        self,
+        table: ClusterTable,
+        node_id: str,
+        instance: str,
+        router: MediaRouter,
+        room_for_session: Callable[[str], str],
+        capacity: int,
+    ) -> None:
+        self.table = table
+        self.directory = RelayDirectory(table)
+        self.node_id = node_id
+        self.instance = instance
+        self.router = router
+        self.room_for_session = room_for_session
+        self.capacity = capacity
+        self.ingest = EdgeIngest(router)
+        self.socket: RelaySocket | None = None
+        self.seats: dict[str, ListenSeat] = {}
+        self._origins: dict[str, _Origin] = {}
+        self._voices: dict[str, dict[str, str | None]] = {}  # room id -> language -> seat
+        self._media: dict[str, SessionMedia] = {}  # sessions this node is an edge of
+        self._allowed: dict[str, RelayPeer] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    # Life.
+
+    async def start(self, host: str, port: int = 0) -> None:
+        self.socket = await RelaySocket.open(host, port, on_packet=self.ingest)
+        await self.directory.announce(self.node_id, self.instance, self.socket.address)
+        self._task = asyncio.create_task(self._upkeep_forever(), name="relay upkeep")
+        log.info("relay socket at %s:%d", *self.socket.address)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for origin in self._origins.values():
+            self._untap(origin)
+        self._origins.clear()
+        if self.socket is not None:
+            self.socket.close()
+
+    async def _upkeep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(UPKEEP_S)
+            try:
+                await self.upkeep()
+            except (redis.RedisError, OSError) as exc:
+                log.info("relay upkeep could not reach Redis: %s", exc)
+            except Exception:
+                log.exception("relay upkeep failed")
+
+    # What interpretation says (a voice watcher): each booth's voice on air, per room.
+
+    def booth_voices(self, room_id: str, voices: Mapping[str, str | None]) -> None:
+        self._voices[room_id] = dict(voices)
+        for origin in self._origins.values():
+            if origin.room_id == room_id:
+                self._tap_voices(origin)
+
+    # Listen-only seats.
+
+    async def listen(self, session_id: str) -> ListenSeat:
+        """A listen-only seat here: in the session's room on its origin, else in this edge's
+        copy of its floor."""
+        placement = await self.table.placement(session_id)
+        here = placement is not None and placement.node_id == self.node_id
+        room = self.room_for_session(session_id) if here else listen_room(session_id)
+        seat = ListenSeat(f"listen-{secrets.token_hex(8)}", session_id, room)
+        self.seats[seat.seat_id] = seat
+        self.router.place(seat.seat_id, room, may_publish=False)
+        return seat
+
+    def choose_language(self, seat_id: str, language: str | None) -> str | None:
+        """Its channel carries ``language``'s voice; the source id, None while none."""
+        seat = self.seats[seat_id]
+        seat.language = language
+        source = self._voices_of(seat).get(language or "")
+        self.router.set_channel(seat_id, source)
+        return source
+
+    def languages(self, seat_id: str) -> list[str]:
+        return sorted(self._voices_of(self.seats[seat_id]))
+
+    async def leave(self, seat_id: str) -> None:
+        if self.seats.pop(seat_id, None) is not None:
+            await self.router.close(seat_id)
+
+    def _voices_of(self, seat: ListenSeat) -> Mapping[str, str]:
+        if seat.on_edge:
+            return self._media.get(seat.session_id, SessionMedia()).voices
+        return {k: v for k, v in self._voices.get(seat.room_id, {}).items() if v is not None}
+
+    # Where a listener goes.
+
+    async def where_to_listen(self, session_id: str) -> str | None:
+        """The node id a new listen-only seat of ``session_id`` goes to (None: no node)."""
+        placement = await self.table.place(session_id)
+        if placement is None:
+            return None
+        origin = placement.node_id
+        async with self.table.lock(f"edges:{session_id}"):
+            counts = await self.listeners(session_id)
+            nodes, now = await self.table.nodes(), await self.table.now()
+            alive = {n.node_id for n in live(nodes, now)}
+            counts = {node: n for node, n in counts.items() if node in alive}
+            total = sum(counts.values()) + 1
+            current = await self.directory.edges(session_id)
+            wanted = edges_needed(total, self.capacity)
+            edges = choose_edges(origin, current, wanted, nodes, now) if wanted else []
+            if edges != current:
+                await self.directory.set_edges(session_id, edges)
+                log.info("session %s: edges %s (%d listeners)", session_id, edges, total)
+        if not edges or counts.get(origin, 0) < self.capacity:
+            return origin
+        return edge_for(edges, counts)
+
+    async def listeners(self, session_id: str) -> dict[str, int]:
+        raw = await self.table.client.hgetall(self.table.key(f"relay:listeners:{session_id}"))
+        return {(k.decode() if isinstance(k, bytes) else str(k)): int(v) for k, v in raw.items()}
+
+    # Upkeep.
+
+    async def upkeep(self) -> None:
+        edges_of = await self._all_edges()
+        await self._as_origin(edges_of)
+        await self._as_edge(edges_of)
+        await self._count_listeners()
+
+    async def _all_edges(self) -> dict[str, list[str]]:
+        raw = await self.table.client.hgetall(self.table.key("relay:edges"))
+        out: dict[str, list[str]] = {}
+        for session, text in raw.items():
+            key = session.decode() if isinstance(session, bytes) else str(session)
+            with contextlib.suppress(ValueError, TypeError):
+                out[key] = [str(e) for e in json.loads(text)]
+        return out
+
+    async def _as_origin(self, edges_of: dict[str, list[str]]) -> None:
+        mine = set()
+        for session_id, edges in edges_of.items():
+            placement = await self.table.placement(session_id)
+            if placement is None or placement.node_id != self.node_id or not edges:
+                continue
+            mine.add(session_id)
+            origin = self._origins.get(session_id)
+            if origin is None:
+                origin = self._origins[session_id] = self._tap(session_id)
+            await self._update_edges(origin, edges)
+            media = SessionMedia(tuple(origin.relay.following("floor")), dict(origin.voices))
+            if media != origin.written:
+                key = self.table.key(f"relay:media:{session_id}")
+                await self.table.client.set(key, media.encode())
+                origin.written = media
+        for session_id in [s for s in self._origins if s not in mine]:
+            self._untap(self._origins.pop(session_id))
+
+    def _tap(self, session_id: str) -> _Origin:
+        assert self.socket is not None
+        room_id = self.room_for_session(session_id)
+        origin = _Origin(OriginRelay(self.socket), room_id)
+        self.router.set_floor_tap(room_id, origin.relay.tap("floor"), name="relay")
+        self._tap_voices(origin)
+        log.info("session %s: relaying its floor and booths to edges", session_id)
+        return origin
+
+    def _tap_voices(self, origin: _Origin) -> None:
+        voices = {k: v for k, v in self._voices.get(origin.room_id, {}).items() if v}
+        for language in [k for k in origin.voices if k not in voices]:
+            self.router.set_voice_tap(_voice_key(origin.room_id, language), None, None)
+        for language, seat in voices.items():
+            key = _voice_key(origin.room_id, language)
+            self.router.set_voice_tap(key, seat, origin.relay.tap(key))
+        origin.voices = voices
+        origin.written = None  # rewritten at the next upkeep
+
+    def _untap(self, origin: _Origin) -> None:
+        self.router.set_floor_tap(origin.room_id, None, name="relay")
+        for language in origin.voices:
+            self.router.set_voice_tap(_voice_key(origin.room_id, language), None, None)
+        origin.relay.close()
+
+    async def _update_edges(self, origin: _Origin, edges: list[str]) -> None:
+        endpoints = await self.directory.endpoints()
+        for edge in [e for e in origin.edges if e not in edges or e not in endpoints]:
+            del origin.edges[edge]
+            origin.relay.remove_edge(edge)
+        for edge in edges:
+            known = origin.edges.get(edge)
+            if known is not None and known.address == endpoints.get(edge):
+                continue
+            offered = await self.directory.offer(self.node_id, self.instance, edge)
+            if offered is not None:
+                origin.edges[edge] = offered
+                origin.relay.add_edge(edge, offered.address, offered.key)
+
+    async def _as_edge(self, edges_of: dict[str, list[str]]) -> None:
+        assert self.socket is not None
+        peers = {p.node_id: p for p in await self.directory.accepted(self.node_id)}
+        for node_id in [n for n in self._allowed if n not in peers]:
+            self.socket.inbound.forget(node_id)
+            del self._allowed[node_id]
+        for node_id, peer in peers.items():
+            known = self._allowed.get(node_id)
+            if known is None or (known.address, known.key) != (peer.address, peer.key):
+                self.socket.inbound.allow(node_id, peer.address, peer.key)
+                self._allowed[node_id] = peer
+        sessions = {s for s, edges in edges_of.items() if self.node_id in edges}
+        for session_id in sessions:
+            key = self.table.key(f"relay:media:{session_id}")
+            media = SessionMedia.decode(await self.table.client.get(key))
+            before = self._media.get(session_id, SessionMedia())
+            self._media[session_id] = media
+            if media != before:
+                self._follow(session_id, before, media)
+        for session_id in [s for s in self._media if s not in sessions]:
+            self._follow(session_id, self._media.pop(session_id), SessionMedia())
+
+    def _follow(self, session_id: str, before: SessionMedia, now: SessionMedia) -> None:
+        room = listen_room(session_id)
+        for source in before.floor:
+            if source not in now.floor:
+                self.router.place(source, None, may_publish=False)
+        for source in now.floor:
+            self.router.relayed(source)
+            self.router.place(source, room, may_publish=True)
+        for seat in self.seats.values():
+            if seat.session_id == session_id and seat.on_edge:
+                self.router.set_channel(seat.seat_id, now.voices.get(seat.language or ""))
+
+    async def _count_listeners(self) -> None:
+        counts: dict[str, int] = {}
+        for seat in self.seats.values():
+            counts[seat.session_id] = counts.get(seat.session_id, 0) + 1
+        known = set(self._origins) | set(self._media) | set(counts)
+        for session_id in known:
+            key = self.table.key(f"relay:listeners:{session_id}")
+            await self.table.client.hset(key, self.node_id, counts.get(session_id, 0))
+
+    # For /metrics.
+
+    def sent(self) -> dict[tuple[str, str], int]:
+        """Datagrams sent per (session, edge) by this node as origin."""
+        return {
+            (session, edge): n
+            for session, origin in self._origins.items()
+            for edge, n in origin.relay.sent.items()
+        }
+
+    def taken(self) -> dict[str, int]:
+        """Packets taken from the sources of each session this node relays."""
+        return {s: sum(o.relay.packets_in.values()) for s, o in self._origins.items()}
+
+    def received(self) -> RelayCounts:
+        assert self.socket is not None
+        return self.socket.counts
+
+    @property
+    def address(self) -> Address:
+        assert self.socket is not None
+        return self.socket.address
+
+
+def _voice_key(room_id: str, language: str) -> str:
+    return f"relay:{room_id}:{language}"

@@ -1,0 +1,222 @@
+"""An origin and two edges: a plenary's listen-only seats spread over nodes, media relayed.
+
+Three ``conference serve --node-id`` processes on PostgreSQL and the machine's Redis, each
+holding one listen-only seat of a session before the session spreads over edges
+(``CONFERENCE_NODE_LISTENERS=1``). On the session's owner (its origin) an organiser speaks
+on the floor (440 Hz) and two interpreters are on air, Spanish (660 Hz) and French
+(880 Hz); all are headless aiortc clients on the real protocol (rooms.client). Five
+listeners ask the origin where to listen (``/relay/listen``) and sit down there
+(``/relay/ws``): one on the origin, two on each edge. They hear the floor and their
+language, one switches language on its edge alone, the origin sends each packet once per
+edge whatever the listeners there (its /metrics), and when an edge is killed its listeners
+are sent to the other edge and hear again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis.asyncio as redis
+
+from rooms.client import RoomClient, connect_info
+from rooms.keeper import conference_key
+from rooms.signalling import ConnectTokens, Identity
+from tests.support.interpretation_seed import PLENARY, interpretation_conference
+from tests.support.server import ServeProcess, cluster
+
+pytestmark = pytest.mark.integration
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+FLOOR_HZ, ES_HZ, FR_HZ = 440, 660, 880
+WITHIN = 30.0  # a bound on a hung test, not a goal
+
+
+@pytest.fixture
+def nodes(database_url: str, tmp_path: Path) -> Iterator[tuple[dict[str, ServeProcess], dict]]:
+    from conference.storage.engine import make_engine
+
+    engine = make_engine(database_url)
+    people = interpretation_conference(engine)
+    engine.dispose()
+    secret = "edges-test-" + secrets.token_hex(20)
+    with cluster("oab", tmp_path, database_url, REDIS_URL, secret, node_listeners="1") as started:
+        yield started, people
+
+
+def metrics(node: ServeProcess) -> dict[str, float]:
+    text = httpx.get(f"{node.site}/metrics", timeout=5).text
+    found = {}
+    for line in text.splitlines():
+        match = re.match(r"^(rooms_relay_\w+|rooms_listen_seats|rooms_packets_forwarded\w*)"
+                         r"(\{[^}]*\})? ([0-9.e+]+)$", line)  # fmt: skip
+        if match:
+            found[match.group(1) + (match.group(2) or "")] = float(match.group(3))
+    return found
+
+
+class Listener:
+    def __init__(self, tokens: ConnectTokens, n: int) -> None:
+        self.tokens = tokens
+        self.identity = Identity.of(str(7000 + n), f"Listener {n}", ["participant"])
+        self.client: RoomClient | None = None
+        self.node = ""
+
+    async def sit_down(self, origin: ServeProcess, language: str, avoid: str = "") -> str:
+        """Ask the origin where to listen (again, while it names ``avoid``), sit down there."""
+        deadline = time.monotonic() + WITHIN
+        while True:
+            where = (await asyncio.to_thread(
+                httpx.get, f"{origin.site}/relay/listen?session={PLENARY}", timeout=5
+            )).json()  # fmt: skip
+            if where["node"] != avoid:
+                break
+            assert time.monotonic() < deadline, "the dead edge is still named"
+            await asyncio.sleep(0.5)
+        self.node = where["node"]
+        if self.client is not None:
+            await self.client.close()
+        self.client = RoomClient(where["ws_url"], token=self.tokens.issue(self.identity))
+        await self.client.connect()
+        await self.client.start_media()
+        await self.choose(language)
+        return self.node
+
+    async def choose(self, language: str) -> None:
+        assert self.client is not None
+        await self.client.send("select_language", language=language)
+        chosen = await self.client.expect("language")
+        assert chosen["language"] == language
+
+    async def hears(self, *tones: float) -> None:
+        assert self.client is not None
+        for hz in tones:
+            await self.client.wait_for_tone(hz, within=WITHIN)
+
+
+async def listeners_counted(secret: str, expected: dict[str, int]) -> None:
+    """Wait until the nodes' batched counts in Redis (what ``/relay/listen`` decides by)
+    are ``expected`` (nodes that hold none may be missing)."""
+    client = redis.Redis.from_url(REDIS_URL)
+    key = f"cluster:{conference_key(secret)}:relay:listeners:{PLENARY}"
+    try:
+        deadline = time.monotonic() + WITHIN
+        while True:
+            raw = await client.hgetall(key)
+            seen = {k.decode(): int(v) for k, v in raw.items() if int(v)}
+            if seen == {k: v for k, v in expected.items() if v}:
+                return
+            assert time.monotonic() < deadline, seen
+            await asyncio.sleep(0.1)
+    finally:
+        await client.aclose()
+
+
+async def relay_keys(secret: str, edges: list[str]) -> list[str]:
+    """The SRTP keys (base64, as stored) the origin made for ``edges``."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        found = []
+        for edge in edges:
+            raw = await client.hgetall(f"cluster:{conference_key(secret)}:relay:keys:{edge}")
+            found += [json.loads(v)["key"] for v in raw.values()]
+        return found
+    finally:
+        await client.aclose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_an_origin_and_two_edges_serve_a_plenary_s_listeners(nodes) -> None:
+    started, people = nodes
+    secret = started["o"].settings["secret_key"]
+    tokens = ConnectTokens(secret)
+    olu = Identity.of("9001", "Olu", ["organiser"])
+    info = await connect_info(started["o"].site, PLENARY, tokens.issue(olu))
+    room_id = str(info["room_id"])
+    origin = next(
+        n for n, p in started.items() if info["ws_url"].startswith(p.site.replace("http", "ws"))
+    )
+    others = sorted(n for n in started if n != origin)
+
+    speakers = []
+    try:
+        floor = RoomClient(info["ws_url"], token=tokens.issue(olu), tone=FLOOR_HZ)
+        speakers.append(floor)
+        await floor.connect()
+        await floor.join(room_id)
+        await floor.start_media()
+        for name, hz in (("ivan", ES_HZ), ("fay", FR_HZ)):
+            booth = RoomClient(
+                info["ws_url"],
+                token=tokens.issue(Identity.of(str(people[name]), name, ["interpreter"])),
+                tone=hz,
+            )
+            speakers.append(booth)
+            await booth.connect()
+            await booth.send("booth_enter", room_id=room_id)
+            await booth.expect("booth_state")
+            await booth.start_media()
+            await booth.send("on_air", on=True)
+            while (await booth.expect("booth_state"))["state"] != "on_air":
+                pass
+
+        listeners = [Listener(tokens, n) for n in range(5)]
+        placed = []
+        expected = {n: 0 for n in started}
+        for listener in listeners:
+            placed.append(await listener.sit_down(started[origin], "es"))
+            expected[listener.node] += 1
+            await listeners_counted(secret, expected)
+        # One on the origin (its share), then two on each edge.
+        assert sorted(placed) == sorted([origin, *others, *others])
+
+        for listener in listeners:
+            await listener.hears(FLOOR_HZ, ES_HZ)
+        # A listener on an edge switches to French: only that seat changes.
+        on_edge = [listener for listener in listeners if listener.node == others[0]]
+        await on_edge[0].choose("fr")
+        await on_edge[0].hears(FR_HZ)
+        await on_edge[1].hears(ES_HZ)
+
+        # Each packet of the floor and the booths leaves the origin once per edge.
+        before = metrics(started[origin])
+        await asyncio.sleep(1.0)
+        after = metrics(started[origin])
+        taken = f'rooms_relay_taken_total{{session="{PLENARY}"}}'
+        sent = [f'rooms_relay_sent_total{{edge="{e}",session="{PLENARY}"}}' for e in others]
+        took = after[taken] - before[taken]
+        assert took > 0
+        assert [after[s] - before[s] for s in sent] == [took, took]
+        for edge in others:
+            got = metrics(started[edge])
+            assert got['rooms_relay_received_total{outcome="refused"}'] == 0
+            assert got['rooms_relay_received_total{outcome="accepted"}'] > 0
+
+        # The pairs' keys are in Redis for their edges, and in no node's log.
+        keys = await relay_keys(secret, others)
+        assert len(keys) == 2
+        for node in started.values():
+            assert not any(key in node.log.read_text(errors="replace") for key in keys)
+
+        # Killing an edge: its listeners ask again and are sent to the other edge.
+        dead, alive = others[1], others[0]
+        started[dead].kill9()
+        moved = [listener for listener in listeners if listener.node == dead]
+        for listener in moved:
+            assert await listener.sit_down(started[origin], "es", avoid=dead) == alive
+            await listener.hears(FLOOR_HZ, ES_HZ)
+        log = started[origin].log.read_text(errors="replace")
+        assert "Traceback" not in log
+    finally:
+        for client in speakers:
+            await client.close()
+        for listener in locals().get("listeners", []):
+            if listener.client is not None:
+                await listener.client.close()
