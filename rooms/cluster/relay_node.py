@@ -160,6 +160,9 @@ class RelayNode:
         for origin in self._origins.values():
             if origin.room_id == room_id:
                 self._tap_voices(origin)
+        for seat in self.seats.values():  # listen-only seats here on the origin: a handover
+            if seat.room_id == room_id and seat.language is not None:
+                self.router.set_channel(seat.seat_id, voices.get(seat.language))
 
     # Listen-only seats.
 
@@ -226,8 +229,10 @@ class RelayNode:
 
     async def upkeep(self) -> None:
         edges_of = await self._all_edges()
-        await self._as_origin(edges_of)
-        await self._as_edge(edges_of)
+        mine = await self._as_origin(edges_of)
+        # A session this node owns now is not one it is an edge of (it may have been one
+        # before a failover moved the session here).
+        await self._as_edge({s: e for s, e in edges_of.items() if s not in mine})
         await self._count_listeners()
 
     async def _all_edges(self) -> dict[str, list[str]]:
@@ -239,13 +244,17 @@ class RelayNode:
                 out[key] = [str(e) for e in json.loads(text)]
         return out
 
-    async def _as_origin(self, edges_of: dict[str, list[str]]) -> None:
+    async def _as_origin(self, edges_of: dict[str, list[str]]) -> set[str]:
+        """Relay the sessions placed here that have edges; those sessions."""
         mine = set()
-        for session_id, edges in edges_of.items():
+        for session_id, listed in edges_of.items():
             placement = await self.table.placement(session_id)
-            if placement is None or placement.node_id != self.node_id or not edges:
+            if placement is None or placement.node_id != self.node_id:
                 continue
             mine.add(session_id)
+            edges = [edge for edge in listed if edge != self.node_id]
+            if not edges:
+                continue
             origin = self._origins.get(session_id)
             if origin is None:
                 origin = self._origins[session_id] = self._tap(session_id)
@@ -255,8 +264,9 @@ class RelayNode:
                 key = self.table.key(f"relay:media:{session_id}")
                 await self.table.client.set(key, media.encode())
                 origin.written = media
-        for session_id in [s for s in self._origins if s not in mine]:
+        for session_id in [s for s in self._origins if s not in mine or not edges_of.get(s)]:
             self._untap(self._origins.pop(session_id))
+        return mine
 
     def _tap(self, session_id: str) -> _Origin:
         assert self.socket is not None
@@ -315,15 +325,15 @@ class RelayNode:
             before = self._media.get(session_id, SessionMedia())
             self._media[session_id] = media
             if media != before:
-                self._follow(session_id, before, media)
+                await self._follow(session_id, before, media)
         for session_id in [s for s in self._media if s not in sessions]:
-            self._follow(session_id, self._media.pop(session_id), SessionMedia())
+            await self._follow(session_id, self._media.pop(session_id), SessionMedia())
 
-    def _follow(self, session_id: str, before: SessionMedia, now: SessionMedia) -> None:
+    async def _follow(self, session_id: str, before: SessionMedia, now: SessionMedia) -> None:
         room = listen_room(session_id)
-        for source in before.floor:
-            if source not in now.floor:
-                self.router.place(source, None, may_publish=False)
+        relayed = {*now.floor, *now.voices.values()}
+        for source in {*before.floor, *before.voices.values()} - relayed:
+            await self.router.close(source)  # off the floor and off air: no longer relayed
         for source in now.floor:
             self.router.relayed(source)
             self.router.place(source, room, may_publish=True)

@@ -25,7 +25,9 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from rooms.cluster.nodes import live
+from rooms.media.errors import MediaError
 from rooms.signalling import CloseCode
+from rooms.signalling.errors import MediaFailed
 from rooms.web.live import LiveRooms
 
 __all__ = ["listen_routes"]
@@ -79,9 +81,16 @@ def listen_routes(find: Callable[[], LiveRooms | None]) -> list[BaseRoute]:
                     await _send(websocket, "welcome", seat_id=seat.seat_id,
                                 languages=relay.languages(seat.seat_id), listen_only=True)  # fmt: skip
                 elif seat is None:
-                    await _send(websocket, "error", code="hello_first", message="Say hello first.")
+                    await _send(
+                        websocket, "error", code="hello_required", message="Say hello first."
+                    )
                 elif kind == "offer":
-                    answer = await rooms.router.negotiate(seat.seat_id, str(message["sdp"]))
+                    try:
+                        answer = await rooms.router.negotiate(seat.seat_id, str(message["sdp"]))
+                    except MediaError as error:
+                        await _send(websocket, "error", code=MediaFailed.code,
+                                    message=f"your offer was refused: {error}")  # fmt: skip
+                        continue
                     await _send(websocket, "answer", sdp=answer)
                 elif kind == "select_language":
                     language = message.get("language")
