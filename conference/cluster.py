@@ -32,6 +32,7 @@ from rooms.cluster.table import ClusterTable, NodeHeartbeat
 from rooms.domain.errors import Conflict
 from rooms.keeper import RedisSnapshotStore, adopt_session, conference_key
 from rooms.signalling import Registry
+from rooms.signalling.messages import ListenOnly
 from rooms.web.live import LiveRooms
 
 from .settings import Settings
@@ -104,6 +105,9 @@ async def relay_node(settings: Settings, node: NodeHeartbeat, live: LiveRooms) -
         live.router,
         live.registry.room_for_session,
         settings.node_listeners,
+        lambda room_id, count: live.registry.publish_room(
+            room_id, ListenOnly(room_id=room_id, count=count)
+        ),
     )
     host = settings.relay_host or urlsplit(node.record.public_url).hostname or "127.0.0.1"
     await relay.start(host, settings.relay_port)

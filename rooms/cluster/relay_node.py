@@ -27,7 +27,7 @@ import contextlib
 import json
 import logging
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 import redis.asyncio as redis
@@ -107,7 +107,10 @@ class RelayNode:
         router: MediaRouter,
         room_for_session: Callable[[str], str],
         capacity: int,
+        announce: Callable[[str, int], Awaitable[None]] | None = None,
     ) -> None:
+        """``announce(room_id, count)``: tell a session's main room its listen-only seats on
+        every node (the origin calls it when the count changes)."""
         self.table = table
         self.directory = RelayDirectory(table)
         self.node_id = node_id
@@ -122,6 +125,8 @@ class RelayNode:
         self._voices: dict[str, dict[str, str | None]] = {}  # room id -> language -> seat
         self._media: dict[str, SessionMedia] = {}  # sessions this node is an edge of
         self._allowed: dict[str, RelayPeer] = {}
+        self._announce = announce
+        self._announced: dict[str, int] = {}  # session id -> count the room was told
         self._task: asyncio.Task[None] | None = None
 
     # Life.
@@ -234,6 +239,8 @@ class RelayNode:
         # before a failover moved the session here).
         await self._as_edge({s: e for s, e in edges_of.items() if s not in mine})
         await self._count_listeners()
+        owned = mine | {s.session_id for s in self.seats.values() if not s.on_edge}
+        await self._tell_rooms(owned)
 
     async def _all_edges(self) -> dict[str, list[str]]:
         raw = await self.table.client.hgetall(self.table.key("relay:edges"))
@@ -349,6 +356,22 @@ class RelayNode:
         for session_id in known:
             key = self.table.key(f"relay:listeners:{session_id}")
             await self.table.client.hset(key, self.node_id, counts.get(session_id, 0))
+
+    async def _tell_rooms(self, owned: set[str]) -> None:
+        """Each owned session's main room learns its listen-only seats on all nodes, one
+        count when it changes (at most once an upkeep), never an event per listener."""
+        if self._announce is None:
+            return
+        nodes, now = await self.table.nodes(), await self.table.now()
+        alive = {n.node_id for n in live(nodes, now)}
+        for session_id in owned:
+            counts = await self.listeners(session_id)
+            total = sum(n for node, n in counts.items() if node in alive)
+            if self._announced.get(session_id, 0) != total:
+                self._announced[session_id] = total
+                await self._announce(self.room_for_session(session_id), total)
+        for session_id in [s for s in self._announced if s not in owned]:
+            del self._announced[session_id]
 
     # For /metrics.
 

@@ -395,6 +395,15 @@ class PresenceBatch(ServerMessage):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ListenOnly(ServerMessage):
+    """A large session's listen-only seats on all its nodes: one count, sent when it changes."""
+
+    type = "listen_only"
+    room_id: str
+    count: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class ChatMessage(ServerMessage):
     type = "chat_message"
     room_id: str
@@ -534,6 +543,7 @@ SERVER_MESSAGES: tuple[type[ServerMessage], ...] = (
     PresenceUpdated,
     PresenceLeft,
     PresenceBatch,
+    ListenOnly,
     ChatMessage,
     BreakoutsOpened,
     BreakoutsCountdown,

@@ -119,6 +119,12 @@ async def listeners_counted(secret: str, expected: dict[str, int]) -> None:
         await client.aclose()
 
 
+async def count_told(client: RoomClient, count: int) -> None:
+    """Wait for a ``listen_only`` message with ``count``, the room's batched count."""
+    while (await client.expect("listen_only", within=WITHIN))["count"] != count:
+        pass
+
+
 async def relay_keys(secret: str, edges: list[str]) -> list[str]:
     """The SRTP keys (base64, as stored) the origin made for ``edges``."""
     client = redis.Redis.from_url(REDIS_URL)
@@ -176,6 +182,9 @@ async def test_an_origin_and_two_edges_serve_a_plenary_s_listeners(nodes) -> Non
             await listeners_counted(secret, expected)
         # One on the origin (its share), then two on each edge.
         assert sorted(placed) == sorted([origin, *others, *others])
+        # The room learns the count of all five, batched, not who they are.
+        await count_told(floor, 5)
+        assert "Listener" not in json.dumps([m for m in floor.seen if m["type"] != "listen_only"])
 
         for listener in listeners:
             await listener.hears(FLOOR_HZ, ES_HZ)
@@ -212,6 +221,7 @@ async def test_an_origin_and_two_edges_serve_a_plenary_s_listeners(nodes) -> Non
         for listener in moved:
             assert await listener.sit_down(started[origin], "es", avoid=dead) == alive
             await listener.hears(FLOOR_HZ, ES_HZ)
+        await count_told(floor, 5)  # after the dead edge's count went (3), the moved came back
         log = started[origin].log.read_text(errors="replace")
         assert "Traceback" not in log
     finally:
