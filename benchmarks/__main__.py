@@ -30,6 +30,7 @@ BENCHMARKS = (
     "latencyload",
     "captions",
     "placement",
+    "relay",
 )
 # Run only when named with --only: the soak takes 10 minutes, the loss benchmark 9, the
 # latency under stalls 3.
