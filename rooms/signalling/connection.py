@@ -331,21 +331,34 @@ class Connection:
         """Ping a client silent for an interval; close once it has been silent for the timeout.
 
         A client that talks (a browser pings on the same interval) needs no ping from us.
+
+        Silence counts only while the server listens: when this task wakes up late, the event
+        loop was busy (a join storm, a long collection), the client's pong may be waiting
+        unread in the socket, and the lateness is added to its deadline. A server stalled
+        past the timeout then closes nobody for its own stall.
         """
         loop = asyncio.get_running_loop()
         interval, timeout = self._limits.heartbeat_interval, self._limits.heartbeat_timeout
         beats = 0
         pinged = loop.time()
+        heard, deaf = self._last_heard, 0.0  # deaf: the loop's lateness since last heard
+        wake = woke = pinged  # the last sleep: when it should have ended, when it did
         while True:
             now = loop.time()
-            deadline = self._last_heard + timeout
+            if self._last_heard != heard:  # heard again: only a stall since then counts
+                heard = self._last_heard
+                deaf = max(0.0, woke - max(wake, heard))
+            deadline = heard + timeout + deaf
             if now >= deadline:
                 self.abort(CloseCode.HEARTBEAT_TIMEOUT, "no message or pong within the timeout")
                 return
-            due = max(pinged, self._last_heard) + interval
+            due = max(pinged, heard) + interval
             if now >= due:
                 beats += 1
                 self.send(ServerPing(nonce=str(beats)))
                 pinged = now
                 due = now + interval
-            await asyncio.sleep(min(due, deadline) - now)
+            wake = min(due, deadline)
+            await asyncio.sleep(wake - now)
+            woke = loop.time()
+            deaf += max(0.0, woke - wake)

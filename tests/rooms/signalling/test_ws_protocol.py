@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 import pytest
 from rooms_ws_harness import ORIGIN, Harness, serve
@@ -258,3 +260,19 @@ async def test_expired_or_forged_tokens_are_refused(harness: Harness) -> None:
     with pytest.raises(InvalidStatus) as expired:
         await harness.connect("x", origin=None, token=token)
     assert expired.value.response.status_code == 403
+
+
+async def test_a_server_stall_longer_than_the_timeout_closes_nobody() -> None:
+    # A join storm or a long collection can hold the event loop past the heartbeat timeout;
+    # the client's pong then waits unread in the socket. The stall is the server's, not the
+    # client's: it keeps its connection.
+    async with serve(Limits(heartbeat_interval=0.1, heartbeat_timeout=0.35)) as harness:
+        client = await harness.seated("ada")
+        ping = await client.expect("ping", within=1.0)
+        await client.send("pong", nonce=ping["nonce"])
+        await asyncio.sleep(0.05)
+        time.sleep(0.8)  # noqa: ASYNC251 (the loop, server and client alike, stalls)
+        for _ in range(4):
+            ping = await client.expect("ping", within=1.0)
+            await client.send("pong", nonce=ping["nonce"])
+        await client.alive()
