@@ -262,6 +262,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                         if draining:  # the sessions move on: their people follow them
                             sent = await live.send_away()
                             log.info("draining: sent %d connections to other nodes", sent)
+                            if live.relay is not None:  # listen-only seats ask again
+                                sent = await live.relay.send_away()
+                                log.info("draining: sent %d listen-only seats away", sent)
 
                     node = cluster.heartbeat(
                         settings, lambda: len(live.registry.seats), on_draining

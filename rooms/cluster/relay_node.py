@@ -83,6 +83,8 @@ class ListenSeat:
     session_id: str
     room_id: str  # the session's room on its origin, or the edge's copy (listen_room)
     language: str | None = None
+    # Sends the listener away (its websocket closed with 1001): it asks where to go again.
+    send_away: Callable[[], Awaitable[None]] | None = field(default=None, repr=False)
 
     @property
     def on_edge(self) -> bool:
@@ -193,6 +195,16 @@ class RelayNode:
     def languages(self, seat_id: str) -> list[str]:
         return sorted(self._voices_of(self.seats[seat_id]))
 
+    async def send_away(self) -> int:
+        """Close every listen-only seat's websocket (a draining node): each listener asks
+        ``/relay/listen`` again, which no longer names this node. How many."""
+        seats = [s for s in self.seats.values() if s.send_away is not None]
+        for seat in seats:
+            assert seat.send_away is not None
+            with contextlib.suppress(Exception):
+                await seat.send_away()
+        return len(seats)
+
     async def leave(self, seat_id: str) -> None:
         if self.seats.pop(seat_id, None) is not None:
             await self.router.close(seat_id)
@@ -204,8 +216,13 @@ class RelayNode:
 
     # Where a listener goes.
 
-    async def where_to_listen(self, session_id: str) -> str | None:
-        """The node id a new listen-only seat of ``session_id`` goes to (None: no node)."""
+    async def where_to_listen(self, session_id: str, unreachable: str = "") -> str | None:
+        """The node id a new listen-only seat of ``session_id`` goes to (None: no node).
+
+        ``unreachable``: the node the listener could not reach (an edge that died and whose
+        heartbeat is not stale yet): not chosen for this listener. Only the heartbeat takes
+        it out of the session's edges, so a client's word moves no one else.
+        """
         placement = await self.table.place(session_id)
         if placement is None:
             return None
@@ -216,15 +233,20 @@ class RelayNode:
             alive = {n.node_id for n in live(nodes, now)}
             counts = {node: n for node, n in counts.items() if node in alive}
             total = sum(counts.values()) + 1
-            current = await self.directory.edges(session_id)
-            wanted = edges_needed(total, self.capacity)
+            listed = await self.directory.edges(session_id)
+            # An edge that still holds listeners stays one while it lives, however many
+            # have left elsewhere: dropping it would cut them off.
+            holding = [e for e in listed if counts.get(e, 0) > 0]
+            current = holding + [e for e in listed if e not in holding]
+            wanted = max(edges_needed(total, self.capacity), len(holding))
             edges = choose_edges(origin, current, wanted, nodes, now) if wanted else []
-            if edges != current:
+            if edges != listed:
                 await self.directory.set_edges(session_id, edges)
                 log.info("session %s: edges %s (%d listeners)", session_id, edges, total)
-        if not edges or counts.get(origin, 0) < self.capacity:
+        reachable = [e for e in edges if e != unreachable]
+        if not reachable or (counts.get(origin, 0) < self.capacity and origin != unreachable):
             return origin
-        return edge_for(edges, counts)
+        return edge_for(reachable, counts)
 
     async def listeners(self, session_id: str) -> dict[str, int]:
         raw = await self.table.client.hgetall(self.table.key(f"relay:listeners:{session_id}"))

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -47,7 +48,9 @@ def listen_routes(find: Callable[[], LiveRooms | None]) -> list[BaseRoute]:
         if rooms is None or rooms.relay is None or not session_id.isdigit():
             return JSONResponse({"error": "no listen-only seats here"}, status_code=404)
         relay = rooms.relay
-        node_id = await relay.where_to_listen(session_id)
+        node_id = await relay.where_to_listen(
+            session_id, request.query_params.get("unreachable", "")
+        )
         now = await relay.table.now()
         node = next((n for n in live(await relay.table.nodes(), now) if n.node_id == node_id), None)
         if node is None:
@@ -78,6 +81,7 @@ def listen_routes(find: Callable[[], LiveRooms | None]) -> list[BaseRoute]:
                 kind = message.get("type")
                 if kind == "hello" and seat is None:
                     seat = await relay.listen(session_id)
+                    seat.send_away = functools.partial(websocket.close, CloseCode.GOING_AWAY)
                     await _send(websocket, "welcome", seat_id=seat.seat_id,
                                 languages=relay.languages(seat.seat_id), listen_only=True)  # fmt: skip
                 elif seat is None:

@@ -18,6 +18,7 @@ import asyncio
 import json
 import re
 import secrets
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +27,7 @@ import httpx
 import pytest
 import redis.asyncio as redis
 
-from rooms.client import RoomClient, connect_info
+from rooms.client import ClientError, RoomClient, connect_info
 from rooms.keeper import conference_key
 from rooms.signalling import ConnectTokens, Identity
 from tests.support.interpretation_seed import PLENARY, interpretation_conference
@@ -69,25 +70,34 @@ class Listener:
         self.client: RoomClient | None = None
         self.node = ""
 
-    async def sit_down(self, origin: ServeProcess, language: str, avoid: str = "") -> str:
-        """Ask the origin where to listen (again, while it names ``avoid``), sit down there."""
+    async def sit_down(self, origin: ServeProcess, language: str, unreachable: str = "") -> str:
+        """Ask the origin where to listen and sit down there, as a client would: a node it
+        cannot reach is named in the next ask (``unreachable``)."""
+        if self.client is not None:
+            await self.client.close()
         deadline = time.monotonic() + WITHIN
         while True:
             where = (await asyncio.to_thread(
-                httpx.get, f"{origin.site}/relay/listen?session={PLENARY}", timeout=5
+                httpx.get, f"{origin.site}/relay/listen?session={PLENARY}"
+                f"&unreachable={unreachable}", timeout=5,
             )).json()  # fmt: skip
-            if where["node"] != avoid:
+            self.client = RoomClient(where["ws_url"], token=self.tokens.issue(self.identity))
+            try:
+                await self.client.connect()
                 break
-            assert time.monotonic() < deadline, "the dead edge is still named"
-            await asyncio.sleep(0.5)
+            except ClientError:
+                assert time.monotonic() < deadline, f"{where['node']} cannot be reached"
+                unreachable = where["node"]
         self.node = where["node"]
-        if self.client is not None:
-            await self.client.close()
-        self.client = RoomClient(where["ws_url"], token=self.tokens.issue(self.identity))
-        await self.client.connect()
         await self.client.start_media()
         await self.choose(language)
         return self.node
+
+    async def sent_away(self) -> int | None:
+        """Wait until the node closes this listener's websocket; its close code."""
+        assert self.client is not None and self.client._ws is not None
+        await asyncio.wait_for(self.client._ws.wait_closed(), WITHIN)
+        return self.client._ws.close_code
 
     async def choose(self, language: str) -> None:
         assert self.client is not None
@@ -214,14 +224,32 @@ async def test_an_origin_and_two_edges_serve_a_plenary_s_listeners(nodes) -> Non
         for node in started.values():
             assert not any(key in node.log.read_text(errors="replace") for key in keys)
 
-        # Killing an edge: its listeners ask again and are sent to the other edge.
+        # Killing an edge: its listeners find it gone, ask again, and are sent to the other
+        # edge, where they hear again.
         dead, alive = others[1], others[0]
         started[dead].kill9()
+        killed = time.monotonic()
         moved = [listener for listener in listeners if listener.node == dead]
         for listener in moved:
-            assert await listener.sit_down(started[origin], "es", avoid=dead) == alive
+            assert await listener.sit_down(started[origin], "es", unreachable=dead) == alive
             await listener.hears(FLOOR_HZ, ES_HZ)
-        await count_told(floor, 5)  # after the dead edge's count went (3), the moved came back
+        print(f"\nedge killed to its listeners hearing again on {alive}: "
+              f"{time.monotonic() - killed:.1f} s")  # fmt: skip
+        await count_told(floor, 5)
+
+        # SIGTERM on the other edge: it drains, its listeners are sent away (1001), ask
+        # again and sit down on the origin (no edge is left to take them).
+        started[alive].process.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
+        drained = time.monotonic()
+        leaving = [listener for listener in listeners if listener.node == alive]
+        assert await asyncio.gather(*(lr.sent_away() for lr in leaving)) == [1001] * 4
+        for listener in leaving:
+            assert await listener.sit_down(started[origin], "es") == origin
+            await listener.hears(FLOOR_HZ, ES_HZ)
+        print(f"edge drained to its listeners hearing again on the origin: "
+              f"{time.monotonic() - drained:.1f} s")  # fmt: skip
+        assert await asyncio.to_thread(started[alive].process.wait, WITHIN) == 0  # type: ignore[union-attr]
+        await count_told(floor, 5)
         log = started[origin].log.read_text(errors="replace")
         assert "Traceback" not in log
     finally:

@@ -1,0 +1,71 @@
+"""rooms.cluster.relay_node: where a listen-only seat goes, on a real Redis."""
+
+import pytest
+
+from rooms.cluster.nodes import NodeRecord
+from rooms.cluster.relay_node import RelayNode, SessionMedia
+from rooms.cluster.table import ClusterTable
+from rooms.media.router import MediaRouter
+
+pytestmark = pytest.mark.integration
+
+
+async def cluster(table: ClusterTable, *node_ids: str) -> None:
+    for node_id in node_ids:
+        await table.announce(NodeRecord(node_id, f"http://{node_id}:8000", node_id, 0, False, 0))
+
+
+async def counts(table: ClusterTable, session: str, **by_node: int) -> None:
+    await table.client.hset(table.key(f"relay:listeners:{session}"), mapping=by_node)
+
+
+@pytest.fixture
+async def relay(table: ClusterTable):
+    router = MediaRouter(loopback=True)
+    yield RelayNode(table, "o", "o", router, lambda s: f"room-{s}", capacity=2)
+    await router.aclose()
+
+
+async def test_listeners_fill_the_origin_then_spread_over_edges(table, relay):
+    await cluster(table, "o")
+    assert (await table.place("7")).node_id == "o"
+    await cluster(table, "a", "b")
+
+    assert await relay.where_to_listen("7") == "o"
+    await counts(table, "7", o=2)
+    assert await relay.where_to_listen("7") == "a"
+    assert await relay.directory.edges("7") == ["a"]
+    await counts(table, "7", o=2, a=2)
+    assert await relay.where_to_listen("7") == "b"  # a third share: a second edge
+    assert await relay.directory.edges("7") == ["a", "b"]
+
+
+async def test_an_edge_holding_listeners_stays_when_others_leave(table, relay):
+    await cluster(table, "o")
+    await table.place("7")
+    await cluster(table, "a", "b")
+    await relay.directory.set_edges("7", ["a", "b"])
+    await counts(table, "7", o=0, a=0, b=1)  # everyone left but one listener on b
+
+    assert await relay.where_to_listen("7") == "o"
+    assert await relay.directory.edges("7") == ["b"]
+
+
+async def test_an_unreachable_edge_is_not_named_but_stays_for_its_listeners(table, relay):
+    await cluster(table, "o")
+    await table.place("7")
+    await cluster(table, "a", "b")
+    await relay.directory.set_edges("7", ["a", "b"])
+    await counts(table, "7", o=2, a=1, b=2)
+
+    assert await relay.where_to_listen("7", unreachable="a") == "b"
+    assert await relay.directory.edges("7") == ["a", "b"]
+    assert await relay.where_to_listen("7", unreachable="o") == "a"
+
+
+def test_session_media_survives_its_wire_form_and_refuses_garbage():
+    media = SessionMedia(("seat-1", "seat-2"), {"es": "seat-9"})
+    assert SessionMedia.decode(media.encode()) == media
+    assert SessionMedia.decode(None) == SessionMedia()
+    assert SessionMedia.decode(b"{not json") == SessionMedia()
+    assert SessionMedia.decode('{"floor": 3}') == SessionMedia()
