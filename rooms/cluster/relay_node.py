@@ -260,9 +260,30 @@ class RelayNode:
         # A session this node owns now is not one it is an edge of (it may have been one
         # before a failover moved the session here).
         await self._as_edge({s: e for s, e in edges_of.items() if s not in mine})
+        await self._rehome()
         await self._count_listeners()
         owned = mine | {s.session_id for s in self.seats.values() if not s.on_edge}
         await self._tell_rooms(owned)
+
+    async def _rehome(self) -> None:
+        """Listen-only seats follow their session's origin. On a node that has become the
+        origin (a failover, a drain), its edge seats move to the session's room and its
+        booths' voices; on a node that is no longer the origin, its seats are sent away
+        (they ask where to listen again)."""
+        for session_id in {seat.session_id for seat in self.seats.values()}:
+            placement = await self.table.placement(session_id)
+            if placement is None:
+                continue
+            here = placement.node_id == self.node_id
+            for seat in [s for s in self.seats.values() if s.session_id == session_id]:
+                if here and seat.on_edge:
+                    seat.room_id = self.room_for_session(session_id)
+                    self.router.place(seat.seat_id, seat.room_id, may_publish=False)
+                    self.choose_language(seat.seat_id, seat.language)
+                    log.info("session %s is here now: listen-only seat moved to its room",
+                             session_id)  # fmt: skip
+                elif not here and not seat.on_edge and seat.send_away is not None:
+                    await seat.send_away()
 
     async def _all_edges(self) -> dict[str, list[str]]:
         raw = await self.table.client.hgetall(self.table.key("relay:edges"))

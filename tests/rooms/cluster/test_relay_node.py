@@ -69,3 +69,55 @@ def test_session_media_survives_its_wire_form_and_refuses_garbage():
     assert SessionMedia.decode(None) == SessionMedia()
     assert SessionMedia.decode(b"{not json") == SessionMedia()
     assert SessionMedia.decode('{"floor": 3}') == SessionMedia()
+
+
+async def test_edge_seats_move_to_the_room_when_the_session_moves_here(table):
+    router = MediaRouter(loopback=True)
+    edge = RelayNode(table, "a", "a", router, lambda s: f"room-{s}", capacity=2)
+    await cluster(table, "o")
+    await table.place("7")
+    await cluster(table, "a")
+    await edge.start("127.0.0.1")
+    try:
+        seat = await edge.listen("7")
+        assert seat.on_edge and seat.room_id == "relay:7"
+
+        # The origin died and the session was placed on this edge.
+        await table.client.hset(
+            table.key("placements"), "7", '{"session_id":"7","node_id":"a","fence":99}'
+        )
+        await edge.upkeep()
+
+        assert not seat.on_edge and seat.room_id == "room-7"
+    finally:
+        await edge.stop()
+        await router.aclose()
+
+
+async def test_origin_seats_are_sent_away_when_the_session_moves_on(table):
+    router = MediaRouter(loopback=True)
+    origin = RelayNode(table, "o", "o", router, lambda s: f"room-{s}", capacity=2)
+    await cluster(table, "o", "b")
+    await table.client.hset(
+        table.key("placements"), "7", '{"session_id":"7","node_id":"o","fence":1}'
+    )
+    await origin.start("127.0.0.1")
+    try:
+        seat = await origin.listen("7")
+        sent: list[str] = []
+
+        async def send_away() -> None:
+            sent.append(seat.seat_id)
+
+        seat.send_away = send_away
+        await origin.upkeep()
+        assert sent == [] and seat.room_id == "room-7"
+
+        await table.client.hset(
+            table.key("placements"), "7", '{"session_id":"7","node_id":"b","fence":2}'
+        )
+        await origin.upkeep()
+        assert sent == [seat.seat_id]
+    finally:
+        await origin.stop()
+        await router.aclose()
