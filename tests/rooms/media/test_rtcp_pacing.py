@@ -1,7 +1,8 @@
-"""RTCP pacing: idle slots send no reports, audio reports every 5 s, keyframe requests untouched."""
+"""RTCP from one timer: idle slots send no reports, audio reports every 5 s, PLI untouched."""
 
 import asyncio
 import inspect
+import time
 from importlib.metadata import version
 
 import pytest
@@ -13,7 +14,15 @@ from aiortc import (
     RTCRtpReceiver,
     RTCRtpSender,
 )
-from aiortc.rtp import RtcpPacket, RtcpPsfbPacket, RtcpRrPacket, RtcpSrPacket, is_rtcp
+from aiortc import clock as aiortc_clock
+from aiortc.rtp import (
+    RtcpByePacket,
+    RtcpPacket,
+    RtcpPsfbPacket,
+    RtcpRrPacket,
+    RtcpSrPacket,
+    is_rtcp,
+)
 
 from rooms.media import rtcp_pacing
 from rooms.media.router import MediaRouter
@@ -33,10 +42,32 @@ async def test_pinned_to_the_installed_aiortc_and_its_private_names():
     )
     sender = RTCRtpSender(ToneTrack(440), transport)
     assert sender._RTCRtpSender__packet_count == 0  # type: ignore[attr-defined]
-    # aiortc's loops still build a report every 0.5 to 1.5 s and hand it to _send_rtcp.
-    assert "asyncio.sleep(0.5 + random.random())" in inspect.getsource(RTCRtpSender._run_rtcp)
+    # The reports are built as aiortc's own loops build them, from the same fields.
     assert "self._send_rtcp" in inspect.getsource(RTCRtpSender._run_rtcp)
     assert "self._send_rtcp" in inspect.getsource(RTCRtpReceiver._run_rtcp)
+
+
+@pytest.mark.unit
+def test_another_aiortc_is_refused(monkeypatch):
+    rtcp_pacing.check_rtcp_pacing.cache_clear()
+    monkeypatch.setattr(rtcp_pacing, "version", lambda package: "9.9.9")
+    try:
+        with pytest.raises(rtcp_pacing.RtcpPacingError, match="aiortc 1.16.0"):
+            rtcp_pacing.check_rtcp_pacing()
+    finally:
+        rtcp_pacing.check_rtcp_pacing.cache_clear()
+
+
+@pytest.mark.unit
+def test_a_changed_report_loop_is_refused(monkeypatch):
+    fragments = ((RTCRtpSender._run_rtcp, ("ntp_timestamp=self.__wall_clock",)),)
+    rtcp_pacing.check_rtcp_pacing.cache_clear()
+    monkeypatch.setattr(rtcp_pacing, "_SOURCE_FRAGMENTS", fragments)
+    try:
+        with pytest.raises(rtcp_pacing.RtcpPacingError, match="RTCP changed"):
+            rtcp_pacing.check_rtcp_pacing()
+    finally:
+        rtcp_pacing.check_rtcp_pacing.cache_clear()
 
 
 def spy_rtcp(router: MediaRouter, peer_id: str) -> list:
@@ -98,6 +129,85 @@ async def test_a_sender_reports_at_once_when_it_starts_sending(router, join):
     to_listener = spy_rtcp(router, "listener")
     await join("speaker", tone=440)
     await listener.hears(FLOOR_0, 440)
-    # The first report follows the first packets within one tick of aiortc's loop (<= 1.5 s).
+    # The first report follows the first packets at the next tick of the one timer.
     await asyncio.sleep(1.6)
     assert len([p for p in to_listener if isinstance(p, RtcpSrPacket)]) == 1
+
+
+async def until(condition, within: float) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.integration
+async def test_a_sender_report_maps_wall_clock_to_an_rtp_timestamp_that_was_sent(router, join):
+    # What a browser lines a voice and a picture up with: the SR's NTP time and RTP timestamp.
+    router.place("speaker", "plenary", may_publish=True)
+    router.place("listener", "plenary", may_publish=False)
+    listener = await join("listener")
+    to_listener = spy_rtcp(router, "listener")
+    before = aiortc_clock.current_ntp_time()
+    await join("speaker", tone=440)
+    await listener.hears(FLOOR_0, 440)
+    await until(lambda: any(isinstance(p, RtcpSrPacket) for p in to_listener), within=3)
+    after = aiortc_clock.current_ntp_time()
+
+    report = next(p for p in to_listener if isinstance(p, RtcpSrPacket))
+    received = listener.rtp[FLOOR_0]
+    assert report.ssrc == received[-1].ssrc
+    assert report.sender_info.rtp_timestamp in {p.timestamp for p in received}
+    assert before <= report.sender_info.ntp_timestamp <= after
+    assert 0 < report.sender_info.packet_count <= len(received) + 5
+
+
+@pytest.mark.integration
+async def test_a_receiver_report_still_reaches_the_publisher(router, join):
+    # The publisher's browser reads its loss (and rooms.media.loss its listeners' loss) from it.
+    router.place("speaker", "plenary", may_publish=True)
+    speaker = await join("speaker", tone=440)
+    to_speaker = spy_rtcp(router, "speaker")
+    mic = speaker.slots.mic.sender._ssrc
+
+    def reported() -> bool:
+        return any(
+            isinstance(p, RtcpRrPacket) and mic in {r.ssrc for r in p.reports} for p in to_speaker
+        )
+
+    await until(reported, within=rtcp_pacing.AUDIO_INTERVAL_S + 2)
+    report = next(p for p in to_speaker if isinstance(p, RtcpRrPacket))
+    assert report.reports[0].highest_sequence > 0
+
+
+@pytest.mark.integration
+async def test_one_task_sends_every_peers_reports_and_a_stopped_slot_says_bye(router, join):
+    router.place("speaker", "plenary", may_publish=True)
+    router.place("listener", "plenary", may_publish=False)
+    await join("speaker", tone=440)
+    listener = await join("listener")
+    await listener.hears(FLOOR_0, 440)
+
+    tasks = asyncio.all_tasks()
+    assert [t for t in tasks if t.get_name() == "rtcp reports"] == [rtcp_pacing.reports()._task]
+    # aiortc's own report loops run only in the clients (aiortc too, in this process).
+    server = {
+        part
+        for peer_id in ("speaker", "listener")
+        for t in router.peer(peer_id).pc.getTransceivers()
+        for part in (t.sender, t.receiver)
+    }
+    loops = [t.get_coro() for t in tasks]
+    assert not [
+        c
+        for c in loops
+        if getattr(c, "__qualname__", "").endswith("._run_rtcp")
+        and c.cr_frame.f_locals.get("self") in server
+    ]
+
+    to_listener = spy_rtcp(router, "listener")
+    senders = [t.sender for t in router.peer("listener").pc.getTransceivers() if t.sender.track]
+    await router.peer("listener").close()
+    said_bye = {s for p in to_listener if isinstance(p, RtcpByePacket) for s in p.sources}
+    assert {s._ssrc for s in senders} <= said_bye
+    assert not set(senders) & set(rtcp_pacing.reports().senders)
