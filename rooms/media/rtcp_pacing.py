@@ -97,7 +97,7 @@ _SOURCE_FRAGMENTS: tuple[tuple[Callable[..., Any], tuple[str, ...]], ...] = (
             "octet_count=self.__octet_count & 0xFFFFFFFF",
             "self.__lsr = ((self.__ntp_timestamp) >> 16) & 0xFFFFFFFF",
             "self.__lsr_time = time.time()",
-            "items=[(1, self.__cname.encode(\"utf8\"))]",
+            'items=[(1, self.__cname.encode("utf8"))]',
             "RtcpByePacket(sources=[self._ssrc])",
         ),
     ),
@@ -229,9 +229,7 @@ class Reports:
                 await receiver._send_rtcp(report)
 
 
-_loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Reports] = (
-    weakref.WeakKeyDictionary()
-)
+_loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Reports] = weakref.WeakKeyDictionary()
 
 
 def reports() -> Reports:
