@@ -23,12 +23,13 @@ is most of the server's CPU per listener.
   nominated ICE pair's datagram transport (``StunProtocol.send_data`` does
   exactly that, without awaiting anything);
 - the sender's RTCP counters (packets, octets, last RTP and NTP timestamps) and
-  the DTLS transport's tx counters are kept up to date, so aiortc's own RTCP
-  task still sends correct sender reports and ``getStats`` stays right.
+  the DTLS transport's tx counters are kept up to date, so the sender reports
+  (rooms.media.rtcp_pacing builds them from those counters) are right and
+  ``getStats`` stays right.
 
 aiortc's sender task keeps running: it waits in ``ForwardingTrack.recv()``,
 which never yields while ``direct`` is set, and ends with the track as before.
-Its RTCP task, its RTCP handling and its stop are untouched. When the slot
+Its RTCP (rooms.media.rtcp_pacing), RTCP handling and stop are untouched. When the slot
 negotiated ``nack`` (rooms.media.audio_sdp), the sender keeps a
 :class:`rooms.media.retransmit.History` of what it sent and :meth:`FastSender.resend`
 sends a packet again, byte for byte, when rooms.media.retransmit asks.

@@ -33,9 +33,9 @@ the fanout's ``publish`` loop sends each viewer's packets itself, without awaiti
   budget (:class:`rooms.media.retransmit.NackBudget`, 100 resends a second in bursts
   of 64), so a viewer flooding NACKs gets the rest ignored and counted;
 - the sender's RTCP counters (packets, octets, last RTP and NTP timestamps) and the
-  DTLS transport's tx counters stay right, so aiortc's RTCP task sends correct
-  sender reports (lip sync with the audio in the same stream) and ``getStats`` is
-  right.
+  DTLS transport's tx counters stay right, so the sender reports built from them
+  (rooms.media.rtcp_pacing) are correct (lip sync with the audio in the same
+  stream) and ``getStats`` is right.
 
 The track keeps deciding what is sent: keyframe-gated switching, PLI/FIR coalescing
 and the wait for a keyframe after a loss are unchanged. A viewer whose socket buffer
@@ -44,8 +44,8 @@ behind: the frame is not sent, and the track waits for the next keyframe and ask
 for one, as its queue did when it overflowed.
 
 aiortc's sender task keeps running: it waits in ``VideoForwardingTrack.recv()``,
-which never yields while ``direct`` is set, and ends with the track. Its RTCP task,
-RTCP handling (receiver reports, REMB) and stop are untouched.
+which never yields while ``direct`` is set, and ends with the track. Its RTCP
+(rooms.media.rtcp_pacing), RTCP handling (receiver reports, REMB) and stop are untouched.
 
 Pinned to aiortc 1.16.0 and aioice 0.13.0 with :mod:`rooms.media.fast_send`:
 :func:`check_video_send` fails loudly when the versions or the code relied on change.
