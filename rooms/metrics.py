@@ -131,12 +131,14 @@ def _relay(live: LiveRooms) -> Iterator[Metric]:
     received = CounterMetricFamily(
         "rooms_relay_received",
         "Relay datagrams that reached this node, by outcome: accepted, unknown_peer (from an "
-        "address no origin announced), refused (failing SRTP's check, or malformed).",
+        "address no origin announced), refused (failing SRTP's check, or malformed), "
+        "stale_origin (from a node no longer the origin of a session this one is an edge of).",
         labels=["outcome"],
     )
     received.add_metric(["accepted"], counts.received)
     received.add_metric(["unknown_peer"], counts.unknown_peer)
     received.add_metric(["refused"], counts.refused)
+    received.add_metric(["stale_origin"], relay.not_feeding)
     yield received
     seats: dict[str, int] = {}
     for seat in relay.seats.values():

@@ -36,7 +36,7 @@ from rooms.cluster.edges import choose_edges, edge_for, edges_needed
 from rooms.cluster.nodes import live
 from rooms.cluster.relays import RelayDirectory, RelayPeer
 from rooms.cluster.table import ClusterTable
-from rooms.media.relay import Address, RelayCounts
+from rooms.media.relay import Address, RelayCounts, RelayPacket
 from rooms.media.relay_feed import EdgeIngest, OriginRelay
 from rooms.media.relay_socket import RelaySocket
 from rooms.media.router import MediaRouter
@@ -128,13 +128,17 @@ class RelayNode:
         self._media: dict[str, SessionMedia] = {}  # sessions this node is an edge of
         self._allowed: dict[str, RelayPeer] = {}
         self._announce = announce
+        # The origins of the sessions this node is an edge of: a packet from another peer
+        # (an origin whose session moved on, for the moment before it stops) is dropped.
+        self._feeding: set[str] = set()
+        self.not_feeding = 0
         self._announced: dict[str, int] = {}  # session id -> count the room was told
         self._task: asyncio.Task[None] | None = None
 
     # Life.
 
     async def start(self, host: str, port: int = 0) -> None:
-        self.socket = await RelaySocket.open(host, port, on_packet=self.ingest)
+        self.socket = await RelaySocket.open(host, port, on_packet=self._ingest)
         await self.directory.announce(self.node_id, self.instance, self.socket.address)
         self._task = asyncio.create_task(self._upkeep_forever(), name="relay upkeep")
         log.info("relay socket at %s:%d", *self.socket.address)
@@ -194,6 +198,12 @@ class RelayNode:
 
     def languages(self, seat_id: str) -> list[str]:
         return sorted(self._voices_of(self.seats[seat_id]))
+
+    def _ingest(self, peer_id: str, packet: RelayPacket) -> None:
+        if peer_id in self._feeding:
+            self.ingest(peer_id, packet)
+        else:
+            self.not_feeding += 1
 
     async def send_away(self) -> int:
         """Close every listen-only seat's websocket (a draining node): each listener asks
@@ -259,7 +269,7 @@ class RelayNode:
         mine = await self._as_origin(edges_of)
         # A session this node owns now is not one it is an edge of (it may have been one
         # before a failover moved the session here).
-        await self._as_edge({s: e for s, e in edges_of.items() if s not in mine})
+        await self._as_edge({s: e for s, e in edges_of.items() if s not in mine}, mine)
         await self._rehome()
         await self._count_listeners()
         owned = mine | {s.session_id for s in self.seats.values() if not s.on_edge}
@@ -357,7 +367,7 @@ class RelayNode:
                 origin.edges[edge] = offered
                 origin.relay.add_edge(edge, offered.address, offered.key)
 
-    async def _as_edge(self, edges_of: dict[str, list[str]]) -> None:
+    async def _as_edge(self, edges_of: dict[str, list[str]], mine: set[str]) -> None:
         assert self.socket is not None
         peers = {p.node_id: p for p in await self.directory.accepted(self.node_id)}
         for node_id in [n for n in self._allowed if n not in peers]:
@@ -369,15 +379,27 @@ class RelayNode:
                 self.socket.inbound.allow(node_id, peer.address, peer.key)
                 self._allowed[node_id] = peer
         sessions = {s for s, edges in edges_of.items() if self.node_id in edges}
+        feeding = set()
         for session_id in sessions:
+            placement = await self.table.placement(session_id)
+            if placement is not None:
+                feeding.add(placement.node_id)
             key = self.table.key(f"relay:media:{session_id}")
             media = SessionMedia.decode(await self.table.client.get(key))
             before = self._media.get(session_id, SessionMedia())
             self._media[session_id] = media
             if media != before:
                 await self._follow(session_id, before, media)
+        self._feeding = feeding
         for session_id in [s for s in self._media if s not in sessions]:
-            await self._follow(session_id, self._media.pop(session_id), SessionMedia())
+            media = self._media.pop(session_id)
+            if session_id in mine:
+                # Its origin now: the same seats publish here, through the registry (a
+                # participant closed now would be a speaker who just reconnected here).
+                for source in {*media.floor, *media.voices.values()}:
+                    self.router.end_relay(source)
+            else:
+                await self._follow(session_id, media, SessionMedia())
 
     async def _follow(self, session_id: str, before: SessionMedia, now: SessionMedia) -> None:
         room = listen_room(session_id)

@@ -388,6 +388,16 @@ class MediaRouter:
             self._reconcile()
         return participant.fanout
 
+    def end_relay(self, source_id: str) -> None:
+        """The source is no longer fed by the relay: it is heard only if it has a peer here
+        (its session moved to this node and it connected here)."""
+        participant = self._participants.get(source_id)
+        if participant is not None and participant.relayed:
+            was_speaking = participant.speaks
+            participant.relayed = False
+            self._touch(participant, was_speaking)
+            self._reconcile()
+
     def publisher(self, peer_id: str) -> Fanout:
         participant = self._participants.get(peer_id)
         if participant is None:

@@ -258,3 +258,84 @@ async def test_an_origin_and_two_edges_serve_a_plenary_s_listeners(nodes) -> Non
         for listener in locals().get("listeners", []):
             if listener.client is not None:
                 await listener.client.close()
+
+
+async def on_the_floor(
+    site: str, tokens: ConnectTokens, people: dict, resume: dict[str, str] | None = None
+) -> list[RoomClient]:
+    """The organiser on the floor and Ivan on air in Spanish, on the session's owner as
+    ``site`` names it (``resume``: each one's resume token, after a move)."""
+    olu = Identity.of("9001", "Olu", ["organiser"])
+    ivan = Identity.of(str(people["ivan"]), "ivan", ["interpreter"])
+    info = await connect_info(site, PLENARY, tokens.issue(olu))
+    floor = RoomClient(info["ws_url"], token=tokens.issue(olu), tone=FLOOR_HZ)
+    booth = RoomClient(info["ws_url"], token=tokens.issue(ivan), tone=ES_HZ)
+    await floor.connect((resume or {}).get("floor"))
+    if resume is None:
+        await floor.join(str(info["room_id"]))
+    await floor.start_media()
+    await booth.connect((resume or {}).get("booth"))
+    await booth.send("booth_enter", room_id=str(info["room_id"]))
+    state = await booth.expect("booth_state")
+    await booth.start_media()
+    if state["state"] != "on_air":
+        await booth.send("on_air", on=True)
+        while (await booth.expect("booth_state"))["state"] != "on_air":
+            pass
+    return [floor, booth]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_the_origin_drains_and_an_edge_becomes_the_origin(nodes) -> None:
+    started, people = nodes
+    tokens = ConnectTokens(started["o"].settings["secret_key"])
+    speakers = await on_the_floor(started["o"].site, tokens, people)
+    clients = list(speakers)
+    try:
+        owner = next(
+            n for n, p in started.items()
+            if speakers[0].url.startswith(p.site.replace("http", "ws"))
+        )  # fmt: skip
+        listeners = [Listener(tokens, n) for n in range(3)]
+        expected = {n: 0 for n in started}
+        for listener in listeners:
+            await listener.sit_down(started[owner], "es")
+            expected[listener.node] += 1
+            await listeners_counted(started[owner].settings["secret_key"], expected)
+        assert sorted(expected.values()) == [1, 1, 1]  # the origin's share, one per edge
+        for listener in listeners:
+            await listener.hears(FLOOR_HZ, ES_HZ)
+
+        # SIGTERM on the origin: the floor and the booth follow the session to a new owner
+        # (one of the edges), whose listener stays seated and hears them there; the other
+        # edge's listener hears them through the new origin; the old origin's listener asks
+        # again.
+        tokens_before = {"floor": speakers[0].welcome["resume_token"],
+                         "booth": speakers[1].welcome["resume_token"]}  # fmt: skip
+        started[owner].process.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
+        moved = time.monotonic()
+        on_origin = next(listener for listener in listeners if listener.node == owner)
+        assert await on_origin.sent_away() == 1001
+        for client in speakers:
+            await client.close()
+        other = next(n for n in started if n != owner)
+        speakers = await on_the_floor(started[other].site, tokens, people, tokens_before)
+        clients += speakers
+        new_owner = next(
+            n for n, p in started.items()
+            if speakers[0].url.startswith(p.site.replace("http", "ws"))
+        )  # fmt: skip
+        assert new_owner != owner
+        assert speakers[0].welcome["resumed"] is True
+        await on_origin.sit_down(started[new_owner], "es")
+        for listener in listeners:
+            await listener.hears(FLOOR_HZ, ES_HZ)
+        print(f"\norigin drained to every listener hearing the new origin: "
+              f"{time.monotonic() - moved:.1f} s")  # fmt: skip
+        assert await asyncio.to_thread(started[owner].process.wait, WITHIN) == 0  # type: ignore[union-attr]
+    finally:
+        for client in clients:
+            await client.close()
+        for listener in locals().get("listeners", []):
+            if listener.client is not None:
+                await listener.client.close()

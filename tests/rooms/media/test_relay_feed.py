@@ -204,3 +204,18 @@ async def test_an_edge_drops_and_counts_packets_of_an_unknown_peer_or_key(cluste
     # The listener still hears the floor; nothing of the intruder's reached the router.
     await listener.hears(FLOOR_0, FLOOR_HZ)
     assert sorted(edge.ingest.packets) == ["booth-de", "booth-fr", "speaker"]
+
+
+async def test_a_source_no_longer_relayed_leaves_the_edge_s_floor(cluster):
+    await on_air(cluster)
+    edge = cluster.edges["edge-a"]
+    edge.router.place("listener", "plenary", may_publish=False)
+    listener = await cluster.join(edge.router, "listener")
+    await listener.hears(FLOOR_0, FLOOR_HZ)
+    assert edge.router.floor_sources("listener")[0] == "speaker"
+
+    # Its session moved to this node: the speaker is heard here only once it connects here.
+    edge.router.end_relay("speaker")
+    edge.router.end_relay("never-relayed")
+
+    assert edge.router.floor_sources("listener") == [None, None]
