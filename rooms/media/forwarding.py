@@ -167,6 +167,9 @@ class Fanout:
         self.low_data = False
         """It is (a view of) a low-data rendition: its listeners' loss is filed apart."""
         self.packets_in = 0
+        self.level: int | None = None
+        """The audio level of the packet being published (0 loudest .. 127 silent), if known:
+        the relay carries it to edges (rooms.media.relay_feed)."""
         self.punctuality = Punctuality()
         self.stale = False
         """The packet being published came late in a burst: fast-path tracks skip it."""

@@ -17,8 +17,10 @@ payload authenticated), one key per direction of each pair of nodes
 - SSRC: a hash of the source id (:func:`stream_id`), so that each source has its own replay
   window.
 
-The payload (encrypted) is one byte of length, the source id (UTF-8), then the Opus packet:
-the edge needs no separate announcement of streams, and peer ids never travel in clear.
+The payload (encrypted) is one byte of length, the source id (UTF-8), one byte of audio
+level (0 loudest .. 127 silent, 255 unknown: the publisher's ``ssrc-audio-level``, so an
+edge ranks floor talkers as the origin does), then the Opus packet: the edge needs no
+separate announcement of streams, and peer ids never travel in clear.
 
 :class:`RelayOut` seals packets for one edge; :class:`RelayIn` opens those from known
 peers: a datagram from an address no peer announced, or that fails SRTP's check (forged,
@@ -50,6 +52,7 @@ PROFILE = pylibsrtp.Policy.SRTP_PROFILE_AEAD_AES_128_GCM
 KEY_BYTES = 28  # 16 of key, 12 of salt
 _HEADER = struct.Struct("!BBHII")
 _MAX_ID = 255
+_NO_LEVEL = 0xFF
 
 Address = tuple[str, int]
 
@@ -70,6 +73,7 @@ class RelayPacket:
     pts: int
     payload: bytes
     restart: bool = False  # the source's timestamps start again here
+    level: int | None = None  # its audio level (0 loudest .. 127 silent), when known
 
 
 @dataclass
@@ -118,7 +122,9 @@ class RelayOut:
             stream_id(packet.source_id),
         )
         self.sent += 1
-        return bytes(self._srtp.protect(head + bytes([len(name)]) + name + packet.payload))
+        level = _NO_LEVEL if packet.level is None else packet.level & 0x7F
+        body = bytes([len(name)]) + name + bytes([level]) + packet.payload
+        return bytes(self._srtp.protect(head + body))
 
     def pause(self, source_id: str) -> None:
         """The source stops being relayed; if it comes back, its stream starts again."""
@@ -170,6 +176,13 @@ class RelayIn:
         if first != 0x80 or second & 0x7F != AUDIO_PT or not source_id:
             self.counts.refused += 1
             return None
+        if len(plain) <= start + length:
+            self.counts.refused += 1
+            return None
+        level = plain[start + length]
         self.counts.received += 1
-        packet = RelayPacket(source_id, pts, plain[start + length :], bool(second & 0x80))
+        packet = RelayPacket(
+            source_id, pts, plain[start + length + 1 :], bool(second & 0x80),
+            None if level == _NO_LEVEL else level,
+        )  # fmt: skip
         return peer.peer_id, packet

@@ -41,7 +41,7 @@ class _SourceSink:
         self.restart = True
 
     def push(self, packet: av.Packet) -> None:
-        self.relay.send(self.fanout.source_id, packet, self.restart)
+        self.relay.send(self.fanout.source_id, packet, self.restart, self.fanout.level)
         self.restart = False
 
     def discontinuity(self) -> None:
@@ -112,9 +112,11 @@ class OriginRelay:
             sink = self._sinks[source_id] = _SourceSink(self, fanout)
             fanout.subscribe(sink)
 
-    def send(self, source_id: str, packet: av.Packet, restart: bool) -> None:
+    def send(
+        self, source_id: str, packet: av.Packet, restart: bool, level: int | None = None
+    ) -> None:
         self.packets_in[source_id] += 1
-        relayed = RelayPacket(source_id, packet.pts or 0, bytes(packet), restart)
+        relayed = RelayPacket(source_id, packet.pts or 0, bytes(packet), restart, level)
         for edge_id, edge in self._edges.items():
             self.socket.send(edge.out.seal(relayed), edge.address)
             self.sent[edge_id] += 1
@@ -142,4 +144,6 @@ class EdgeIngest:
         out.pts = packet.pts
         out.time_base = TIME_BASE
         self.packets[packet.source_id] += 1
+        if packet.level is not None:  # as a local microphone's: before its packet
+            self.router.heard_relayed(packet.source_id, packet.level)
         fanout.publish(out)

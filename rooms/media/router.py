@@ -388,6 +388,12 @@ class MediaRouter:
             self._reconcile()
         return participant.fanout
 
+    def heard_relayed(self, source_id: str, level: int) -> None:
+        """A relayed packet's audio level (an edge): talkers rank on its floor as at the origin."""
+        participant = self._participants.get(source_id)
+        if participant is not None and participant.relayed:
+            self._heard(participant, level)
+
     def end_relay(self, source_id: str) -> None:
         """The source is no longer fed by the relay: it is heard only if it has a peer here
         (its session moved to this node and it connected here)."""
@@ -445,6 +451,7 @@ class MediaRouter:
 
     def _heard(self, participant: _Participant, level: int) -> None:
         """A microphone packet's level: who starts talking moves to the front of the floor."""
+        participant.fanout.level = level  # the packet about to be published: for the relay
         if not participant.voice.heard(level, time.monotonic()) or participant.muted:
             return
         if participant.speaks and self._participants.get(participant.peer_id) is participant:

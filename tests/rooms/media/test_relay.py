@@ -133,3 +133,12 @@ def test_a_source_relayed_again_after_a_pause_goes_on_and_is_marked_as_restartin
 
     assert opened == ("origin", RelayPacket("floor-1", 2, b"b", restart=True))
     assert then == ("origin", RelayPacket("floor-1", 3, b"c", restart=False))
+
+
+def test_the_audio_level_crosses_when_known():
+    out, inbound = pair()
+    loud = inbound.open(out.seal(RelayPacket("floor-1", 1, b"a", level=12)), ORIGIN)
+    unknown = inbound.open(out.seal(RelayPacket("floor-1", 2, b"b")), ORIGIN)
+
+    assert loud is not None and (loud[1].level, loud[1].payload) == (12, b"a")
+    assert unknown is not None and (unknown[1].level, unknown[1].payload) == (None, b"b")

@@ -219,3 +219,23 @@ async def test_a_source_no_longer_relayed_leaves_the_edge_s_floor(cluster):
     edge.router.end_relay("never-relayed")
 
     assert edge.router.floor_sources("listener") == [None, None]
+
+
+async def test_an_edge_ranks_relayed_talkers_as_the_origin_does(cluster):
+    """Three floor speakers, two floor slots: whoever started talking last takes a slot."""
+    edge = cluster.edges["edge-a"]
+    cluster.origin.set_floor_tap("plenary", cluster.relay.tap("floor"), name="relay")
+    edge.router.place("listener", "plenary", may_publish=False)
+    await cluster.join(edge.router, "listener")
+    for peer_id, tone in (("first", 300), ("second", 500), ("third", 700)):
+        cluster.origin.place(peer_id, "plenary", may_publish=True)
+        edge.router.place(peer_id, "plenary", may_publish=True)
+        await cluster.join(cluster.origin, peer_id, tone=tone)
+        for _ in range(100):  # talking counts too: let each start in turn, on the edge
+            if edge.router.talk_starts(peer_id):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError(f"{peer_id} never started talking on the edge")
+
+    assert edge.router.floor_sources("listener") == ["third", "second"]
