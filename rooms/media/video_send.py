@@ -26,6 +26,12 @@ the fanout's ``publish`` loop sends each viewer's packets itself, without awaiti
   socket (what ``RTCDtlsTransport._send_rtp`` and aioice's ``StunProtocol.send_data``
   do, without awaiting); asyncio's ``sendto`` is skipped while it has nothing queued,
   and once the socket would block the rest of the frame is queued behind, in order;
+- when every packet of the frame but the last has the first's size and the last is
+  no longer (VP8 always, H.264 when its NAL units allow), the viewer's packets leave
+  in one ``sendmsg`` with UDP segmentation (``UDP_SEGMENT``, Linux 4.18+): the kernel
+  cuts it back into the same datagrams, one system call a frame instead of one a
+  packet (about 9% of a viewer's cost in the video benchmark). If the kernel refuses,
+  the frame goes through asyncio's ``sendto`` and segmentation stays off (logged once);
 - the last :data:`HISTORY` packets (header and a reference to the shared payload)
   answer the viewer's NACKs, wrapped in RTX when RTX was negotiated, as aiortc's
   ``_retransmit`` does; :func:`attach` hands NACKs from ``_handle_rtcp_packet``
@@ -119,6 +125,9 @@ _SOURCE_FRAGMENTS: tuple[tuple[Callable[..., Any], tuple[str, ...]], ...] = (
 
 _HEADER = struct.Struct("!BBHLL")
 _SEQUENCE = struct.Struct("!H")
+_GSO_SIZE = struct.Struct("=H")
+_SOL_UDP, _UDP_SEGMENT = 17, 103
+_GSO_MAX = 40
 _VP8_START = b"\x90\x80"  # X=1, S=1, PID=0; I=1: a 15-bit picture id follows
 _VP8_MORE = b"\x80\x80"  # the same without S: a frame's later packets
 _VP8_DESCRIPTOR = 4
@@ -128,6 +137,16 @@ logger = logging.getLogger(__name__)
 
 def _empty() -> int:
     return 0
+
+
+_gso = True
+"""Whether a frame's packets go out as one UDP-segmented datagram (off after a refusal)."""
+
+
+def _no_gso(error: OSError) -> None:
+    global _gso
+    _gso = False
+    logger.warning("UDP segmentation refused (%s): video packets sent one by one", error)
 
 
 @functools.cache
@@ -158,6 +177,7 @@ class _Packetised:
     mime = ""
     vp8 = False
     bodies: list[bytes] = []
+    gso = False
     octets = 0
     ntp = 0
     abs_send_time = b"\x00\x00\x00"
@@ -177,6 +197,14 @@ class _Packetised:
                 cls.bodies = H264Encoder._packetize(H264Encoder._split_bitstream(data))
                 cls.octets = sum(map(len, cls.bodies))
             cls.packet, cls.mime = packet, mime
+            # UDP segmentation cuts the datagram every len(first) bytes: only when every
+            # packet but the last has the first's size and the last is no longer.
+            first = len(cls.bodies[0])
+            cls.gso = (
+                1 < len(cls.bodies) <= _GSO_MAX
+                and all(len(body) == first for body in cls.bodies[:-1])
+                and len(cls.bodies[-1]) <= first
+            )
             cls.ntp = aiortc_clock.current_ntp_time()
             cls.abs_send_time = ((cls.ntp >> 14) & 0x00FFFFFF).to_bytes(3, "big")
             cls.extensions = {}
@@ -319,13 +347,19 @@ class VideoSender:
         last = len(frame.bodies) - 1
         tx_bytes = 0
         index = 0
+        segmented = (
+            getattr(sock, "sendmsg", None) if direct is not None and frame.gso and _gso else None
+        )
+        parts: list[bytes] | None = None if segmented is None else []
         for body in frame.bodies:
             head = pack(
                 byte0, marked if index == last else byte1, sequence_number, timestamp, ssrc
             ) + (more if index else first)
             history[sequence_number % HISTORY] = (head, body)
             length = protect(head, body)
-            if direct is not None:
+            if parts is not None:
+                parts.append(view[:length].tobytes())
+            elif direct is not None:
                 try:
                     direct(view[:length], address)
                 except OSError:
@@ -336,6 +370,19 @@ class VideoSender:
             tx_bytes += length
             sequence_number = (sequence_number + 1) & 0xFFFF
             index += 1
+        if segmented is not None and parts:
+            try:
+                segmented(
+                    [b"".join(parts)],
+                    [(_SOL_UDP, _UDP_SEGMENT, _GSO_SIZE.pack(len(parts[0])))],
+                    0,
+                    address,
+                )
+            except OSError as error:
+                if not isinstance(error, BlockingIOError):
+                    _no_gso(error)
+                for part in parts:  # asyncio sends or queues them, in order
+                    transport.sendto(part, address)
         self.sequence_number = sequence_number
         self.frames += 1
         self.sent += index

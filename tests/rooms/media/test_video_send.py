@@ -7,9 +7,11 @@ RTCP counters, and a viewer that falls behind.
 """
 
 import asyncio
+import errno
 import fractions
 import itertools
 import os
+import socket
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -265,6 +267,85 @@ async def test_h264_packets_are_byte_identical_to_aiortcs(monkeypatch):
         timestamp = (video.timestamp_origin + track._last_pts) & 0xFFFFFFFF
         expected = aiortcs_packets(H264Encoder(), packet, video, sequence, timestamp, uris)
         assert wire.sent[start:] == expected
+
+
+@pytest.mark.parametrize(
+    ("mime", "encoder", "frames"),
+    [
+        ("video/VP8", Vp8Encoder, (3000, 40, 1296, 1297, 2600)),
+        # SPS, PPS and an IDR in one STAP-A and FU-As; then a small frame; then a STAP-A that
+        # is smaller than the FU-A after it (no segmentation: the last would be the longest).
+        ("video/H264", H264Encoder, ((12, 4, 3000), (200,), (20, 4, 1290))),
+    ],
+    ids=["vp8", "h264"],
+)
+async def test_a_real_socket_receives_aiortcs_packets_one_datagram_each(
+    mime, encoder, frames, monkeypatch
+):
+    # The frame leaves in one sendmsg with UDP segmentation where the sizes allow it; the
+    # viewer still gets one datagram per RTP packet, byte for byte what aiortc would send.
+    monkeypatch.setattr(video_send.aiortc_clock, "current_ntp_time", lambda: 0x123456 << 14)
+    uris = (MID_URI, ABS_SEND_TIME_URI)
+    video, track, wire = wired(mime, *uris)
+    viewer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        viewer.bind(("127.0.0.1", 0))
+        viewer.settimeout(5)
+        server.setblocking(False)
+        wire._sock = server
+        wire.remote_addr = viewer.getsockname()
+        rng = np.random.default_rng(3)
+        coder = encoder()
+        for number, sizes in enumerate(frames):
+            if mime == "video/VP8":
+                data = rng.bytes(sizes)
+                coder.picture_id = video.picture_id
+            else:
+                nals = [bytes([0x67, 0x68, 0x65][i] if number != 1 else 0x41) + rng.bytes(n)
+                        for i, n in enumerate(sizes)]  # fmt: skip
+                data = b"".join(b"\x00\x00\x00\x01" + nal for nal in nals)
+            sequence = video.sequence_number
+            packet = frame_packet(data, number * 3000, keyframe=number == 0)
+            assert video(mime.lower(), packet) == "sent"
+            timestamp = (video.timestamp_origin + track._last_pts) & 0xFFFFFFFF
+            expected = aiortcs_packets(coder, packet, video, sequence, timestamp, uris)
+            received = [wire.rx.unprotect(viewer.recv(4096)) for _ in expected]
+            assert received == expected
+        viewer.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            viewer.recv(4096)  # nothing more, nothing split
+    finally:
+        viewer.close()
+        server.close()
+    assert video.errors == 0
+
+
+class RefusingSocket(Socket):
+    """A kernel without UDP segmentation: sendmsg with UDP_SEGMENT fails."""
+
+    def sendmsg(self, buffers, ancillary, flags, addr):
+        raise OSError(errno.EIO, "segmentation offload refused")
+
+
+async def test_a_kernel_refusing_segmentation_still_gets_the_frame_and_it_stays_off(monkeypatch):
+    monkeypatch.setattr(video_send.aiortc_clock, "current_ntp_time", lambda: 0x123456 << 14)
+    monkeypatch.setattr(video_send, "_gso", True)
+    uris = (MID_URI, ABS_SEND_TIME_URI)
+    video, track, wire = wired("video/VP8", *uris)
+    wire._sock = RefusingSocket(wire)
+    encoder = Vp8Encoder()
+    for number in range(2):
+        encoder.picture_id = video.picture_id
+        start, sequence = len(wire.sent), video.sequence_number
+        packet = frame_packet(bytes(3000), number * 3000, keyframe=number == 0)
+        assert video("video/vp8", packet) == "sent"
+        timestamp = (video.timestamp_origin + track._last_pts) & 0xFFFFFFFF
+        assert wire.sent[start:] == aiortcs_packets(
+            encoder, packet, video, sequence, timestamp, uris
+        )
+    assert video_send._gso is False  # refused once: one packet per sendto from then on
+    assert len(wire.queued) == 3  # the refused frame went through asyncio; the next did not
 
 
 async def test_a_frame_the_socket_takes_only_in_part_is_queued_behind_in_order():
