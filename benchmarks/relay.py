@@ -15,6 +15,15 @@ it arrived.
 Baseline, same run: the origin alone (E = 0): its sources and fanouts without the relay. The
 origin's cost per edge is (CPU with E edges - the baseline) / E.
 
+Video rounds (no audio): one camera, as a floor speaker's, publishing encoded frames into its
+``VideoFanout`` at 30 frames a second: ``VIDEO_BYTES`` per frame (about 600 kbit/s), a
+``KEYFRAME_BYTES`` keyframe every 2 s; each frame carries its counter and send time. The
+origin's ``OriginRelay`` (``follow_video``) cuts each frame into chunks and sends them once
+per edge; the edge puts the frame back together (``EdgeIngest``) and publishes it into the
+camera's ``VideoFanout`` in its router, where a subscriber notes when it arrived. Hop latency
+per frame: published at the origin to published at the edge (the whole frame, all its
+chunks). Baseline, same run: the camera alone (E = 0).
+
 Full: 10 s measured per round, E = 1 and 3; quick: 3 s, E = 1 and 2.
 """
 
@@ -36,13 +45,40 @@ PAYLOAD = struct.Struct("!BIQ")  # source index, counter, send time (ns)
 PAYLOAD_BYTES = 80
 WARM_S = 1.0
 TIMEOUT_S = 120.0
+VIDEO_FPS = 30
+VIDEO_BYTES = 2_500
+KEYFRAME_BYTES = 15_000
+KEYFRAME_EVERY = 60  # frames: 2 s
+VIDEO_PAYLOAD = struct.Struct("!IQ")  # counter, send time (ns)
 
 
 def _edge(index: int, keys: Any, out: Any, stop: Any) -> None:  # pragma: no cover - spawned
     out.put(("result", index, asyncio.run(_edge_main(index, keys, out, stop))))
 
 
+class _Arrivals:
+    """A subscriber of the edge's camera: notes each frame's counter and hop latency."""
+
+    def __init__(self, window: list[float]) -> None:
+        self.window = window
+        self.latencies: list[int] = []
+        self.counters: set[int] = set()
+
+    def on_frame(self, source: Any, packet: Any) -> None:
+        counter, sent = VIDEO_PAYLOAD.unpack_from(bytes(packet))
+        self.counters.add(counter)
+        if self.window:
+            self.latencies.append(time.monotonic_ns() - sent)
+
+    def discontinuity(self) -> None:
+        pass
+
+    def waits_for(self, source: Any) -> bool:
+        return False
+
+
 async def _edge_main(index: int, keys: Any, out: Any, stop: Any) -> dict[str, Any]:
+    from rooms.media.relay import RelayPacket
     from rooms.media.relay_feed import EdgeIngest
     from rooms.media.relay_socket import RelaySocket
     from rooms.media.router import MediaRouter
@@ -52,9 +88,13 @@ async def _edge_main(index: int, keys: Any, out: Any, stop: Any) -> dict[str, An
     latencies: list[int] = []
     counters: dict[int, set[int]] = {}
     window: list[float] = []
+    arrivals = _Arrivals(window)
+    router.relayed_video("video-0", "camera").subscribe(arrivals)
 
     def on_packet(peer: str, packet: Any) -> None:
         ingest(peer, packet)
+        if not isinstance(packet, RelayPacket):
+            return  # a video chunk: its frame is noted once published (_Arrivals)
         source, counter, sent = PAYLOAD.unpack_from(packet.payload)
         counters.setdefault(source, set()).add(counter)  # all: the origin's window decides
         if window:  # measuring
@@ -80,6 +120,9 @@ async def _edge_main(index: int, keys: Any, out: Any, stop: Any) -> dict[str, An
         "cpu_per_s": cpu / seconds,
         "latencies_us": [n / 1000 for n in latencies],
         "counters": {s: sorted(c) for s, c in counters.items()},
+        "video_latencies_us": [n / 1000 for n in arrivals.latencies],
+        "video_counters": sorted(arrivals.counters),
+        "frames_lost": ingest.frames_lost,
         "unknown": socket.counts.unknown_peer,
         "refused": socket.counts.refused,
     }
@@ -89,21 +132,49 @@ def _origin(control: Any, out: Any) -> None:  # pragma: no cover - spawned
     out.put(("result", -1, asyncio.run(_origin_main(control, out))))
 
 
+async def _film(camera: Any, begin: float, end: float, counters: list[int]) -> None:
+    """The camera's encoded frames, 30 a second until ``end``; ``counters``: the first
+    frame at ``begin`` or after, and the last."""
+    import av
+
+    from rooms.media.relay_feed import VIDEO_TIME_BASE
+
+    start = time.monotonic()
+    counter = 0
+    while time.monotonic() < end:
+        keyframe = counter % KEYFRAME_EVERY == 0
+        size = KEYFRAME_BYTES if keyframe else VIDEO_BYTES
+        packet = av.Packet(VIDEO_PAYLOAD.pack(counter, time.monotonic_ns()).ljust(size, b"\x5a"))
+        packet.pts = counter * 90_000 // VIDEO_FPS
+        packet.time_base = VIDEO_TIME_BASE
+        packet.is_keyframe = keyframe
+        if time.monotonic() >= begin and not counters:
+            counters.append(counter)
+        camera.publish("video/vp8", packet)
+        counter += 1
+        await asyncio.sleep(max(0.0, start + counter / VIDEO_FPS - time.monotonic()))
+    counters.append(counter - 1)
+
+
 async def _origin_main(control: Any, out: Any) -> dict[str, Any]:
     import av
 
     from rooms.media.forwarding import Fanout
     from rooms.media.relay_feed import TIME_BASE, OriginRelay
     from rooms.media.relay_socket import RelaySocket
+    from rooms.media.video import VideoFanout
 
     socket = await RelaySocket.open("127.0.0.1", 0)
     out.put(("address", -1, socket.address))
-    edges, seconds = await asyncio.to_thread(control.get, True, TIMEOUT_S)
+    edges, seconds, video = await asyncio.to_thread(control.get, True, TIMEOUT_S)
     relay = OriginRelay(socket)
     for index, address, key in edges:
         relay.add_edge(f"edge-{index}", tuple(address), key)
-    fanouts = [Fanout(f"source-{i}") for i in range(SOURCES)]
+    fanouts = [] if video else [Fanout(f"source-{i}") for i in range(SOURCES)]
     relay.follow("bench", fanouts)
+    camera = VideoFanout("video-0", "camera")
+    if video:
+        relay.follow_video("bench", [camera])
     await asyncio.sleep(0.5)  # the edges allow this origin meanwhile
     counter = 0
     start = time.monotonic()
@@ -111,13 +182,16 @@ async def _origin_main(control: Any, out: Any) -> dict[str, Any]:
     out.put(("window", begin, end))
     window: dict[str, Any] = {}
     pad = bytes(PAYLOAD_BYTES - PAYLOAD.size)
+    frames: list[int] = []
+    filming = asyncio.create_task(_film(camera, begin, end, frames)) if video else None
     while True:
         now = time.monotonic()
         if now >= end:
             break
         if now >= begin and "cpu0" not in window:
             window.update(cpu0=time.process_time(), sent0=dict(relay.sent), at=now,
-                          counter0=counter)  # fmt: skip
+                          counter0=counter, frames0=dict(relay.frames_sent),
+                          taken0=sum(relay.frames_in.values()))  # fmt: skip
         for i, fanout in enumerate(fanouts):
             packet = av.Packet(PAYLOAD.pack(i, counter, time.monotonic_ns()) + pad)
             packet.pts = counter * 960
@@ -125,19 +199,25 @@ async def _origin_main(control: Any, out: Any) -> dict[str, Any]:
             fanout.publish(packet)
         counter += 1
         await asyncio.sleep(max(0.0, start + counter * FRAME_S - time.monotonic()))
+    if filming is not None:
+        await filming
     cpu = time.process_time() - window["cpu0"]
     measured = time.monotonic() - window["at"]
     sent = {edge: n - window["sent0"].get(edge, 0) for edge, n in relay.sent.items()}
+    frames_sent = {e: n - window["frames0"].get(e, 0) for e, n in relay.frames_sent.items()}
     socket.close()
     return {
         "cpu_per_s": cpu / measured,
         "counters": [window["counter0"], counter - 1],
         "sent": sent,
-        "taken": (counter - window["counter0"]) * SOURCES,
+        "taken": (counter - window["counter0"]) * len(fanouts),
+        "frames": frames,
+        "frames_sent": frames_sent,
+        "frames_taken": sum(relay.frames_in.values()) - window["taken0"],
     }
 
 
-def _round(edges: int, seconds: float) -> dict[str, Any]:
+def _round(edges: int, seconds: float, video: bool = False) -> dict[str, Any]:
     from rooms.media.relay import new_key
 
     ctx = multiprocessing.get_context("spawn")
@@ -159,7 +239,7 @@ def _round(edges: int, seconds: float) -> dict[str, Any]:
         pairs = [(i, addresses[i], new_key()) for i in range(edges)]
         for i, _, key in pairs:
             keys[i].put((addresses[-1], key))
-        control.put((pairs, seconds))
+        control.put((pairs, seconds, video))
         results: dict[int, Any] = {}
         while len(results) < edges + 1:
             kind, first, second = out.get(timeout=TIMEOUT_S)
@@ -223,4 +303,42 @@ def run(quick: bool, workdir: Path) -> Record:
                     f"{refused} unknown or refused")  # fmt: skip
     record.notes.append(f"{SOURCES} sources x 50 packets/s = {packets_per_s:.0f} packets/s; "
                         f"{seconds:.0f} s measured per round after {WARM_S:.0f} s")  # fmt: skip
+    _video_rounds(record, rounds, seconds)
     return record
+
+
+def _video_rounds(record: Record, rounds: tuple[int, ...], seconds: float) -> None:
+    baseline = _round(0, seconds, video=True)["origin"]["cpu_per_s"] * 1000
+    kbit = (VIDEO_BYTES * (KEYFRAME_EVERY - 1) + KEYFRAME_BYTES) * 8 * VIDEO_FPS / KEYFRAME_EVERY
+    record.figure("video: origin CPU, camera alone", baseline, "ms/s",
+                  detail=f"one camera, {VIDEO_FPS} frames/s, {kbit / 1000:.0f} kbit/s, "
+                  "no edge (the baseline)")  # fmt: skip
+    for edges in rounds:
+        result = _round(edges, seconds, video=True)
+        origin = result["origin"]
+        cpu = origin["cpu_per_s"] * 1000
+        per_edge = (cpu - baseline) / edges
+        record.figure(f"video: origin CPU, {edges} edge(s)", cpu, "ms/s", baseline=baseline,
+                      baseline_name="camera alone",
+                      detail=f"per edge {per_edge:.2f} ms/s = "
+                      f"{per_edge * 1000 / VIDEO_FPS:.0f} us per frame and edge")  # fmt: skip
+        latencies = [v for e in result["edges"] for v in e["video_latencies_us"]]
+        for p in (50, 99):
+            record.figure(f"video: hop latency p{p}, {edges} edge(s)",
+                          harness.percentile(latencies, p) / 1000, "ms",
+                          detail="a frame published at the origin's VideoFanout to published, "
+                          "whole, into the edge's")  # fmt: skip
+        first, last = origin["frames"]
+        expected = set(range(first, last + 1))
+        lost = sum(len(expected - set(e["video_counters"])) for e in result["edges"])
+        total = len(expected) * edges
+        record.figure(f"video: frames lost, {edges} edge(s)", 100 * lost / max(1, total), "%",
+                      detail=f"{lost} of {total} frames sent")  # fmt: skip
+        edge_cpu = [e["cpu_per_s"] * 1000 for e in result["edges"]]
+        mean = sum(edge_cpu) / len(edge_cpu)
+        record.figure(f"video: edge CPU, {edges} edge(s)", mean, "ms/s",
+                      detail=f"each edge: frames put together and published into its router, "
+                      f"no viewers; per frame {mean * 1000 / VIDEO_FPS:.0f} us")  # fmt: skip
+        once = all(n == origin["frames_taken"] for n in origin["frames_sent"].values())
+        record.goal(f"each frame sent once per edge ({edges} edge(s))", once,
+                    f"taken {origin['frames_taken']}, sent {origin['frames_sent']}")  # fmt: skip

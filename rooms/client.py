@@ -1,7 +1,10 @@
-"""A headless participant: signalling over websockets, audio through aiortc.
+"""A headless participant: signalling over websockets, audio (and video) through aiortc.
 
 It follows the slot convention like a browser (microphone first, floor slots,
 channel slot last), can publish a tone, and measures what each slot receives.
+With ``video=True`` it offers the video slots too, and with ``camera=(r, g, b)``
+films that colour (rooms.media.colours); :meth:`RoomClient.wait_for_colour`
+waits until a video slot decodes a picture of a colour.
 Tests, benchmarks and load tests build on it::
 
     async with RoomClient(ws_url, token=token, tone=440) as client:
@@ -35,9 +38,10 @@ from urllib.parse import quote
 from aiortc import RTCIceServer, RTCPeerConnection, RTCRtpReceiver, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtp import RtpPacket
-from av import AudioFrame
+from av import AudioFrame, VideoFrame
 from websockets.asyncio.client import ClientConnection, connect
 
+from rooms.media.colours import ColourTrack, average_colour
 from rooms.media.ice import add_loopback_candidates, configuration
 from rooms.media.slots import RECOMMENDED_FLOOR_SLOTS, ClientSlots, add_client_transceivers
 from rooms.media.tones import ToneTrack, dominant_frequency
@@ -85,6 +89,8 @@ class RoomClient:
         floor_slots: int = RECOMMENDED_FLOOR_SLOTS,
         ice_servers: list[RTCIceServer] | None = None,
         loopback: bool = True,
+        video: bool = False,
+        camera: tuple[int, int, int] | None = None,
     ) -> None:
         # A node's websocket URL already names the session (``/ws?session=<id>``).
         joiner = "&" if "?" in ws_url else "?"
@@ -99,6 +105,10 @@ class RoomClient:
         self.floor_slots = floor_slots
         self.ice_servers = ice_servers
         self.loopback = loopback
+        self.video = video or camera is not None
+        self.camera = ColourTrack(camera) if camera is not None else None
+        self.pictures: dict[str, deque[tuple[float, tuple[int, int, int]]]] = {}
+        """Per video slot (``floor-video-0``..., ``share``): (time, average colour) per frame."""
         self.welcome: dict[str, Any] = {}
         self.snapshot: dict[str, Any] = {}
         self.seen: list[dict[str, Any]] = []  # every server message, in order
@@ -179,7 +189,9 @@ class RoomClient:
         """Offer the slot layout, apply the answer, and wait until the connection is up."""
         self.pc = pc = RTCPeerConnection(configuration(self.ice_servers))
         mic = self.mic or (ToneTrack(self.tone) if self.tone is not None else None)
-        layout = add_client_transceivers(pc, mic, self.floor_slots)
+        layout = add_client_transceivers(
+            pc, mic, self.floor_slots, video=self.video, camera=self.camera
+        )
         if self.loopback:
             await add_loopback_candidates(pc)
         await pc.setLocalDescription(await pc.createOffer())
@@ -202,6 +214,40 @@ class RoomClient:
             _count_rtp(slot)
             # Drain every track from the start: an unread aiortc track grows without bound.
             self._tasks.append(asyncio.create_task(self._drain(receiver.track, slot)))
+        share = [] if layout.share is None else [layout.share]
+        videos = [f"floor-video-{i}" for i in range(len(layout.floor_video))] + ["share"]
+        for name, transceiver in zip(videos, [*layout.floor_video, *share], strict=False):
+            self.pictures[name] = deque(maxlen=300)
+            self._tasks.append(
+                asyncio.create_task(self._look(transceiver.receiver.track, self.pictures[name]))
+            )
+
+    @staticmethod
+    async def _look(
+        track: MediaStreamTrack, into: deque[tuple[float, tuple[int, int, int]]]
+    ) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                if isinstance(frame, VideoFrame):
+                    into.append((time.monotonic(), average_colour(frame)))
+
+    async def wait_for_colour(
+        self, rgb: tuple[int, int, int], within: float = TIMEOUT, since: float = 0.0,
+        tolerance: int = 40,
+    ) -> str:  # fmt: skip
+        """Wait until a video slot decodes a picture of ``rgb`` (each channel within
+        ``tolerance``) after ``since`` (time.monotonic); returns the slot's name."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            for name, pictures in self.pictures.items():
+                for at, colour in list(pictures):
+                    close = all(abs(a - b) <= tolerance for a, b in zip(colour, rgb, strict=True))
+                    if at >= since and close:
+                        return name
+            await asyncio.sleep(0.05)
+        last = {name: p[-1][1] for name, p in self.pictures.items() if p}
+        raise ClientError(f"no video slot showed {rgb} within {within} s (last: {last})")
 
     @staticmethod
     async def _drain(track: MediaStreamTrack, slot: _Slot) -> None:
@@ -253,6 +299,8 @@ class RoomClient:
         if self._ws is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._ws.close(), 5)
+        if self.camera is not None:
+            self.camera.stop()
         if self.pc is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.pc.close(), 5)

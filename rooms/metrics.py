@@ -127,12 +127,44 @@ def _relay(live: LiveRooms) -> Iterator[Metric]:
     for (session, edge), count in sorted(relay.sent().items()):
         sent.add_metric([session, edge], count)
     yield sent
+    frames_taken = CounterMetricFamily(
+        "rooms_relay_video_frames_taken",
+        "Video frames an origin took from a session's relayed cameras and screen share (each "
+        "once, whatever the edges).",
+        labels=["session"],
+    )
+    for session, count in sorted(relay.frames_taken().items()):
+        frames_taken.add_metric([session], count)
+    yield frames_taken
+    frames_sent = CounterMetricFamily(
+        "rooms_relay_video_frames_sent", "Video frames an origin sent, per session and edge.",
+        labels=["session", "edge"],
+    )  # fmt: skip
+    for (session, edge), count in sorted(relay.frames_sent().items()):
+        frames_sent.add_metric([session, edge], count)
+    yield frames_sent
+    asked = CounterMetricFamily(
+        "rooms_relay_keyframe_requests",
+        "Edges' keyframe requests an origin answered (a picture lost on the hop, or a viewer "
+        "starting), per session and edge.",
+        labels=["session", "edge"],
+    )
+    for (session, edge), count in sorted(relay.keyframes_asked().items()):
+        asked.add_metric([session, edge], count)
+    yield asked
+    lost = CounterMetricFamily(
+        "rooms_relay_video_frames_lost",
+        "Times an edge found relayed video frames lost on the hop (it then asked for a keyframe).",
+        value=relay.ingest.frames_lost,
+    )
+    yield lost
     counts = relay.received()
     received = CounterMetricFamily(
         "rooms_relay_received",
         "Relay datagrams that reached this node, by outcome: accepted, unknown_peer (from an "
         "address no origin announced), refused (failing SRTP's check, or malformed), "
-        "stale_origin (from a node no longer the origin of a session this one is an edge of).",
+        "stale_origin (from a node no longer the origin of a session this one is an edge of). "
+        "Keyframe requests from edges count here too (unknown_peer, refused).",
         labels=["outcome"],
     )
     received.add_metric(["accepted"], counts.received)

@@ -7,11 +7,13 @@ The lifespan owns one :class:`RelayNode` per ``conference serve --node-id`` proc
   (``relay:edges``): an :class:`~rooms.media.relay_feed.OriginRelay` taps the session's
   floor and its booths' voices on air (told by interpretation's voice watchers), a fresh
   key is offered to each new edge (rooms.cluster.relays), and the session's relayed media
-  (``relay:media:<session>``: the floor's source ids, the source of each language) is
-  written when it changes;
+  (``relay:media:<session>``: the floor's source ids, the cameras shown and the screen
+  shared there, the source of each language) is written when it changes; its edges' keyframe
+  requests are accepted on its relay socket and passed to the stream's publisher;
 - as an edge: the origins' keys addressed to it are allowed on its relay socket, the floor
-  sources are placed on the floor of its copy of the room, and each listen-only seat's
-  channel follows the source of its language (a language switch is that, here, alone);
+  sources are placed on the floor of its copy of the room (cameras on, the share), and each
+  listen-only seat's channel follows the source of its language (a language switch is that,
+  here, alone); its keyframe requests go back to the origin a stream came from;
 - everywhere: its listen-only seats per session go to ``relay:listeners:<session>`` (one
   count per node per upkeep, not an event per listener).
 
@@ -36,7 +38,14 @@ from rooms.cluster.edges import choose_edges, edge_for, edges_needed
 from rooms.cluster.nodes import live
 from rooms.cluster.relays import RelayDirectory, RelayPeer
 from rooms.cluster.table import ClusterTable
-from rooms.media.relay import Address, RelayCounts, RelayPacket
+from rooms.media.relay import (
+    Address,
+    KeyframeRequest,
+    RelayChunk,
+    RelayControlOut,
+    RelayCounts,
+    RelayPacket,
+)
 from rooms.media.relay_feed import EdgeIngest, OriginRelay
 from rooms.media.relay_socket import RelaySocket
 from rooms.media.router import MediaRouter
@@ -55,13 +64,17 @@ def listen_room(session_id: str) -> str:
 
 @dataclass(frozen=True)
 class SessionMedia:
-    """What the origin relays of a session: its floor's sources, each language's voice."""
+    """What the origin relays of a session: its floor's sources, each language's voice, the
+    cameras its room shows (floor speakers') and the screen shared there."""
 
     floor: tuple[str, ...] = ()
     voices: Mapping[str, str] = field(default_factory=dict)
+    cameras: tuple[str, ...] = ()
+    share: str | None = None
 
     def encode(self) -> str:
-        return json.dumps({"floor": list(self.floor), "voices": dict(self.voices)})
+        return json.dumps({"floor": list(self.floor), "voices": dict(self.voices),
+                           "cameras": list(self.cameras), "share": self.share})  # fmt: skip
 
     @classmethod
     def decode(cls, text: str | bytes | None) -> SessionMedia:
@@ -69,12 +82,25 @@ class SessionMedia:
             return cls()
         try:
             raw = json.loads(text)
+            share = raw.get("share")
             return cls(
                 tuple(str(s) for s in raw["floor"]),
                 {str(k): str(v) for k, v in raw["voices"].items()},
+                tuple(str(s) for s in raw.get("cameras", [])),
+                None if share is None else str(share),
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return cls()
+
+    @property
+    def placed(self) -> tuple[str, ...]:
+        """The sources an edge places on its copy of the floor: speakers heard or seen."""
+        return (*self.floor, *(c for c in self.cameras if c not in self.floor))
+
+    @property
+    def sources(self) -> set[str]:
+        shared = set() if self.share is None else {self.share}
+        return {*self.floor, *self.cameras, *self.voices.values(), *shared}
 
 
 @dataclass
@@ -120,13 +146,15 @@ class RelayNode:
         self.router = router
         self.room_for_session = room_for_session
         self.capacity = capacity
-        self.ingest = EdgeIngest(router)
+        self.ingest = EdgeIngest(router, ask=self._ask_keyframe)
         self.socket: RelaySocket | None = None
         self.seats: dict[str, ListenSeat] = {}
         self._origins: dict[str, _Origin] = {}
         self._voices: dict[str, dict[str, str | None]] = {}  # room id -> language -> seat
         self._media: dict[str, SessionMedia] = {}  # sessions this node is an edge of
         self._allowed: dict[str, RelayPeer] = {}
+        self._control: dict[str, tuple[bytes, RelayControlOut]] = {}  # origin -> its key, sealer
+        self._edges_heard: dict[str, RelayPeer] = {}  # edges whose keyframe requests we open
         self._announce = announce
         # The origins of the sessions this node is an edge of: a packet from another peer
         # (an origin whose session moved on, for the moment before it stops) is dropped.
@@ -199,11 +227,25 @@ class RelayNode:
     def languages(self, seat_id: str) -> list[str]:
         return sorted(self._voices_of(self.seats[seat_id]))
 
-    def _ingest(self, peer_id: str, packet: RelayPacket) -> None:
-        if peer_id in self._feeding:
+    def _ingest(self, peer_id: str, packet: RelayPacket | RelayChunk | KeyframeRequest) -> None:
+        if isinstance(packet, KeyframeRequest):
+            # For whichever of its sessions relays that stream (none: it just stopped).
+            for origin in [o for o in self._origins.values() if peer_id in o.edges]:
+                origin.relay.keyframe_requested(peer_id, packet.ssrc)
+        elif peer_id in self._feeding:
             self.ingest(peer_id, packet)
         else:
             self.not_feeding += 1
+
+    def _ask_keyframe(self, origin_id: str, ssrc: int) -> None:
+        """A keyframe request for the stream ``ssrc`` to the origin it came from (an edge)."""
+        peer = self._allowed.get(origin_id)
+        if peer is None or self.socket is None:
+            return
+        known = self._control.get(origin_id)
+        if known is None or known[0] != peer.key:
+            known = self._control[origin_id] = (peer.key, RelayControlOut(peer.key))
+        self.socket.send(known[1].keyframe_request(ssrc), peer.address)
 
     async def send_away(self) -> int:
         """Close every listen-only seat's websocket (a draining node): each listener asks
@@ -319,14 +361,33 @@ class RelayNode:
             if origin is None:
                 origin = self._origins[session_id] = self._tap(session_id)
             await self._update_edges(origin, edges)
-            media = SessionMedia(tuple(origin.relay.following("floor")), dict(origin.voices))
+            shown = origin.relay.following_video("floor")
+            media = SessionMedia(
+                tuple(origin.relay.following("floor")),
+                dict(origin.voices),
+                tuple(source for source, kind in shown if kind == "camera"),
+                next((source for source, kind in shown if kind == "screen"), None),
+            )
             if media != origin.written:
                 key = self.table.key(f"relay:media:{session_id}")
                 await self.table.client.set(key, media.encode())
                 origin.written = media
         for session_id in [s for s in self._origins if s not in mine or not edges_of.get(s)]:
             self._untap(self._origins.pop(session_id))
+        self._hear_edges()
         return mine
+
+    def _hear_edges(self) -> None:
+        """Open keyframe requests from the edges this node sends to (their key, address)."""
+        assert self.socket is not None
+        edges = {e: peer for o in self._origins.values() for e, peer in o.edges.items()}
+        for edge in [e for e in self._edges_heard if e not in edges]:
+            self.socket.inbound.forget_control(edge)
+            del self._edges_heard[edge]
+        for edge, peer in edges.items():
+            if self._edges_heard.get(edge) != peer:
+                self.socket.inbound.allow_control(edge, peer.address, peer.key)
+                self._edges_heard[edge] = peer
 
     def _tap(self, session_id: str) -> _Origin:
         assert self.socket is not None
@@ -373,6 +434,7 @@ class RelayNode:
         for node_id in [n for n in self._allowed if n not in peers]:
             self.socket.inbound.forget(node_id)
             del self._allowed[node_id]
+            self._control.pop(node_id, None)
         for node_id, peer in peers.items():
             known = self._allowed.get(node_id)
             if known is None or (known.address, known.key) != (peer.address, peer.key):
@@ -396,19 +458,36 @@ class RelayNode:
             if session_id in mine:
                 # Its origin now: the same seats publish here, through the registry (a
                 # participant closed now would be a speaker who just reconnected here).
-                for source in {*media.floor, *media.voices.values()}:
+                for source in media.sources:
                     self.router.end_relay(source)
+                    self.ingest.forget(source)
             else:
                 await self._follow(session_id, media, SessionMedia())
 
     async def _follow(self, session_id: str, before: SessionMedia, now: SessionMedia) -> None:
         room = listen_room(session_id)
-        relayed = {*now.floor, *now.voices.values()}
-        for source in {*before.floor, *before.voices.values()} - relayed:
+        relayed = now.sources
+        for source in before.sources - relayed:
             await self.router.close(source)  # off the floor and off air: no longer relayed
-        for source in now.floor:
+            self.ingest.forget(source)
+        for source in before.placed:
+            if source in relayed and source not in now.placed:  # still a voice, or sharing
+                self.router.place(source, None, may_publish=False)
+        for source in now.placed:
             self.router.relayed(source)
             self.router.place(source, room, may_publish=True)
+        for source in set(before.cameras) - set(now.cameras):
+            if source in relayed:
+                self.router.set_camera(source, False)
+        for source in now.cameras:
+            self.router.set_camera(source, True)  # shown once its frames come (relayed_video)
+        if before.share is not None and before.share != now.share and before.share in relayed:
+            self.router.set_sharing(before.share, False)
+        if now.share is not None:
+            if now.share not in now.placed:
+                self.router.relayed(now.share)
+                self.router.place(now.share, room, may_publish=False)  # in the room, not heard
+            self.router.set_sharing(now.share, True)
         for seat in self.seats.values():
             if seat.session_id == session_id and seat.on_edge:
                 self.router.set_channel(seat.seat_id, now.voices.get(seat.language or ""))
@@ -451,6 +530,26 @@ class RelayNode:
     def taken(self) -> dict[str, int]:
         """Packets taken from the sources of each session this node relays."""
         return {s: sum(o.relay.packets_in.values()) for s, o in self._origins.items()}
+
+    def frames_taken(self) -> dict[str, int]:
+        """Video frames taken from the cameras and screens of each session this node relays."""
+        return {s: sum(o.relay.frames_in.values()) for s, o in self._origins.items()}
+
+    def frames_sent(self) -> dict[tuple[str, str], int]:
+        """Video frames sent per (session, edge) by this node as origin."""
+        return {
+            (session, edge): n
+            for session, origin in self._origins.items()
+            for edge, n in origin.relay.frames_sent.items()
+        }
+
+    def keyframes_asked(self) -> dict[tuple[str, str], int]:
+        """Edges' keyframe requests per (session, edge) this node answered as origin."""
+        return {
+            (session, edge): n
+            for session, origin in self._origins.items()
+            for edge, n in origin.relay.keyframes_asked.items()
+        }
 
     def received(self) -> RelayCounts:
         assert self.socket is not None

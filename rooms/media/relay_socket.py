@@ -12,13 +12,21 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from rooms.media.relay import Address, RelayCounts, RelayIn, RelayPacket
+from rooms.media.relay import (
+    Address,
+    KeyframeRequest,
+    RelayChunk,
+    RelayCounts,
+    RelayIn,
+    RelayPacket,
+)
 
 __all__ = ["RelaySocket"]
 
 log = logging.getLogger(__name__)
 
-OnPacket = Callable[[str, RelayPacket], None]
+OnPacket = Callable[[str, RelayPacket | RelayChunk | KeyframeRequest], None]
+"""The sending peer's id and what it sent: an audio packet, a video chunk, a keyframe request."""
 
 
 class RelaySocket(asyncio.DatagramProtocol):

@@ -13,8 +13,10 @@ The signalling layer calls it; the lifespan owns one instance::
     router.set_pinned(peer_id, [signer_id])                  # what the pinned video slots show
     router.on_slots = callback                               # (peer_id, SlotAssignment) on change
     router.set_floor_tap(room_id, tap)                       # tap.follow([Fanout, ...]): the room's speakers
+                                                             # (and tap.follow_video([VideoFanout, ...]) if it has it)
     router.set_voice_tap(key, peer_id, tap)                  # tap.follow([Fanout]): one voice (a booth's on air)
     router.relayed(source_id).publish(packet)                # an edge: another node's source (rooms.media.relay_feed)
+    router.relayed_video(source_id, "camera", ask)           # its camera, fed by the relay too (its VideoFanout)
     await router.close(peer_id)
     await router.aclose()                                    # lifespan shutdown
 
@@ -94,6 +96,7 @@ class _Participant:
     pinned: tuple[str | None, ...] = ()
     slots: SlotAssignment | None = None
     relayed: bool = False  # a microphone on another node, fed by the relay (no peer here)
+    relayed_video: set[str] = field(default_factory=set)  # "camera", "screen": fed by the relay
 
     def __post_init__(self) -> None:
         self.camera = VideoFanout(self.peer_id, "camera")
@@ -112,7 +115,15 @@ class _Participant:
 
     @property
     def shows_camera(self) -> bool:
-        return self.camera_on and self.peer is not None and self.peer.has_camera
+        return self.camera_on and self.has_camera
+
+    @property
+    def has_camera(self) -> bool:
+        return "camera" in self.relayed_video or (self.peer is not None and self.peer.has_camera)
+
+    @property
+    def has_screen(self) -> bool:
+        return "screen" in self.relayed_video or (self.peer is not None and self.peer.has_screen)
 
 
 @dataclass
@@ -142,6 +153,13 @@ class FloorTap(Protocol):
     """Hears a room's floor once (automatic captions), told who speaks there after each change."""
 
     def follow(self, sources: list[Fanout]) -> None: ...
+
+
+class VideoTap(FloorTap, Protocol):
+    """A floor tap that also sees the room (the relay to edges): its speakers' cameras on,
+    and its screen share."""
+
+    def follow_video(self, sources: list[VideoFanout]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -388,6 +406,22 @@ class MediaRouter:
             self._reconcile()
         return participant.fanout
 
+    def relayed_video(
+        self, source_id: str, kind: str, ask: Callable[[], None] | None = None
+    ) -> VideoFanout:
+        """The camera or screen (``kind``) of another node's source, fed by the relay (an
+        edge). ``ask`` sends its keyframe requests upstream, to the origin. Shown as a local
+        one is: the camera once ``set_camera`` turns it on, the screen once ``set_sharing``."""
+        participant = self._participant(source_id)
+        fanout = participant.camera if kind == "camera" else participant.screen
+        if kind not in participant.relayed_video:
+            participant.relayed_video.add(kind)
+            fanout.attach(ask)
+            was_speaking = participant.speaks
+            self._touch(participant, was_speaking)
+            self._reconcile()
+        return fanout
+
     def heard_relayed(self, source_id: str, level: int) -> None:
         """A relayed packet's audio level (an edge): talkers rank on its floor as at the origin."""
         participant = self._participants.get(source_id)
@@ -398,9 +432,14 @@ class MediaRouter:
         """The source is no longer fed by the relay: it is heard only if it has a peer here
         (its session moved to this node and it connected here)."""
         participant = self._participants.get(source_id)
-        if participant is not None and participant.relayed:
+        if participant is not None and (participant.relayed or participant.relayed_video):
             was_speaking = participant.speaks
             participant.relayed = False
+            for kind in participant.relayed_video:
+                fanout = participant.camera if kind == "camera" else participant.screen
+                hooked = participant.peer and getattr(participant.peer, f"{kind}_receiver")
+                fanout.attach(None if not hooked else hooked.request_keyframe)
+            participant.relayed_video.clear()
             self._touch(participant, was_speaking)
             self._reconcile()
 
@@ -497,6 +536,11 @@ class MediaRouter:
                 del self._red_views[key]
         for (room_id, _), tap in self._floor_taps.items():
             tap.follow([p.fanout for p in speakers.get(room_id, []) if p.has_mic and not p.muted])
+            if hasattr(tap, "follow_video"):
+                cameras = [p.camera for p in speakers.get(room_id, []) if p.shows_camera]
+                sharer = self._participants.get(self._sharer(room_id) or "")
+                screen = [sharer.screen] if sharer is not None and sharer.has_screen else []
+                tap.follow_video([*cameras, *screen])
         for peer_id, tap in self._voice_taps.values():
             voice = self._participants.get(peer_id) if peer_id is not None else None
             heard = voice is not None and voice.has_mic
@@ -546,8 +590,7 @@ class MediaRouter:
             source is not None
             and source is not listener
             and not listener.low_data
-            and source.peer is not None
-            and (source.shows_camera if kind == "camera" else source.peer.has_screen)
+            and (source.shows_camera if kind == "camera" else source.has_screen)
         )
         if not visible or source is None:
             track.switch(None)

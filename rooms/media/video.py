@@ -41,7 +41,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Literal
+from typing import Literal, Protocol
 
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -49,7 +49,15 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from rooms.media.keyframe_cache import KeyframeCache
 from rooms.media.keyframes import KeyframeRequests, RequestLimiter, Scheduler
 
-__all__ = ["BEHIND", "FAILED", "SENT", "Delivery", "VideoFanout", "VideoForwardingTrack"]
+__all__ = [
+    "BEHIND",
+    "FAILED",
+    "SENT",
+    "Delivery",
+    "FrameSink",
+    "VideoFanout",
+    "VideoForwardingTrack",
+]
 
 CLOCK_RATE = 90_000
 TIME_BASE = Fraction(1, CLOCK_RATE)
@@ -62,6 +70,16 @@ Delivery = Literal["sent", "behind", "failed"]
 SENT: Delivery = "sent"
 BEHIND: Delivery = "behind"
 FAILED: Delivery = "failed"
+
+
+class FrameSink(Protocol):
+    """What a VideoFanout pushes frames to: a viewer's slot, or the relay to edges."""
+
+    def on_frame(self, source: VideoFanout, packet: av.Packet) -> None: ...
+
+    def discontinuity(self) -> None: ...
+
+    def waits_for(self, source: VideoFanout) -> bool: ...
 
 
 class _LoopScheduler:
@@ -87,7 +105,7 @@ class VideoFanout:
         self.keyframes_in = 0
         self.connected = False
         """A connection sends this source (the client offered it); set by the peer."""
-        self._sinks: dict[VideoForwardingTrack, None] = {}
+        self._sinks: dict[FrameSink, None] = {}
         self._broken = False
         self._send_pli: Callable[[], None] | None = None
         self.scheduler: Scheduler = scheduler or _LoopScheduler()
@@ -116,10 +134,10 @@ class VideoFanout:
         if self._sinks:
             self.request_keyframe()
 
-    def subscribe(self, sink: VideoForwardingTrack) -> None:
+    def subscribe(self, sink: FrameSink) -> None:
         self._sinks[sink] = None
 
-    def unsubscribe(self, sink: VideoForwardingTrack) -> None:
+    def unsubscribe(self, sink: FrameSink) -> None:
         self._sinks.pop(sink, None)
 
     def request_keyframe(self) -> None:

@@ -10,6 +10,10 @@ listeners ask the origin where to listen (``/relay/listen``) and sit down there
 language, one switches language on its edge alone, the origin sends each packet once per
 edge whatever the listeners there (its /metrics), and when an edge is killed its listeners
 are sent to the other edge and hear again.
+
+Video: the organiser turns a camera on (a solid red picture, rooms.media.colours), and
+listen-only seats that offer video slots, on the origin and on both edges, decode red
+frames in their first floor video slot; the origin sends each frame once per edge.
 """
 
 from __future__ import annotations
@@ -64,11 +68,12 @@ def metrics(node: ServeProcess) -> dict[str, float]:
 
 
 class Listener:
-    def __init__(self, tokens: ConnectTokens, n: int) -> None:
+    def __init__(self, tokens: ConnectTokens, n: int, video: bool = False) -> None:
         self.tokens = tokens
         self.identity = Identity.of(str(7000 + n), f"Listener {n}", ["participant"])
         self.client: RoomClient | None = None
         self.node = ""
+        self.video = video
 
     async def sit_down(self, origin: ServeProcess, language: str, unreachable: str = "") -> str:
         """Ask the origin where to listen and sit down there, as a client would: a node it
@@ -81,7 +86,9 @@ class Listener:
                 httpx.get, f"{origin.site}/relay/listen?session={PLENARY}"
                 f"&unreachable={unreachable}", timeout=5,
             )).json()  # fmt: skip
-            self.client = RoomClient(where["ws_url"], token=self.tokens.issue(self.identity))
+            self.client = RoomClient(
+                where["ws_url"], token=self.tokens.issue(self.identity), video=self.video
+            )
             try:
                 await self.client.connect()
                 break
@@ -336,6 +343,72 @@ async def test_the_origin_drains_and_an_edge_becomes_the_origin(nodes) -> None:
     finally:
         for client in clients:
             await client.close()
+        for listener in locals().get("listeners", []):
+            if listener.client is not None:
+                await listener.client.close()
+
+
+RED = (255, 0, 0)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_listeners_on_the_edges_see_the_floor_speaker_s_camera(nodes) -> None:
+    started, _ = nodes
+    secret = started["o"].settings["secret_key"]
+    tokens = ConnectTokens(secret)
+    olu = Identity.of("9001", "Olu", ["organiser"])
+    info = await connect_info(started["o"].site, PLENARY, tokens.issue(olu))
+    origin = next(
+        n for n, p in started.items() if info["ws_url"].startswith(p.site.replace("http", "ws"))
+    )
+    others = sorted(n for n in started if n != origin)
+    floor = RoomClient(info["ws_url"], token=tokens.issue(olu), tone=FLOOR_HZ, camera=RED)
+    try:
+        await floor.connect()
+        await floor.join(str(info["room_id"]))
+        await floor.start_media()
+        await floor.send("camera", on=True)
+
+        listeners = [Listener(tokens, n, video=True) for n in range(5)]
+        expected = {n: 0 for n in started}
+        for listener in listeners:
+            await listener.sit_down(started[origin], "es")
+            expected[listener.node] += 1
+            await listeners_counted(secret, expected)
+        assert sorted(lr.node for lr in listeners) == sorted([origin, *others, *others])
+        for listener in listeners:
+            assert listener.client is not None
+            # Decoded frames of the speaker's picture, in the slot that goes with its voice.
+            assert await listener.client.wait_for_colour(RED, within=WITHIN) == "floor-video-0"
+            await listener.hears(FLOOR_HZ)
+
+        # Each frame of the camera leaves the origin once per edge, whatever the listeners
+        # there (two on each), and every listener keeps decoding new red frames.
+        before = metrics(started[origin])
+        since = time.monotonic()
+        await asyncio.sleep(1.0)
+        after = metrics(started[origin])
+        taken = f'rooms_relay_video_frames_taken_total{{session="{PLENARY}"}}'
+        sent = [f'rooms_relay_video_frames_sent_total{{edge="{e}",session="{PLENARY}"}}'
+                for e in others]  # fmt: skip
+        took = after[taken] - before[taken]
+        assert took > 0
+        assert [after[s] - before[s] for s in sent] == [took, took]
+        datagrams = f'rooms_relay_taken_total{{session="{PLENARY}"}}'
+        for edge in others:
+            key = f'rooms_relay_sent_total{{edge="{edge}",session="{PLENARY}"}}'
+            assert after[key] - before[key] == after[datagrams] - before[datagrams]
+        for listener in listeners:
+            assert listener.client is not None
+            await listener.client.wait_for_colour(RED, within=WITHIN, since=since)
+        for edge in others:
+            got = metrics(started[edge])
+            # (unknown_peer may count the first packets, sent before the edge read its key)
+            assert got['rooms_relay_received_total{outcome="refused"}'] == 0
+            assert got['rooms_relay_received_total{outcome="accepted"}'] > 0
+        assert "Traceback" not in started[origin].log.read_text(errors="replace")
+    finally:
+        await floor.close()
         for listener in locals().get("listeners", []):
             if listener.client is not None:
                 await listener.client.close()

@@ -71,6 +71,17 @@ def test_session_media_survives_its_wire_form_and_refuses_garbage():
     assert SessionMedia.decode('{"floor": 3}') == SessionMedia()
 
 
+def test_session_media_carries_the_cameras_shown_and_the_share():
+    media = SessionMedia(("seat-1",), {"es": "seat-9"}, ("seat-1", "seat-2"), "seat-3")
+    assert SessionMedia.decode(media.encode()) == media
+    # Seen speakers are placed on an edge's floor with those heard; the sharer is relayed.
+    assert media.placed == ("seat-1", "seat-2")
+    assert media.sources == {"seat-1", "seat-2", "seat-3", "seat-9"}
+    # A record written before video crossed the relay reads as no video.
+    old = '{"floor": ["seat-1"], "voices": {}}'
+    assert SessionMedia.decode(old) == SessionMedia(("seat-1",))
+
+
 async def test_edge_seats_move_to_the_room_when_the_session_moves_here(table):
     router = MediaRouter(loopback=True)
     edge = RelayNode(table, "a", "a", router, lambda s: f"room-{s}", capacity=2)

@@ -4,12 +4,18 @@ import pytest
 
 from rooms.media.relay import (
     KEY_BYTES,
+    FrameAssembly,
+    KeyframeRequest,
+    RelayChunk,
+    RelayControlOut,
     RelayCounts,
+    RelayFrame,
     RelayIn,
     RelayOut,
     RelayPacket,
     new_key,
     stream_id,
+    video_stream,
 )
 
 pytestmark = pytest.mark.unit
@@ -142,3 +148,102 @@ def test_the_audio_level_crosses_when_known():
 
     assert loud is not None and (loud[1].level, loud[1].payload) == (12, b"a")
     assert unknown is not None and (unknown[1].level, unknown[1].payload) == (None, b"b")
+
+
+# Video: frames in chunks, put back together at the edge; keyframe requests back.
+
+EDGE = ("10.0.0.2", 40001)
+
+
+def frame(pts: int, data: bytes, keyframe: bool = False, kind: str = "camera") -> RelayFrame:
+    return RelayFrame("speaker-1", kind, "video/vp8", pts, data, keyframe)
+
+
+def chunks_of(out: RelayOut, inbound: RelayIn, sent: RelayFrame) -> list[RelayChunk]:
+    opened = [inbound.open(datagram, ORIGIN) for datagram in out.seal_frame(sent)]
+    assert all(o is not None and o[0] == "origin" for o in opened)
+    return [o[1] for o in opened if o is not None and isinstance(o[1], RelayChunk)]
+
+
+def test_a_video_frame_crosses_in_chunks_and_is_put_back_together():
+    out, inbound = pair()
+    big = bytes(range(256)) * 20  # 5,120 bytes: five chunks
+    assembly = FrameAssembly()
+    datagrams = out.seal_frame(frame(3000, big, keyframe=True))
+    opened = [inbound.open(datagram, ORIGIN) for datagram in datagrams]
+    results = [assembly.add(o[1]) for o in opened if o and isinstance(o[1], RelayChunk)]
+
+    assert [r[0] is not None for r in results] == [False] * 4 + [True]
+    done, lost = results[-1]
+    assert done == RelayFrame("speaker-1", "camera", "video/vp8", 3000, big, True, restart=True)
+    assert not lost
+    assert inbound.counts == RelayCounts(received=5)
+    # No datagram needs IP fragmentation (a 1,200-byte path is enough).
+    assert max(len(d) for d in datagrams) + 28 <= 1200
+    # The next frame is no restart, and H.264 is told apart from VP8.
+    h264 = RelayFrame("speaker-1", "camera", "video/h264", 6000, b"\x00\x00\x01\x65", False)
+    (chunk,) = chunks_of(out, inbound, h264)
+    assert assembly.add(chunk) == (h264, False)
+
+
+def test_video_frames_travel_sealed():
+    out, _ = pair()
+    sealed = b"".join(out.seal_frame(frame(0, b"A PICTURE OF A FACE" * 10, keyframe=True)))
+    assert b"A PICTURE" not in sealed
+    assert b"speaker-1" not in sealed
+
+
+def test_a_lost_chunk_or_frame_is_noted_with_the_next_frame():
+    out, inbound = pair()
+    assembly = FrameAssembly()
+    first = chunks_of(out, inbound, frame(0, bytes(3000), keyframe=True))
+    second = chunks_of(out, inbound, frame(3000, bytes(3000)))
+    third = chunks_of(out, inbound, frame(6000, b"small"))
+    fourth = chunks_of(out, inbound, frame(9000, b"small too"))
+    fifth = chunks_of(out, inbound, frame(12000, b"small again"))
+    for chunk in first:
+        assembly.add(chunk)
+    # The second frame's middle chunk is lost: the third frame completes, marked lost.
+    assembly.add(second[0])
+    assembly.add(second[2])
+    done, lost = assembly.add(third[0])
+    assert done is not None and done.data == b"small" and lost
+    # The fourth frame never arrives: the fifth says so.
+    done, lost = assembly.add(fifth[0])
+    assert done is not None and done.data == b"small again" and lost
+    # A late chunk of a frame already given up on is ignored.
+    assert assembly.add(fourth[0]) == (None, False)
+    assert assembly.add(second[1]) == (None, False)
+
+
+def test_cameras_and_screens_are_streams_of_their_own():
+    assert video_stream("speaker-1", "camera") != video_stream("speaker-1", "screen")
+    assert video_stream("speaker-1", "camera") != stream_id("speaker-1")
+    out, inbound = pair()
+    camera = chunks_of(out, inbound, frame(0, b"c", keyframe=True))
+    screen = chunks_of(out, inbound, frame(0, b"s", keyframe=True, kind="screen"))
+    assert (camera[0].kind, screen[0].kind) == ("camera", "screen")
+    assert camera[0].restart and screen[0].restart
+
+
+def test_an_edge_s_keyframe_request_is_opened_only_from_that_edge_with_the_pair_s_key():
+    key = new_key()
+    origin = RelayIn()
+    origin.allow_control("edge-a", EDGE, key)
+    request = RelayControlOut(key).keyframe_request(video_stream("speaker-1", "camera"))
+
+    assert b"speaker-1" not in request
+    assert origin.open(request, EDGE) == (
+        "edge-a",
+        KeyframeRequest(video_stream("speaker-1", "camera")),
+    )
+    # From another address; from the edge's address with another key; replayed.
+    assert origin.open(RelayControlOut(key).keyframe_request(1), ("10.0.0.9", 1)) is None
+    assert origin.open(RelayControlOut(new_key()).keyframe_request(1), EDGE) is None
+    assert origin.open(request, EDGE) is None
+    assert origin.counts == RelayCounts(unknown_peer=1, refused=2, keyframe_requests=1)
+    # An origin's media packets are no keyframe requests, nor the other way round.
+    edge_in = RelayIn()
+    edge_in.allow("origin", EDGE, key)
+    assert edge_in.open(request, EDGE) is None
+    assert edge_in.counts.unknown_peer == 1
