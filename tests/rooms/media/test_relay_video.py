@@ -223,3 +223,18 @@ async def test_keyframe_requests_from_an_unknown_peer_or_key_are_dropped_and_cou
     )
     assert cluster.relay.socket.counts.refused == 1
     assert cluster.relay.keyframes_asked["edge-a"] == before
+
+
+async def test_a_camera_no_longer_relayed_leaves_the_edge_s_video_slots(cluster):
+    await speaker_on_camera(cluster)
+    edge = cluster.edges["edge-a"]
+    viewer = await cluster.viewer("edge-a", "viewer")
+    await viewer.sees(FLOOR_VIDEO_0, RED, within=WITHIN)
+    slots = edge.router.slots("viewer")
+    assert slots is not None and slots.floor_video[0] == "speaker"
+
+    # Its session moved to this node: the speaker is seen here only once it connects here.
+    edge.router.end_relay("speaker")
+
+    slots = edge.router.slots("viewer")
+    assert slots is not None and slots.floor_video == (None, None)
