@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -33,6 +34,7 @@ from rooms.domain.errors import Conflict
 from rooms.keeper import RedisSnapshotStore, adopt_session, conference_key
 from rooms.signalling import Registry
 from rooms.signalling.messages import ListenOnly
+from rooms.web.listen import seated_listeners
 from rooms.web.live import LiveRooms
 
 from .settings import Settings
@@ -109,6 +111,7 @@ async def relay_node(settings: Settings, node: NodeHeartbeat, live: LiveRooms) -
             room_id, ListenOnly(room_id=room_id, count=count)
         ),
     )
+    relay.seated = functools.partial(seated_listeners, live.registry)
     host = settings.relay_host or urlsplit(node.record.public_url).hostname or "127.0.0.1"
     await relay.start(host, settings.relay_port)
     return relay

@@ -18,7 +18,8 @@ The lifespan owns one :class:`RelayNode` per ``conference serve --node-id`` proc
   count per node per upkeep, not an event per listener).
 
 Listen-only seats (:meth:`listen`) come through ``/relay/ws`` (rooms/web/listen.py), sent
-there by :meth:`where_to_listen`: the origin until it holds ``capacity`` listeners, then
+there by :meth:`where_to_listen`: the origin until it holds ``capacity`` listeners (its
+listen-only seats and the plain participants seated in the room, ``relay:seated``), then
 the edges (rooms.cluster.edges), which are chosen again whenever one is dead or draining.
 """
 
@@ -161,6 +162,10 @@ class RelayNode:
         self._feeding: set[str] = set()
         self.not_feeding = 0
         self._announced: dict[str, int] = {}  # session id -> count the room was told
+        # Plain participants seated in each session's room here (the app sets it): as an
+        # origin, they count with its listen-only seats towards its share.
+        self.seated: Callable[[], Mapping[str, int]] = dict
+        self._seated_written: dict[str, int] = {}
         self._task: asyncio.Task[None] | None = None
 
     # Life.
@@ -284,6 +289,10 @@ class RelayNode:
             nodes, now = await self.table.nodes(), await self.table.now()
             alive = {n.node_id for n in live(nodes, now)}
             counts = {node: n for node, n in counts.items() if node in alive}
+            seated = await self.table.client.hget(
+                self.table.key(f"relay:seated:{session_id}"), origin
+            )
+            counts[origin] = counts.get(origin, 0) + int(seated or 0)
             total = sum(counts.values()) + 1
             listed = await self.directory.edges(session_id)
             # An edge that still holds listeners stays one while it lives, however many
@@ -500,6 +509,15 @@ class RelayNode:
         for session_id in known:
             key = self.table.key(f"relay:listeners:{session_id}")
             await self.table.client.hset(key, self.node_id, counts.get(session_id, 0))
+        seated = self.seated()
+        for session_id in set(seated) | set(self._seated_written):
+            n = seated.get(session_id, 0)
+            if self._seated_written.get(session_id) != n:
+                key = self.table.key(f"relay:seated:{session_id}")
+                await self.table.client.hset(key, self.node_id, n)
+                self._seated_written[session_id] = n
+            if n == 0:
+                del self._seated_written[session_id]
 
     async def _tell_rooms(self, owned: set[str]) -> None:
         """Each owned session's main room learns its listen-only seats on all nodes, one

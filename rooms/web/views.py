@@ -1,10 +1,13 @@
 """The live room page, and the JSON a non-browser client needs to connect.
 
-- ``GET /rooms/session/{id}``: the room page (signed in; any registered person).
+- ``GET /rooms/session/{id}``: the room page (signed in; any registered person). In a
+  session larger than its node, a plain participant's page is the listen-only one
+  (rooms/web/listen.py, :func:`listens_only`).
 - ``POST /rooms/token``: a short-lived connect token for the signed-in person (form
   post with the page's CSRF token); ``{"token", "expires_in"}``.
 - ``GET /rooms/session/{id}/connect``: the room id, websocket URL and ICE servers, for
-  ``Authorization: Bearer <token>`` or the session cookie.
+  ``Authorization: Bearer <token>`` or the session cookie; ``listen_only``: null, or where
+  to sit down as a listen-only seat instead (``{"node", "url", "ws_url"}``).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from rooms.signalling import Identity
 from rooms.signalling.tokens import TOKEN_LIFETIME_S
 from rooms.web import stage as lightning_stage
 from rooms.web.auth import identity_of
+from rooms.web.listen import listens_only, where_to_listen
 from rooms.web.live import EXTRAS_KEY, LiveRooms, websocket_url
 
 __all__ = ["live_links", "live_of", "owner_redirect", "routes", "websocket_url"]
@@ -199,6 +203,8 @@ def room_page(ctx: Ctx) -> Response:
     if session.kind == "lightning":
         lightning_stage.prepare(ctx, live, session, room_id)
     identity = identity_of(ctx.person)
+    if from_thread.run_sync(listens_only, live, str(session.id), room_id, identity):
+        return listen_page(ctx, session, live)
     registration = ctx.db.exec(
         select(Registration).where(
             Registration.person_id == ctx.person.id,
@@ -238,6 +244,50 @@ def room_page(ctx: Ctx) -> Response:
         and ctx.person.id is not None
         and session.id in agenda.booth_sessions(ctx.db, ctx.person.id),
         board_link=ctx.has(Role.ORGANISER),
+    )
+
+
+def _listen_texts(ctx: Ctx) -> dict[str, str]:
+    """Sentences the listen-only page's script shows, in the viewer's language."""
+    _ = ctx._
+    return {
+        "connecting": _("Connecting…"),
+        "reconnecting": _("Reconnecting…"),
+        "listening": _("You are listening."),
+        "mode": _("A large session: you are listening from a relay server."),
+        "mode_origin": _("A large session: you are listening without a seat in the room."),
+        "listening_n": _("People listening this way: %(n)s."),
+        "offline": _("No server can take you now. Reload the page to try again."),
+        "start_audio": _("Start audio"),
+        "original": _("Original (floor)"),
+        "floor_booth_empty": _("No interpreter is on air: you hear the floor."),
+        "your_camera": _("Your camera"),
+        "screen_of": _("Screen of %(name)s"),
+        "speaking": _("Speaking"),
+        "enlarge": _("Enlarge"),
+    }
+
+
+def listen_page(ctx: Ctx, session: Session, live: LiveRooms) -> Response:
+    """The room page of a listen-only seat: the floor, a language, and their picture."""
+    assert ctx.person is not None and session.id is not None
+    registration = ctx.db.exec(
+        select(Registration).where(
+            Registration.person_id == ctx.person.id,
+            Registration.conference_id == session.conference_id,
+        )
+    ).first()
+    spoken = [t for t in session.interpretation_languages if not sign_languages.is_sign_language(t)]
+    return ctx.render(
+        "room_listen.html",
+        session=session,
+        listen_url=f"/relay/listen?session={session.id}",
+        node_id=live.relay.node_id if live.relay is not None else "",
+        ice_servers=live.ice_plan.for_browser(f"person-{ctx.person.id}"),
+        floor_slots=RECOMMENDED_FLOOR_SLOTS,
+        language_names={tag: native_name(tag) for tag in spoken},
+        languages=registration.languages if registration is not None else [],
+        texts=_listen_texts(ctx),
     )
 
 
@@ -303,13 +353,18 @@ async def connect_info(request: Request) -> Response:
         if owner is not None:  # several nodes: ask the one that owns the session
             return RedirectResponse(owner.public_url + request.url.path, status_code=307)
         ws_url = f"{websocket_url(live.routing.public_url)}?session={session_id}"
+    room_id = live.room_for_session(session_id, kind, title)
+    listen_only = None
+    if live.relay is not None and listens_only(live, str(session_id), room_id, identity):
+        listen_only = await where_to_listen(live.relay, str(session_id))
     return JSONResponse(
         {
             "session_id": session_id,
             "title": title,
-            "room_id": live.room_for_session(session_id, kind, title),
+            "room_id": room_id,
             "ws_url": ws_url,
             "ice_servers": live.ice_plan.for_browser(f"person-{identity.person_id}"),
+            "listen_only": listen_only,
         },
         headers={"Cache-Control": "no-store"},
     )
