@@ -132,3 +132,16 @@ async def test_origin_seats_are_sent_away_when_the_session_moves_on(table):
     finally:
         await origin.stop()
         await router.aclose()
+
+
+async def test_plain_participants_seated_at_the_origin_count_towards_its_share(table, relay):
+    await cluster(table, "o")
+    await table.place("7")
+    await cluster(table, "a")
+    # Seated on a node that is not the origin (one before a failover): not the origin's.
+    await table.client.hset(table.key("relay:seated:7"), mapping={"o": 1, "a": 5})
+
+    assert await relay.where_to_listen("7") == "o"  # one seated, no listen-only seat: room
+    await counts(table, "7", o=1)
+    assert await relay.where_to_listen("7") == "a"  # one seated and one listening: its share
+    assert await relay.directory.edges("7") == ["a"]

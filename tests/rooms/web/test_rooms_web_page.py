@@ -145,6 +145,7 @@ def test_a_signed_in_person_gets_a_token_for_non_browser_clients(client: TestCli
         "room_id": live(client).registry.room_for_session("2"),
         "ws_url": "ws://127.0.0.1:8000/ws",
         "ice_servers": [],
+        "listen_only": None,  # one process: everyone sits in the room
     }
 
 
