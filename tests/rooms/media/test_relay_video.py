@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from rooms.media.keyframes import INTERVAL_S
 from rooms.media.relay import VIDEO_PT, KeyframeRequest, RelayControlOut, new_key
 from rooms.media.relay_feed import EdgeIngest, OriginRelay
 from rooms.media.relay_socket import RelaySocket
@@ -143,6 +144,15 @@ async def test_a_frame_lost_on_the_hop_is_recovered_by_a_keyframe_request(cluste
     edge = cluster.edges["edge-a"]
     viewer = await cluster.viewer("edge-a", "viewer")
     await viewer.sees(FLOOR_VIDEO_0, RED, within=WITHIN)
+    # The viewer's own start is settled: its keyframe came, and the edge may ask again at
+    # once (requests to a source are coalesced over INTERVAL_S; a keyframe already on its
+    # way would answer the loss below without a new request).
+    camera = edge.router.camera("speaker")
+    for _ in range(200):
+        if camera.keyframes.unanswered == 0:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(INTERVAL_S)
     asked_before = cluster.relay.keyframes_asked["edge-a"]
 
     # The network drops one datagram of the next frame on its way to edge-a.
