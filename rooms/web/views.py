@@ -261,6 +261,7 @@ def _listen_texts(ctx: Ctx) -> dict[str, str]:
         "start_audio": _("Start audio"),
         "original": _("Original (floor)"),
         "floor_booth_empty": _("No interpreter is on air: you hear the floor."),
+        "floor_picture": _("Floor"),
         "your_camera": _("Your camera"),
         "screen_of": _("Screen of %(name)s"),
         "speaking": _("Speaking"),

@@ -7,9 +7,10 @@ Spanish booth (660 Hz), and a participant sits in the room, taking the origin's 
 headless clients on the real protocol. Lea, a participant, opens the plenary's room page on another
 node in real Chromium: the page is the listen-only one (it says so, and has no microphone,
 hand or chat), it sits down on an edge, she hears the floor, chooses Spanish and hears
-Ivan. Her edge is killed with ``kill -9``: the page says it is reconnecting, sits down on
-another node, and she hears Ivan again. An organiser's page on the same plenary is the
-full room page.
+Ivan, and sees the organiser's camera (relayed to the edge). Her edge is killed with
+``kill -9``: the page says it is reconnecting, sits down on another node, and she hears
+Ivan again; that node drains (SIGTERM): her seat is sent away with 1001 and she hears Ivan
+on the origin. An organiser's page on the same plenary is the full room page.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -41,6 +43,7 @@ pytestmark = pytest.mark.e2e
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 FLOOR, IVAN = 440, 660
+RED = (255, 0, 0)  # the organiser's camera (rooms.media.colours)
 WITHIN = 30.0  # a bound on a hung test, not a goal
 SHOTS = os.environ.get("CONFERENCE_SHOTS", "")  # a folder: screenshots of the page there
 
@@ -82,11 +85,12 @@ class Headless:
             n for n, p in self.nodes.items()
             if info["ws_url"].startswith(p.site.replace("http", "ws"))
         )  # fmt: skip
-        floor = RoomClient(info["ws_url"], token=self.tokens.issue(olu), tone=FLOOR)
+        floor = RoomClient(info["ws_url"], token=self.tokens.issue(olu), tone=FLOOR, camera=RED)
         self.clients.append(floor)
         await floor.connect()
         await floor.join(str(info["room_id"]))
         await floor.start_media()
+        await floor.send("camera", on=True)
         ivan = Identity.of(str(self.people["ivan"]), "Ivan", ["interpreter"])
         booth = RoomClient(info["ws_url"], token=self.tokens.issue(ivan), tone=IVAN)
         self.clients.append(booth)
@@ -134,9 +138,9 @@ def hears(page: Page, hz: int) -> Any:
     return wait_until(check, f"the listener hears {hz} Hz loudest", within=WITHIN)
 
 
-def listening_on(page: Page, node: str) -> bool:
-    return bool(page.evaluate("window.__listen.state") == "open"
-                and page.evaluate("window.__listen.node") == node)  # fmt: skip
+def reddish(colour: list[int] | None) -> bool:
+    """A picture of the red camera (video coding moves the colour a little)."""
+    return colour is not None and colour[0] > 150 and colour[1] < 90 and colour[2] < 90
 
 
 def launch(playwright: Playwright) -> Browser:
@@ -185,6 +189,9 @@ def _listen_from_an_edge(nodes: dict[str, ServeProcess], origin: str, browser: B
     wait_until(lambda: lea.evaluate("window.__listen.peerState") == "connected",
                "Lea's media connects")  # fmt: skip
     hears(lea, FLOOR)
+    # The floor speaker's camera, relayed to the edge, in the page's floor picture.
+    wait_until(lambda: reddish(lea.evaluate("window.__listen.pictureColour('floor-video-0')")),
+               "Lea sees the speaker's red camera")  # fmt: skip
 
     # Spanish is on air: offered, chosen, heard over the floor.
     wait_until(lambda: lea.locator("#language-select option[value=es]").count() == 1,
@@ -210,8 +217,25 @@ def _listen_from_an_edge(nodes: dict[str, ServeProcess], origin: str, browser: B
     wait_until(lambda: lea.evaluate("window.__listen.peerState") == "connected",
                "Lea's media reconnects", within=WITHIN)  # fmt: skip
     hears(lea, IVAN)
+    heard_s = time.monotonic() - killed
+
+    # That node drains (SIGTERM): it sends her seat away (1001), the origin takes her.
+    drained_node = nodes[moved_to]
+    assert drained_node.process is not None
+    drained_node.process.send_signal(signal.SIGTERM)
+    drained = time.monotonic()
+    wait_until(lambda: lea.evaluate("window.__listen.node") == origin
+               and lea.evaluate("window.__listen.state") == "open",
+               "Lea's page sits down on the origin", within=WITHIN)  # fmt: skip
+    expect(lea.locator("#listen-mode")).to_have_text(
+        "A large session: you are listening without a seat in the room."
+    )
+    wait_until(lambda: lea.evaluate("window.__listen.peerState") == "connected",
+               "Lea's media reconnects on the origin", within=WITHIN)  # fmt: skip
+    hears(lea, IVAN)
     print(f"\nLea listened on {edge}; after its kill -9 she hears Ivan on {moved_to} "
-          f"{time.monotonic() - killed:.1f} s later")  # fmt: skip
+          f"{heard_s:.1f} s later; after SIGTERM on {moved_to}, on the origin "
+          f"{time.monotonic() - drained:.1f} s later")  # fmt: skip
 
     # An organiser's page on the same plenary is the room itself.
     olu = browser.new_context(locale="en-GB").new_page()

@@ -43,7 +43,7 @@ audio.enableMix();
 const floorVideo = [];
 const wall = new VideoWall($("video"), {
   t,
-  person: () => ({ display_name: "", has_floor: false }),
+  person: () => ({ display_name: t("floor_picture"), has_floor: false }),
   isPlenary: () => true,
   levels: () => new Map(audio.readings().map((r) => [r.slot, r.peakDb])),
 });
@@ -203,6 +203,21 @@ volume.addEventListener("input", () => audio.setVolume(Number(volume.value)));
   /** @param {number[]} [probes] what the listener hears after the mix */
   mixReading: (probes) => audio.mixReading(probes),
   videoTiles: () => wall.tiles.map((tile) => ({ ...tile })),
+  /** The average colour of a tile's picture now ([r, g, b]), null without a frame. @param {string} key */
+  pictureColour: (key) => {
+    const video = /** @type {HTMLVideoElement|null} */ (document.querySelector(`#video [data-slot="${key}"] video`));
+    if (!video || !video.videoWidth) return null;
+    const canvas = document.createElement("canvas");
+    canvas.width = 16;
+    canvas.height = 16;
+    const context = canvas.getContext("2d");
+    if (!context) return null;
+    context.drawImage(video, 0, 0, 16, 16);
+    const pixels = context.getImageData(0, 0, 16, 16).data;
+    const sum = [0, 0, 0];
+    for (let i = 0; i < pixels.length; i += 4) for (let c = 0; c < 3; c++) sum[c] += pixels[i + c];
+    return sum.map((v) => Math.round(v / (pixels.length / 4)));
+  },
 };
 
 seat.connect();
