@@ -110,6 +110,7 @@ async def relay_node(settings: Settings, node: NodeHeartbeat, live: LiveRooms) -
         lambda room_id, count: live.registry.publish_room(
             room_id, ListenOnly(room_id=room_id, count=count)
         ),
+        None if live.routing is None else live.routing.take_over,
     )
     relay.seated = functools.partial(seated_listeners, live.registry)
     host = settings.relay_host or urlsplit(node.record.public_url).hostname or "127.0.0.1"

@@ -37,6 +37,7 @@ import redis.asyncio as redis
 
 from rooms.cluster.edges import choose_edges, edge_for, edges_needed
 from rooms.cluster.nodes import live
+from rooms.cluster.placement import Placement
 from rooms.cluster.relays import RelayDirectory, RelayPeer
 from rooms.cluster.table import ClusterTable
 from rooms.media.relay import (
@@ -137,9 +138,13 @@ class RelayNode:
         room_for_session: Callable[[str], str],
         capacity: int,
         announce: Callable[[str, int], Awaitable[None]] | None = None,
+        take_over: Callable[[Placement], Awaitable[None]] | None = None,
     ) -> None:
         """``announce(room_id, count)``: tell a session's main room its listen-only seats on
-        every node (the origin calls it when the count changes)."""
+        every node (the origin calls it when the count changes). ``take_over(placement)``:
+        restore a session newly placed here from its previous node's snapshot, as the
+        routing does before anyone is served (rooms.cluster.routing); awaited before this
+        node acts as the session's origin."""
         self.table = table
         self.directory = RelayDirectory(table)
         self.node_id = node_id
@@ -157,6 +162,7 @@ class RelayNode:
         self._control: dict[str, tuple[bytes, RelayControlOut]] = {}  # origin -> its key, sealer
         self._edges_heard: dict[str, RelayPeer] = {}  # edges whose keyframe requests we open
         self._announce = announce
+        self._take_over = take_over
         # The origins of the sessions this node is an edge of: a packet from another peer
         # (an origin whose session moved on, for the moment before it stops) is dropped.
         self._feeding: set[str] = set()
@@ -213,8 +219,7 @@ class RelayNode:
     async def listen(self, session_id: str) -> ListenSeat:
         """A listen-only seat here: in the session's room on its origin, else in this edge's
         copy of its floor."""
-        placement = await self.table.placement(session_id)
-        here = placement is not None and placement.node_id == self.node_id
+        here = await self._owns(session_id)
         room = self.room_for_session(session_id) if here else listen_room(session_id)
         seat = ListenSeat(f"listen-{secrets.token_hex(8)}", session_id, room)
         self.seats[seat.seat_id] = seat
@@ -335,7 +340,7 @@ class RelayNode:
             placement = await self.table.placement(session_id)
             if placement is None:
                 continue
-            here = placement.node_id == self.node_id
+            here = await self._owns(session_id, placement)
             for seat in [s for s in self.seats.values() if s.session_id == session_id]:
                 if here and seat.on_edge:
                     seat.room_id = self.room_for_session(session_id)
@@ -345,6 +350,18 @@ class RelayNode:
                              session_id)  # fmt: skip
                 elif not here and not seat.on_edge and seat.send_away is not None:
                     await seat.send_away()
+
+    async def _owns(self, session_id: str, placement: Placement | None = None) -> bool:
+        """Whether the session is placed here, taken over first when it was just placed here
+        (a failover): its room opened here before that would be a fresh one, which the
+        take-over replaces, taps and seats with it."""
+        if placement is None:
+            placement = await self.table.placement(session_id)
+        if placement is None or placement.node_id != self.node_id:
+            return False
+        if self._take_over is not None:
+            await self._take_over(placement)
+        return True
 
     async def _all_edges(self) -> dict[str, list[str]]:
         raw = await self.table.client.hgetall(self.table.key("relay:edges"))
@@ -359,8 +376,7 @@ class RelayNode:
         """Relay the sessions placed here that have edges; those sessions."""
         mine = set()
         for session_id, listed in edges_of.items():
-            placement = await self.table.placement(session_id)
-            if placement is None or placement.node_id != self.node_id:
+            if not await self._owns(session_id):
                 continue
             mine.add(session_id)
             edges = [edge for edge in listed if edge != self.node_id]

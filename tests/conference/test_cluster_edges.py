@@ -412,3 +412,147 @@ async def test_listeners_on_the_edges_see_the_floor_speaker_s_camera(nodes) -> N
         for listener in locals().get("listeners", []):
             if listener.client is not None:
                 await listener.client.close()
+
+
+@pytest.fixture
+def four_nodes(database_url: str, tmp_path: Path) -> Iterator[tuple[dict[str, ServeProcess], dict]]:
+    """Four nodes holding two listen-only seats each of a session: the origin and two edges
+    for six listeners, and one spare."""
+    from conference.storage.engine import make_engine
+
+    engine = make_engine(database_url)
+    people = interpretation_conference(engine)
+    engine.dispose()
+    secret = "edges-test-" + secrets.token_hex(20)
+    with cluster("oabc", tmp_path, database_url, REDIS_URL, secret, node_listeners="2") as started:
+        yield started, people
+
+
+async def resumed_on_the_floor(
+    started: dict[str, ServeProcess], dead: str, tokens: ConnectTokens, people: dict,
+    resume: dict[str, str],
+) -> list[RoomClient]:  # fmt: skip
+    """The organiser and Ivan come back as their pages do when their node stops answering:
+    through another node (the site), sent on to the session's owner, their seats resumed;
+    again until the dead node is stale and the session is placed anew."""
+    entry = next(p for n, p in started.items() if n != dead)
+    dead_ws = started[dead].site.replace("http", "ws")
+    olu = Identity.of("9001", "Olu", ["organiser"])
+    ivan = Identity.of(str(people["ivan"]), "ivan", ["interpreter"])
+    deadline = time.monotonic() + WITHIN
+    while True:
+        assert time.monotonic() < deadline, "the session was not placed again"
+        try:  # sent on to the dead node (refused) until the session is placed anew
+            info = await connect_info(entry.site, PLENARY, tokens.issue(olu))
+            if not info["ws_url"].startswith(dead_ws):
+                break
+        except OSError:
+            pass
+        await asyncio.sleep(0.25)
+    floor = RoomClient(info["ws_url"], token=tokens.issue(olu), tone=FLOOR_HZ)
+    booth = RoomClient(info["ws_url"], token=tokens.issue(ivan), tone=ES_HZ)
+    assert (await floor.connect(resume["floor"]))["resumed"] is True
+    await floor.start_media()
+    assert (await booth.connect(resume["booth"]))["resumed"] is True
+    await booth.send("booth_enter", room_id=str(info["room_id"]))
+    await booth.start_media()
+    # The snapshot had him on air: he is on air again by himself once his console is back
+    # (no on_air sent here).
+    while (await booth.expect("booth_state", within=WITHIN))["state"] != "on_air":
+        pass
+    return [floor, booth]
+
+
+async def silent_then_heard(listener: Listener, killed: float, *tones: float) -> float:
+    """Seconds from ``killed`` until ``listener`` hears all ``tones`` again, after its sound
+    stopped (a listener whose node died sits down elsewhere first)."""
+    assert listener.client is not None
+    while True:
+        if not any(abs(f - FLOOR_HZ) < 10 for f in listener.client.heard()):
+            break
+        await asyncio.sleep(0.05)
+    await listener.hears(*tones)
+    return time.monotonic() - killed
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_kill_9_of_the_origin_and_every_listener_hears_again(four_nodes) -> None:
+    started, people = four_nodes
+    secret = started["o"].settings["secret_key"]
+    tokens = ConnectTokens(secret)
+    speakers = await on_the_floor(started["o"].site, tokens, people)
+    clients = list(speakers)
+    try:
+        origin = next(
+            n for n, p in started.items()
+            if speakers[0].url.startswith(p.site.replace("http", "ws"))
+        )  # fmt: skip
+        listeners = [Listener(tokens, n) for n in range(6)]
+        expected = {n: 0 for n in started}
+        for listener in listeners:
+            await listener.sit_down(started[origin], "es")
+            expected[listener.node] += 1
+            await listeners_counted(secret, expected)
+        # Two on the origin (its share), two on each of two edges, none on the spare.
+        assert sorted(expected.values()) == [0, 2, 2, 2] and expected[origin] == 2
+        for listener in listeners:
+            await listener.hears(FLOOR_HZ, ES_HZ)
+        resume = {"floor": speakers[0].welcome["resume_token"],
+                  "booth": speakers[1].welcome["resume_token"]}  # fmt: skip
+
+        # kill -9 of the origin: no drain, no last snapshot, no one told.
+        started[origin].kill9()
+        killed = time.monotonic()
+        for client in speakers:
+            await client.close()
+        on_origin = [listener for listener in listeners if listener.node == origin]
+        elsewhere = [listener for listener in listeners if listener.node != origin]
+        alive = next(n for n in started if n != origin)
+
+        async def sits_down_again(listener: Listener) -> float:
+            await listener.sit_down(started[alive], "es", unreachable=origin)
+            return await silent_then_heard(listener, killed, FLOOR_HZ, ES_HZ)
+
+        heard_again = asyncio.gather(
+            *(silent_then_heard(listener, killed, FLOOR_HZ, ES_HZ) for listener in elsewhere),
+            *(sits_down_again(listener) for listener in on_origin),
+        )
+        # The speakers come back as their pages would, on the session's new owner.
+        speakers = await resumed_on_the_floor(started, origin, tokens, people, resume)
+        clients += speakers
+        resumed = time.monotonic() - killed
+        gaps = sorted(await heard_again)
+        new_origin = next(
+            n for n, p in started.items()
+            if speakers[0].url.startswith(p.site.replace("http", "ws"))
+        )  # fmt: skip
+        assert new_origin != origin
+        # Placed on one of the edges (the least loaded live node, by id): the seats there
+        # moved into the session's room, and hear it there.
+        assert expected[new_origin] == 2
+        print(f"\norigin {origin} killed: speakers resumed on {new_origin} after {resumed:.1f} s;"
+              f" listeners heard floor and Spanish again after p50 {gaps[len(gaps) // 2]:.1f} s,"
+              f" max {gaps[-1]:.1f} s ({', '.join(f'{g:.1f}' for g in gaps)}); the origin's"
+              f" listeners sat down on {', '.join(lr.node for lr in on_origin)}")  # fmt: skip
+
+        # The new origin relays each packet once per edge, whatever the listeners there.
+        edges = sorted({listener.node for listener in listeners} - {new_origin})
+        assert edges
+        before = metrics(started[new_origin])
+        await asyncio.sleep(1.0)
+        after = metrics(started[new_origin])
+        taken = f'rooms_relay_taken_total{{session="{PLENARY}"}}'
+        sent = [f'rooms_relay_sent_total{{edge="{e}",session="{PLENARY}"}}' for e in edges]
+        took = after[taken] - before[taken]
+        assert took > 0
+        assert [after.get(s, 0) - before.get(s, 0) for s in sent] == [took] * len(edges)
+        await count_told(speakers[0], 6)
+        for node, process in started.items():
+            if node != origin:
+                assert "Traceback" not in process.log.read_text(errors="replace"), node
+    finally:
+        for client in clients:
+            await client.close()
+        for listener in locals().get("listeners", []):
+            if listener.client is not None:
+                await listener.client.close()

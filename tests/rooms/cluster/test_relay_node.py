@@ -3,6 +3,7 @@
 import pytest
 
 from rooms.cluster.nodes import NodeRecord
+from rooms.cluster.placement import Placement
 from rooms.cluster.relay_node import RelayNode, SessionMedia
 from rooms.cluster.table import ClusterTable
 from rooms.media.router import MediaRouter
@@ -145,3 +146,39 @@ async def test_plain_participants_seated_at_the_origin_count_towards_its_share(t
     await counts(table, "7", o=1)
     assert await relay.where_to_listen("7") == "a"  # one seated and one listening: its share
     assert await relay.directory.edges("7") == ["a"]
+
+
+async def test_a_session_placed_here_is_taken_over_before_its_room_opens_here(table):
+    # The origin died and the session was placed on this edge by another node: the
+    # session's room here (tapped for the other edges, the edge's seats moved into it) is
+    # the one restored from the old origin's snapshot, not a fresh one opened before.
+    router = MediaRouter(loopback=True)
+    done: list[str] = []
+
+    def room_for_session(session_id: str) -> str:
+        done.append("room opened")
+        return f"room-{session_id}"
+
+    async def take_over(placement: Placement) -> None:
+        done.append(f"taken over from {placement.previous}")
+
+    edge = RelayNode(table, "a", "a", router, room_for_session, 2, take_over=take_over)
+    await cluster(table, "o")
+    await table.place("7")
+    await cluster(table, "a", "b")
+    await edge.start("127.0.0.1")
+    try:
+        seat = await edge.listen("7")
+        assert seat.on_edge and done == []
+        await edge.directory.set_edges("7", ["a", "b"])
+        await table.client.hset(
+            table.key("placements"), "7",
+            '{"session_id":"7","node_id":"a","fence":99,"previous":"o"}',
+        )  # fmt: skip
+        await edge.upkeep()
+
+        assert done[0] == "taken over from o" and "room opened" in done
+        assert seat.room_id == "room-7"
+    finally:
+        await edge.stop()
+        await router.aclose()
