@@ -3,8 +3,9 @@
 It follows the slot convention like a browser (microphone first, floor slots,
 channel slot last), can publish a tone, and measures what each slot receives.
 With ``video=True`` it offers the video slots too, and with ``camera=(r, g, b)``
-films that colour (rooms.media.colours); :meth:`RoomClient.wait_for_colour`
-waits until a video slot decodes a picture of a colour.
+films that colour (rooms.media.colours), with ``screen=(r, g, b)`` shares a screen
+of that colour; :meth:`RoomClient.wait_for_colour` waits until a video slot
+decodes a picture of a colour.
 Tests, benchmarks and load tests build on it::
 
     async with RoomClient(ws_url, token=token, tone=440) as client:
@@ -91,6 +92,7 @@ class RoomClient:
         loopback: bool = True,
         video: bool = False,
         camera: tuple[int, int, int] | None = None,
+        screen: tuple[int, int, int] | None = None,
     ) -> None:
         # A node's websocket URL already names the session (``/ws?session=<id>``).
         joiner = "&" if "?" in ws_url else "?"
@@ -105,8 +107,11 @@ class RoomClient:
         self.floor_slots = floor_slots
         self.ice_servers = ice_servers
         self.loopback = loopback
-        self.video = video or camera is not None
+        self.video = video or camera is not None or screen is not None
         self.camera = ColourTrack(camera) if camera is not None else None
+        self.screen = (
+            ColourTrack(screen, width=640, height=360, fps=5) if screen is not None else None
+        )
         self.pictures: dict[str, deque[tuple[float, tuple[int, int, int]]]] = {}
         """Per video slot (``floor-video-0``..., ``share``): (time, average colour) per frame."""
         self.welcome: dict[str, Any] = {}
@@ -190,7 +195,7 @@ class RoomClient:
         self.pc = pc = RTCPeerConnection(configuration(self.ice_servers))
         mic = self.mic or (ToneTrack(self.tone) if self.tone is not None else None)
         layout = add_client_transceivers(
-            pc, mic, self.floor_slots, video=self.video, camera=self.camera
+            pc, mic, self.floor_slots, video=self.video, camera=self.camera, screen=self.screen
         )
         if self.loopback:
             await add_loopback_candidates(pc)
@@ -299,8 +304,9 @@ class RoomClient:
         if self._ws is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._ws.close(), 5)
-        if self.camera is not None:
-            self.camera.stop()
+        for track in (self.camera, self.screen):
+            if track is not None:
+                track.stop()
         if self.pc is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.pc.close(), 5)

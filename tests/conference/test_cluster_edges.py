@@ -13,7 +13,8 @@ are sent to the other edge and hear again.
 
 Video: the organiser turns a camera on (a solid red picture, rooms.media.colours), and
 listen-only seats that offer video slots, on the origin and on both edges, decode red
-frames in their first floor video slot; the origin sends each frame once per edge.
+frames in their first floor video slot; the origin sends each frame once per edge. Then
+the organiser shares a blue screen, and every listen-only seat decodes it in its share slot.
 """
 
 from __future__ import annotations
@@ -349,6 +350,7 @@ async def test_the_origin_drains_and_an_edge_becomes_the_origin(nodes) -> None:
 
 
 RED = (255, 0, 0)
+BLUE = (0, 0, 255)
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -362,7 +364,9 @@ async def test_listeners_on_the_edges_see_the_floor_speaker_s_camera(nodes) -> N
         n for n, p in started.items() if info["ws_url"].startswith(p.site.replace("http", "ws"))
     )
     others = sorted(n for n in started if n != origin)
-    floor = RoomClient(info["ws_url"], token=tokens.issue(olu), tone=FLOOR_HZ, camera=RED)
+    floor = RoomClient(
+        info["ws_url"], token=tokens.issue(olu), tone=FLOOR_HZ, camera=RED, screen=BLUE
+    )
     try:
         await floor.connect()
         await floor.join(str(info["room_id"]))
@@ -406,6 +410,12 @@ async def test_listeners_on_the_edges_see_the_floor_speaker_s_camera(nodes) -> N
             # (unknown_peer may count the first packets, sent before the edge read its key)
             assert got['rooms_relay_received_total{outcome="refused"}'] == 0
             assert got['rooms_relay_received_total{outcome="accepted"}'] > 0
+
+        # The organiser shares a screen: the share slot of every listen-only seat shows it.
+        await floor.send("share", on=True)
+        for listener in listeners:
+            assert listener.client is not None
+            assert await listener.client.wait_for_colour(BLUE, within=WITHIN) == "share"
         assert "Traceback" not in started[origin].log.read_text(errors="replace")
     finally:
         await floor.close()
