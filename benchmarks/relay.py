@@ -24,7 +24,15 @@ camera's ``VideoFanout`` in its router, where a subscriber notes when it arrived
 per frame: published at the origin to published at the edge (the whole frame, all its
 chunks). Baseline, same run: the camera alone (E = 0).
 
-Full: 10 s measured per round, E = 1 and 3; quick: 3 s, E = 1 and 2.
+Rounds of an edge with listeners: one edge that also fans out to N listener seats in its
+router (each on one language's channel, the languages in turn), the listeners aiortc peers
+in worker processes (benchmarks.mediaclient, counting packets, never decoding), connected
+over the fan-out benchmark's small websocket protocol before the origin starts. Figures: the
+edge's CPU with N listeners, its cost per listener-second over the ingest-only edge of the
+1-edge round, and the listeners' loss and end-to-end latency (the origin's send time in the
+payload to the listener's arrival: the hop and the edge's fan-out).
+
+Full: 10 s measured per round, E = 1 and 3, N = 50 and 150; quick: 3 s, E = 1 and 2, N = 20.
 """
 
 from __future__ import annotations
@@ -36,12 +44,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import harness
+from benchmarks import harness, procs
 from benchmarks.harness import Record
+from benchmarks.mediaclient import MAGIC
+
+CLIENT = "benchmarks.mediaclient.MediaClients"
+LISTENER_WORKERS = 2
 
 SOURCES = 9  # the floor and 8 languages
 FRAME_S = 0.02
 PAYLOAD = struct.Struct("!BIQ")  # source index, counter, send time (ns)
+# An Opus TOC byte and the listeners' marker come first (benchmarks.mediaclient reads them).
+MARK_AT = 5
 PAYLOAD_BYTES = 80
 WARM_S = 1.0
 TIMEOUT_S = 120.0
@@ -52,8 +66,10 @@ KEYFRAME_EVERY = 60  # frames: 2 s
 VIDEO_PAYLOAD = struct.Struct("!IQ")  # counter, send time (ns)
 
 
-def _edge(index: int, keys: Any, out: Any, stop: Any) -> None:  # pragma: no cover - spawned
-    out.put(("result", index, asyncio.run(_edge_main(index, keys, out, stop))))
+def _edge(
+    index: int, keys: Any, out: Any, stop: Any, port: int = 0
+) -> None:  # pragma: no cover - spawned
+    out.put(("result", index, asyncio.run(_edge_main(index, keys, out, stop, port))))
 
 
 class _Arrivals:
@@ -77,7 +93,27 @@ class _Arrivals:
         return False
 
 
-async def _edge_main(index: int, keys: Any, out: Any, stop: Any) -> dict[str, Any]:
+async def _serve_listeners(router: Any, port: int) -> Any:
+    """Listener seats on ``port`` (benchmarks.mediaserver's ``offer``): each negotiates with
+    the edge's router and hears its ``source``, a relayed language, on its channel slot."""
+    import json
+
+    from websockets.asyncio.server import serve
+
+    for i in range(SOURCES):
+        router.relayed(f"source-{i}")
+
+    async def handle(ws: Any) -> None:
+        async for raw in ws:
+            message = json.loads(raw)
+            answer = await router.negotiate(message["peer"], message["sdp"])
+            router.set_channel(message["peer"], message["source"])
+            await ws.send(json.dumps({"op": "answer", "sdp": answer}))
+
+    return await serve(handle, "127.0.0.1", port, max_size=2**22, ping_interval=None)
+
+
+async def _edge_main(index: int, keys: Any, out: Any, stop: Any, port: int) -> dict[str, Any]:
     from rooms.media.relay import RelayPacket
     from rooms.media.relay_feed import EdgeIngest
     from rooms.media.relay_socket import RelaySocket
@@ -95,12 +131,13 @@ async def _edge_main(index: int, keys: Any, out: Any, stop: Any) -> dict[str, An
         ingest(peer, packet)
         if not isinstance(packet, RelayPacket):
             return  # a video chunk: its frame is noted once published (_Arrivals)
-        source, counter, sent = PAYLOAD.unpack_from(packet.payload)
+        source, counter, sent = PAYLOAD.unpack_from(packet.payload, MARK_AT)
         counters.setdefault(source, set()).add(counter)  # all: the origin's window decides
         if window:  # measuring
             latencies.append(time.monotonic_ns() - sent)
 
     socket = await RelaySocket.open("127.0.0.1", 0, on_packet=on_packet)
+    seats = await _serve_listeners(router, port) if port else None
     out.put(("address", index, socket.address))
     origin_address, key = await asyncio.to_thread(keys.get, True, TIMEOUT_S)
     socket.inbound.allow("origin", tuple(origin_address), key)
@@ -114,6 +151,8 @@ async def _edge_main(index: int, keys: Any, out: Any, stop: Any) -> dict[str, An
     cpu = time.process_time() - cpu0
     seconds = time.monotonic() - window[0]
     socket.close()
+    if seats is not None:
+        seats.close()
     await router.aclose()
     return {
         "edge": index,
@@ -181,7 +220,7 @@ async def _origin_main(control: Any, out: Any) -> dict[str, Any]:
     begin, end = start + WARM_S, start + WARM_S + seconds
     out.put(("window", begin, end))
     window: dict[str, Any] = {}
-    pad = bytes(PAYLOAD_BYTES - PAYLOAD.size)
+    pad = bytes(PAYLOAD_BYTES - MARK_AT - PAYLOAD.size)
     frames: list[int] = []
     filming = asyncio.create_task(_film(camera, begin, end, frames)) if video else None
     while True:
@@ -193,7 +232,8 @@ async def _origin_main(control: Any, out: Any) -> dict[str, Any]:
                           counter0=counter, frames0=dict(relay.frames_sent),
                           taken0=sum(relay.frames_in.values()))  # fmt: skip
         for i, fanout in enumerate(fanouts):
-            packet = av.Packet(PAYLOAD.pack(i, counter, time.monotonic_ns()) + pad)
+            mark = PAYLOAD.pack(i, counter, time.monotonic_ns())
+            packet = av.Packet(b"\xfc" + MAGIC + mark + pad)
             packet.pts = counter * 960
             packet.time_base = TIME_BASE
             fanout.publish(packet)
@@ -217,20 +257,29 @@ async def _origin_main(control: Any, out: Any) -> dict[str, Any]:
     }
 
 
-def _round(edges: int, seconds: float, video: bool = False) -> dict[str, Any]:
+def _round(
+    edges: int, seconds: float, video: bool = False, workers: procs.Workers | None = None,
+    listeners: int = 0,
+) -> dict[str, Any]:  # fmt: skip
+    """``listeners``: seats on the first edge, connected from ``workers`` before the origin
+    starts; their packets and latencies are in the result's ``listeners``."""
     from rooms.media.relay import new_key
 
     ctx = multiprocessing.get_context("spawn")
     out, control = ctx.Queue(), ctx.Queue()
     keys = [ctx.Queue() for _ in range(edges)]
     stops = [ctx.Queue() for _ in range(edges)]
-    procs = [
-        ctx.Process(target=_edge, args=(i, keys[i], out, stops[i]), daemon=True)
+    port = procs.free_port() if listeners else 0
+    processes = [
+        ctx.Process(
+            target=_edge, args=(i, keys[i], out, stops[i], port if i == 0 else 0), daemon=True
+        )
         for i in range(edges)
     ]
-    procs.append(ctx.Process(target=_origin, args=(control, out), daemon=True))
-    for proc in procs:
+    processes.append(ctx.Process(target=_origin, args=(control, out), daemon=True))
+    for proc in processes:
         proc.start()
+    window = (0, 0)
     try:
         addresses: dict[int, Any] = {}
         while len(addresses) < edges + 1:
@@ -239,19 +288,44 @@ def _round(edges: int, seconds: float, video: bool = False) -> dict[str, Any]:
         pairs = [(i, addresses[i], new_key()) for i in range(edges)]
         for i, _, key in pairs:
             keys[i].put((addresses[-1], key))
+        connect_s = 0.0
+        if listeners:
+            assert workers is not None
+            started = time.monotonic()
+            url = f"ws://127.0.0.1:{port}"
+            for w in range(len(workers)):
+                ids = [f"l{n}" for n in range(listeners) if n % len(workers) == w]
+                for n in range(1, SOURCES):  # the languages in turn, each worker its share
+                    mine = [p for p in ids if int(p[1:]) % (SOURCES - 1) == n - 1]
+                    if mine:
+                        workers.call(w, "listen", url, mine, f"source-{n}", within=60 + listeners)
+            connect_s = time.monotonic() - started
         control.put((pairs, seconds, video))
         results: dict[int, Any] = {}
         while len(results) < edges + 1:
             kind, first, second = out.get(timeout=TIMEOUT_S)
             if kind == "window":
+                window = (first, second)
                 for stop in stops:
                     stop.put(first)
                     stop.put(second)
             else:
                 results[first] = second
-        return {"origin": results[-1], "edges": [results[i] for i in range(edges)]}
+        heard: dict[str, Any] = {}
+        if listeners:
+            assert workers is not None
+            t0, t1 = int(window[0] * 1e9), int(window[1] * 1e9)
+            collected = workers.call_all("collect", [(t0, t1)] * len(workers))
+            heard = {
+                "received": [n for each in collected for n in each["received"]],
+                "latencies_ms": [ms for each in collected for ms in each["latencies_ms"]],
+                "connect_s": connect_s,
+            }
+            workers.call_all("drop", [()] * len(workers))
+        return {"origin": results[-1], "edges": [results[i] for i in range(edges)],
+                "listeners": heard}  # fmt: skip
     finally:
-        for proc in procs:
+        for proc in processes:
             proc.join(timeout=10)
             if proc.is_alive():
                 proc.kill()
@@ -261,6 +335,7 @@ def run(quick: bool, workdir: Path) -> Record:
     record = Record("relay", quick)
     seconds = 3.0 if quick else 10.0
     rounds = (1, 2) if quick else (1, 3)
+    ingest_only = 0.0
     baseline = _round(0, seconds)["origin"]["cpu_per_s"] * 1000
     packets_per_s = SOURCES / FRAME_S
     record.figure("origin CPU, sources alone", baseline, "ms/s",
@@ -292,6 +367,8 @@ def run(quick: bool, workdir: Path) -> Record:
         record.figure(f"loss, {edges} edge(s)", 100 * lost / max(1, sent), "%",
                       detail=f"{lost} of {sent} datagrams sent")  # fmt: skip
         edge_cpu = [e["cpu_per_s"] * 1000 for e in result["edges"]]
+        if edges == 1:
+            ingest_only = edge_cpu[0]
         record.figure(f"edge CPU, {edges} edge(s)", sum(edge_cpu) / len(edge_cpu), "ms/s",
                       detail=f"each edge's process, ingest into its router, no listeners; "
                       f"per packet {sum(edge_cpu) / len(edge_cpu) * 1000 / packets_per_s:.1f} us")  # fmt: skip
@@ -303,8 +380,42 @@ def run(quick: bool, workdir: Path) -> Record:
                     f"{refused} unknown or refused")  # fmt: skip
     record.notes.append(f"{SOURCES} sources x 50 packets/s = {packets_per_s:.0f} packets/s; "
                         f"{seconds:.0f} s measured per round after {WARM_S:.0f} s")  # fmt: skip
+    _listener_rounds(record, (20,) if quick else (50, 150), seconds, ingest_only)
     _video_rounds(record, rounds, seconds)
     return record
+
+
+def _listener_rounds(
+    record: Record, levels: tuple[int, ...], seconds: float, ingest_only: float
+) -> None:
+    """One edge that also fans out to N listeners (see the module's docstring)."""
+    points = [(0, ingest_only)]
+    with procs.Workers(CLIENT, LISTENER_WORKERS) as workers:
+        for n in levels:
+            result = _round(1, seconds, workers=workers, listeners=n)
+            edge = result["edges"][0]["cpu_per_s"] * 1000
+            points.append((n, edge))
+            heard = result["listeners"]
+            per_listener = (edge - ingest_only) / n
+            record.figure(f"edge CPU, {n} listeners", edge, "ms/s", baseline=ingest_only,
+                          baseline_name="the ingest-only edge of the 1-edge round",
+                          detail=f"{per_listener:.2f} ms per listener-second over it; "
+                          f"{len(heard['received'])} connected in {heard['connect_s']:.0f} s")  # fmt: skip
+            first, last = result["origin"]["counters"]
+            expected = (last - first + 1) * n
+            lost = max(0, expected - sum(heard["received"]))
+            record.figure(f"listener loss, {n} listeners", 100 * lost / max(1, expected), "%",
+                          detail=f"{lost} of {expected} packets")  # fmt: skip
+            for p in (50, 99):
+                record.figure(f"listener latency p{p}, {n} listeners",
+                              harness.percentile(heard["latencies_ms"], p), "ms",
+                              detail="the origin's send to the listener's arrival: the hop "
+                              "and the edge's fan-out")  # fmt: skip
+    if len(points) > 2:
+        line = harness.least_squares([n for n, _ in points], [c for _, c in points])
+        record.figure("edge CPU per listener-second", line.slope, "ms",
+                      detail=f"slope over N = {', '.join(str(n) for n, _ in points)} "
+                      f"(0: the ingest-only edge), r²={line.r2:.3f}")  # fmt: skip
 
 
 def _video_rounds(record: Record, rounds: tuple[int, ...], seconds: float) -> None:
