@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
 import signal
 import threading
@@ -158,14 +159,16 @@ def test_a_participant_listens_from_an_edge_and_follows_when_it_dies(
     browser = launch(playwright)
     try:
         origin = headless.run(headless.start())
-        _listen_from_an_edge(started, origin, browser)
+        _listen_from_an_edge(started, origin, browser, headless)
     finally:
         browser.close()
         headless.run(headless.close())
         headless.loop.call_soon_threadsafe(headless.loop.stop)
 
 
-def _listen_from_an_edge(nodes: dict[str, ServeProcess], origin: str, browser: Browser) -> None:
+def _listen_from_an_edge(
+    nodes: dict[str, ServeProcess], origin: str, browser: Browser, headless: Headless
+) -> None:
     door = next(n for n in nodes if n != origin)  # Lea comes in through another node
     context = browser.new_context(locale="en-GB")
     context.set_default_timeout(15_000)
@@ -233,9 +236,20 @@ def _listen_from_an_edge(nodes: dict[str, ServeProcess], origin: str, browser: B
     wait_until(lambda: lea.evaluate("window.__listen.peerState") == "connected",
                "Lea's media reconnects on the origin", within=WITHIN)  # fmt: skip
     hears(lea, IVAN)
+    drained_s = time.monotonic() - drained
+
+    # Ivan goes off air: the page brings the floor up and says why, and back when he returns.
+    headless.run(headless.clients[1].send("on_air", on=False))
+    expect(lea.locator("#floor-note")).to_have_text(
+        "No interpreter is on air: you hear the floor.", timeout=WITHIN * 1000
+    )
+    hears(lea, FLOOR)
+    headless.run(headless.clients[1].send("on_air", on=True))
+    expect(lea.locator("#floor-note")).to_be_hidden(timeout=WITHIN * 1000)
+    hears(lea, IVAN)
     print(f"\nLea listened on {edge}; after its kill -9 she hears Ivan on {moved_to} "
           f"{heard_s:.1f} s later; after SIGTERM on {moved_to}, on the origin "
-          f"{time.monotonic() - drained:.1f} s later")  # fmt: skip
+          f"{drained_s:.1f} s later; {lea.evaluate('window.__listen.timeline')}")  # fmt: skip
 
     # An organiser's page on the same plenary is the room itself.
     olu = browser.new_context(locale="en-GB").new_page()
@@ -244,6 +258,13 @@ def _listen_from_an_edge(nodes: dict[str, ServeProcess], origin: str, browser: B
     expect(olu.locator("#room-status")).to_have_text("Connected")
     expect(olu.locator("#mute-button")).to_be_visible()
     expect(olu.locator("#listen-mode")).to_have_count(0)
+
+    # The nodes' logs name no one and show no connect token (the page's /relay/ws?…&token=).
+    for node in nodes.values():
+        log = node.log.read_text(errors="replace")
+        assert "/relay/ws?session=" in log or node.settings["node_id"] == origin
+        assert not re.search(r"token=(?!\[redacted\])", log), node.settings["node_id"]
+        assert "Lea" not in log and "lea@example.org" not in log
     if SHOTS:  # Lea's page in Arabic, right to left
         lea.goto(f"{nodes[origin].site}/language?set=ar&next=/rooms/session/{PLENARY}")
         expect(lea.locator("#room")).to_have_attribute("data-state", "open")

@@ -9,6 +9,9 @@
 
 export const PROTOCOL_VERSION = 1;
 export const PING_EVERY_MS = 5000;
+/** Pings after a welcome come every second for this many: a new edge's languages arrive
+ * within a second or two of its first listener, and the pong says when. */
+export const EARLY_PINGS = 8;
 /** No message for this long: the node stopped answering (it is named unreachable). */
 export const SILENT_MS = 12000;
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
@@ -184,10 +187,13 @@ export class ListenSeat extends EventTarget {
     this._attempt = 0;
     this._lastHeard = Date.now();
     clearInterval(this._pinger);
+    let ticks = 0;
+    const every = PING_EVERY_MS / 1000;
     this._pinger = setInterval(() => {
+      ticks += 1;
       if (Date.now() - this._lastHeard > SILENT_MS) this.ws?.close(4100, "the node stopped answering");
-      else this.send({ type: "ping", nonce: String(++this._nonce) });
-    }, PING_EVERY_MS);
+      else if (ticks <= EARLY_PINGS || ticks % every === 0) this.send({ type: "ping", nonce: String(++this._nonce) });
+    }, 1000);
     this._setState("open");
     // The new seat hears what the old one did.
     if (this.language !== null) this.send({ type: "select_language", language: this.language });

@@ -62,6 +62,9 @@ seat.addEventListener("welcome", async () => {
     video: true, // the same layout as the room page's offer: the floor's pictures come too
     pinnedSlots: 1,
   });
+  peer.addEventListener("state", (event) => {
+    timeline.push([String(/** @type {CustomEvent} */ (event).detail), performance.now()]);
+  });
   peer.addEventListener("track", (event) => {
     const { slot, index, track } = /** @type {CustomEvent} */ (event).detail;
     if (slot === "floor-video") {
@@ -115,6 +118,11 @@ function renderLanguages() {
   const wanted = chosen && offered.includes(chosen) ? chosen : preferredChannel(channels, preferred, floorLanguages);
   select.value = wanted;
   const language = wanted === ORIGINAL ? null : wanted;
+  // Its booth went off air (or is not relayed here): the floor comes up until it is back.
+  if (language !== null && heard.language === language && heard.heard && !seat.languages.includes(language)) {
+    heard = { language, heard: false };
+    renderMix();
+  }
   // Asked again when its voice came on air since: the answer says it is heard.
   const cameOnAir = language !== null && !heard.heard && seat.languages.includes(language);
   if (seat.language !== language || heard.language !== language || cameOnAir) seat.selectLanguage(language);
@@ -122,10 +130,13 @@ function renderLanguages() {
 
 function renderMix() {
   const b = Number(balance.value);
-  const interpreted = heard.language !== null && heard.heard;
-  // As the server mixes a room seat (interpretation/domain/channel.py, balance_gains).
-  if (interpreted) audio.setGains(Math.min(1, 2 * (1 - b)), Math.min(1, 2 * b));
-  else audio.setGains(1, 0);
+  // As the server mixes a room seat (interpretation/domain/channel.py, balance_gains). The
+  // floor comes up while no voice is heard in the chosen language; the channel stays open
+  // (silent until then), so an interpreter's first words are heard before the page learns
+  // that the booth is back on air.
+  const [floor, channel] = [Math.min(1, 2 * (1 - b)), Math.min(1, 2 * b)];
+  if (heard.language === null) audio.setGains(1, 0);
+  else audio.setGains(heard.heard ? floor : 1, channel);
   note.hidden = heard.language === null || heard.heard;
   note.textContent = note.hidden ? "" : t("floor_booth_empty");
 }
@@ -154,6 +165,9 @@ function renderCount() {
   $("listen-mode").textContent = t(seat.node === data.node ? "mode_origin" : "mode");
 }
 
+/** @type {[string, number][]} */
+const timeline = [];
+seat.addEventListener("welcome", () => timeline.push([`welcome ${seat.node}`, performance.now()]));
 /** @type {string[]} every status the page has shown, in order (for tests) */
 const statuses = [];
 seat.addEventListener("state", (event) => {
@@ -197,6 +211,8 @@ volume.addEventListener("input", () => audio.setVolume(Number(volume.value)));
   get heard() { return { ...heard }; },
   get listening() { return seat.listening; },
   get statuses() { return [...statuses]; },
+  /** [what, ms since the page started] for each seat and media connection (for tests) */
+  get timeline() { return timeline.map(([what, at]) => [what, Math.round(at)]); },
   get peerState() { return peer?.pc?.connectionState ?? "new"; },
   /** @param {number[]} [probes] */
   readings: (probes) => audio.readings(probes),
