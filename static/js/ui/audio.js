@@ -194,3 +194,19 @@ export class AudioOut {
     return Math.max(SILENT_DB, ...this.readings().map((r) => r.peakDb));
   }
 }
+
+/**
+ * The room pages' own controls for `audio`: a button shown while the browser waits for a
+ * click before it plays, and the master volume.
+ * @param {AudioOut} audio
+ * @param {HTMLElement} startButton
+ * @param {HTMLInputElement} volume
+ */
+export function mountAudioControls(audio, startButton, volume) {
+  audio.onblocked = () => (startButton.hidden = false);
+  startButton.addEventListener("click", async () => {
+    await audio.resume();
+    startButton.hidden = true;
+  });
+  volume.addEventListener("input", () => audio.setVolume(Number(volume.value)));
+}

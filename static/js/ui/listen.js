@@ -6,7 +6,8 @@
 import { ListenSeat } from "../protocol/listenseat.js";
 import { RoomPeer } from "../protocol/peer.js";
 import { ORIGINAL, preferredChannel } from "../protocol/interpretation.js";
-import { AudioOut } from "./audio.js";
+import { AudioOut, mountAudioControls } from "./audio.js";
+import { errorBox } from "./errorbox.js";
 import { VideoWall } from "./video.js";
 
 const root = /** @type {HTMLElement} */ (document.getElementById("room"));
@@ -182,24 +183,8 @@ seat.addEventListener("state", (event) => {
   root.dataset.state = state;
 });
 
-/** @type {ReturnType<typeof setTimeout>|undefined} */
-let errorTimer;
-/** @param {string} message */
-function showError(message) {
-  const shown = $("room-error");
-  shown.textContent = message;
-  shown.hidden = false;
-  clearTimeout(errorTimer);
-  errorTimer = setTimeout(() => (shown.hidden = true), 8000);
-}
-
-audio.onblocked = () => ($("start-audio").hidden = false);
-$("start-audio").addEventListener("click", async () => {
-  await audio.resume();
-  $("start-audio").hidden = true;
-});
-const volume = /** @type {HTMLInputElement} */ ($("volume"));
-volume.addEventListener("input", () => audio.setVolume(Number(volume.value)));
+const showError = errorBox($("room-error"));
+mountAudioControls(audio, $("start-audio"), /** @type {HTMLInputElement} */ ($("volume")));
 
 // Small hooks for tests and for looking inside by hand.
 /** @type {any} */ (window).__listen = {

@@ -6,7 +6,8 @@ import { Signalling } from "../protocol/signalling.js";
 import { carriedResumeToken, followNodes } from "./nodes.js";
 import { RoomPeer } from "../protocol/peer.js";
 import { RoomState } from "../protocol/roomstate.js";
-import { AudioOut } from "./audio.js";
+import { AudioOut, mountAudioControls } from "./audio.js";
+import { errorBox } from "./errorbox.js";
 import { DataMeter, LowDataSwitch } from "./lowdata.js";
 import { SoundLossNote } from "./soundloss.js";
 import { setupPicker } from "./picker.js";
@@ -141,24 +142,8 @@ signalling.addEventListener("state", (event) => {
   if (key) $("room-status").textContent = t(s === "closed" && code === 4003 ? "seat_taken" : key);
 });
 
-/** @type {ReturnType<typeof setTimeout>|undefined} */
-let errorTimer;
-/** @param {string} message */
-function showError(message) {
-  const box = $("room-error");
-  box.textContent = message;
-  box.hidden = false;
-  clearTimeout(errorTimer);
-  errorTimer = setTimeout(() => (box.hidden = true), 8000);
-}
-
-audio.onblocked = () => ($("start-audio").hidden = false);
-$("start-audio").addEventListener("click", async () => {
-  await audio.resume();
-  $("start-audio").hidden = true;
-});
-const volume = /** @type {HTMLInputElement} */ ($("volume"));
-volume.addEventListener("input", () => audio.setVolume(Number(volume.value)));
+const showError = errorBox($("room-error"));
+mountAudioControls(audio, $("start-audio"), /** @type {HTMLInputElement} */ ($("volume")));
 const delay = /** @type {HTMLInputElement} */ ($("listen-delay"));
 const seconds = new Intl.NumberFormat(document.documentElement.lang, { maximumFractionDigits: 1 });
 delay.addEventListener("input", () => {
