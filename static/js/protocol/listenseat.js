@@ -7,6 +7,8 @@
 // is dispatched as a CustomEvent named after its type ("welcome", "language", "pong"...);
 // "state" events say "connecting", "open" (welcomed), "reconnecting" or "closed".
 
+import { nextMessage } from "./signalling.js";
+
 export const PROTOCOL_VERSION = 1;
 export const PING_EVERY_MS = 5000;
 /** Pings after a welcome come every second for this many: a new edge's languages arrive
@@ -99,27 +101,9 @@ export class ListenSeat extends EventTarget {
    * @returns {Promise<Message>}
    */
   next(type, { about, timeoutMs = 10000 } = {}) {
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.removeEventListener(type, onMessage);
-        this.removeEventListener("error", onError);
-      };
-      /** @param {Event} event */
-      const onMessage = (event) => { done(); resolve(/** @type {CustomEvent} */ (event).detail); };
-      /** @param {Event} event */
-      const onError = (event) => {
-        const error = /** @type {CustomEvent} */ (event).detail;
-        // The seat's errors name no message; an error while an offer waits is about it.
-        if (about === "offer" && error.code === "media_failed") {
-          done();
-          reject(Object.assign(new Error(error.message), { code: error.code }));
-        }
-      };
-      const timer = setTimeout(() => { done(); reject(new Error(`no ${type} within ${timeoutMs} ms`)); }, timeoutMs);
-      this.addEventListener(type, onMessage);
-      this.addEventListener("error", onError);
-    });
+    // The seat's errors name no message; an error while an offer waits is about it.
+    const isAbout = (/** @type {Message} */ error) => about === "offer" && error.code === "media_failed";
+    return nextMessage(this, type, isAbout, timeoutMs);
   }
 
   // Internals.

@@ -163,26 +163,7 @@ export class Signalling extends EventTarget {
    * @returns {Promise<Message>}
    */
   next(type, { about, timeoutMs = 10000 } = {}) {
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.removeEventListener(type, onMessage);
-        this.removeEventListener("error", onError);
-      };
-      /** @param {Event} event */
-      const onMessage = (event) => { done(); resolve(/** @type {CustomEvent} */ (event).detail); };
-      /** @param {Event} event */
-      const onError = (event) => {
-        const error = /** @type {CustomEvent} */ (event).detail;
-        if (about && error.about === about) {
-          done();
-          reject(Object.assign(new Error(error.message), { code: error.code }));
-        }
-      };
-      const timer = setTimeout(() => { done(); reject(new Error(`no ${type} within ${timeoutMs} ms`)); }, timeoutMs);
-      this.addEventListener(type, onMessage);
-      this.addEventListener("error", onError);
-    });
+    return nextMessage(this, type, (error) => Boolean(about) && error.about === about, timeoutMs);
   }
 
   // Internals.
@@ -275,4 +256,36 @@ export class Signalling extends EventTarget {
     this.state = state;
     this.dispatchEvent(new CustomEvent("state", { detail: { state, code } }));
   }
+}
+
+/**
+ * The next `type` event's message from `target`, or a rejection for the first error event
+ * that `isAbout` claims (its message and code), or for no message within `timeoutMs`.
+ * @param {EventTarget} target
+ * @param {string} type
+ * @param {(error: Message) => boolean} isAbout
+ * @param {number} timeoutMs
+ * @returns {Promise<Message>}
+ */
+export function nextMessage(target, type, isAbout, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      target.removeEventListener(type, onMessage);
+      target.removeEventListener("error", onError);
+    };
+    /** @param {Event} event */
+    const onMessage = (event) => { done(); resolve(/** @type {CustomEvent} */ (event).detail); };
+    /** @param {Event} event */
+    const onError = (event) => {
+      const error = /** @type {CustomEvent} */ (event).detail;
+      if (isAbout(error)) {
+        done();
+        reject(Object.assign(new Error(error.message), { code: error.code }));
+      }
+    };
+    const timer = setTimeout(() => { done(); reject(new Error(`no ${type} within ${timeoutMs} ms`)); }, timeoutMs);
+    target.addEventListener(type, onMessage);
+    target.addEventListener("error", onError);
+  });
 }
