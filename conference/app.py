@@ -280,6 +280,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                     # Origin and edges of sessions larger than a node: the relay socket.
                     live.relay = await cluster.relay_node(settings, node, live)
                     interpretation.voice_watchers.append(live.relay.booth_voices)
+                    interpretation.sign_watchers.append(live.relay.booth_signers)
                     # SIGTERM drains first (conference/serving.py NodeServer).
                     departure = cluster.Departure(node, live)
                     app.state.before_exit = departure
@@ -293,6 +294,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                             await forgetting
                     if live.relay is not None:
                         interpretation.voice_watchers.remove(live.relay.booth_voices)
+                        interpretation.sign_watchers.remove(live.relay.booth_signers)
                         await live.relay.stop()
                     if node is not None:
                         await node.stop()

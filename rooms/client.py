@@ -4,8 +4,9 @@ It follows the slot convention like a browser (microphone first, floor slots,
 channel slot last), can publish a tone, and measures what each slot receives.
 With ``video=True`` it offers the video slots too, and with ``camera=(r, g, b)``
 films that colour (rooms.media.colours), with ``screen=(r, g, b)`` shares a screen
-of that colour; :meth:`RoomClient.wait_for_colour` waits until a video slot
-decodes a picture of a colour.
+of that colour, with ``pinned_slots=1`` offers a pinned video slot (``pinned-0``: a
+chosen sign language's signer); :meth:`RoomClient.wait_for_colour` waits until a video
+slot decodes a picture of a colour.
 Tests, benchmarks and load tests build on it::
 
     async with RoomClient(ws_url, token=token, tone=440) as client:
@@ -93,6 +94,7 @@ class RoomClient:
         video: bool = False,
         camera: tuple[int, int, int] | None = None,
         screen: tuple[int, int, int] | None = None,
+        pinned_slots: int = 0,
     ) -> None:
         # A node's websocket URL already names the session (``/ws?session=<id>``).
         joiner = "&" if "?" in ws_url else "?"
@@ -107,7 +109,8 @@ class RoomClient:
         self.floor_slots = floor_slots
         self.ice_servers = ice_servers
         self.loopback = loopback
-        self.video = video or camera is not None or screen is not None
+        self.video = video or camera is not None or screen is not None or pinned_slots > 0
+        self.pinned_slots = pinned_slots
         self.camera = ColourTrack(camera) if camera is not None else None
         self.screen = (
             ColourTrack(screen, width=640, height=360, fps=5) if screen is not None else None
@@ -195,8 +198,9 @@ class RoomClient:
         self.pc = pc = RTCPeerConnection(configuration(self.ice_servers))
         mic = self.mic or (ToneTrack(self.tone) if self.tone is not None else None)
         layout = add_client_transceivers(
-            pc, mic, self.floor_slots, video=self.video, camera=self.camera, screen=self.screen
-        )
+            pc, mic, self.floor_slots, video=self.video, camera=self.camera, screen=self.screen,
+            pinned_slots=self.pinned_slots,
+        )  # fmt: skip
         if self.loopback:
             await add_loopback_candidates(pc)
         await pc.setLocalDescription(await pc.createOffer())
@@ -221,7 +225,9 @@ class RoomClient:
             self._tasks.append(asyncio.create_task(self._drain(receiver.track, slot)))
         share = [] if layout.share is None else [layout.share]
         videos = [f"floor-video-{i}" for i in range(len(layout.floor_video))] + ["share"]
-        for name, transceiver in zip(videos, [*layout.floor_video, *share], strict=False):
+        videos += [f"pinned-{i}" for i in range(len(layout.pinned))]
+        transceivers = [*layout.floor_video, *share, *layout.pinned]
+        for name, transceiver in zip(videos, transceivers, strict=False):
             self.pictures[name] = deque(maxlen=300)
             self._tasks.append(
                 asyncio.create_task(self._look(transceiver.receiver.track, self.pictures[name]))

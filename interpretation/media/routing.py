@@ -72,6 +72,22 @@ def voices(channels: RoomChannels, seats: Mapping[str, str]) -> dict[str, str | 
     return out
 
 
+def signers(channels: RoomChannels, seats: Mapping[str, str]) -> dict[str, str | None]:
+    """Each sign language a booth works into now -> the seat of its signer on air.
+
+    What a viewer of that language sees in a pinned video slot, as one camera (the relay to
+    a session's edges, ``rooms.cluster.relay_node``): it follows handovers, and is None
+    while nobody in the booth is on air.
+    """
+    out: dict[str, str | None] = {}
+    for booth in channels.booths:
+        if booth.signs:
+            for language in booth.languages:
+                if out.get(language) is None:
+                    out[language] = _voice(booth, seats)
+    return out
+
+
 def routes(
     channels: RoomChannels,
     seats: Mapping[str, str],

@@ -40,6 +40,7 @@ from interpretation.media.adapter import ChannelAdapter
 from interpretation.signalling import messages as m
 from interpretation.signalling import views
 from interpretation.signalling.effects import (
+    BoothSigners,
     BoothVoices,
     Effect,
     ListenOnly,
@@ -111,6 +112,7 @@ class InterpretationCore:
         self._watchers: dict[str, set[str]] = {}  # main room id -> organiser seats
         self._adapter = ChannelAdapter()
         self._voices: dict[str, tuple[tuple[str, str | None], ...]] = {}  # room id -> last told
+        self._signers: dict[str, tuple[tuple[str, str | None], ...]] = {}  # room id -> last told
         self._feeds: dict[str, m.FeedHealth] = {}  # booth member seat -> its console's reading
         self._handlers: dict[type[ClientMessage], _Handler] = {
             m.ListChannels: self._list_channels,
@@ -319,6 +321,7 @@ class InterpretationCore:
             self._sent.pop(room_topic(room_id), None)
             self._watchers.pop(room_id, None)
             self._voices.pop(room_id, None)
+            self._signers.pop(room_id, None)
         self._loaded -= gone
         for seat in seats:
             self._members.pop(seat, None)
@@ -380,6 +383,10 @@ class InterpretationCore:
         if self._voices.get(state.room_id) != voices:
             self._voices[state.room_id] = voices
             out.append(BoothVoices(state.room_id, voices))
+        signers = state.signers()
+        if self._signers.get(state.room_id, ()) != signers:
+            self._signers[state.room_id] = signers
+            out.append(BoothSigners(state.room_id, signers))
         out += self._publish(rooms, state, now)
         out += [WakeAt(state.room_id, state.next_due()), SaveSnapshot()]
         return out

@@ -29,6 +29,7 @@ from rooms.signalling.effects import (
 
 __all__ = [
     "NEEDS",
+    "BoothSigners",
     "BoothVoices",
     "Effect",
     "ListenOnly",
@@ -64,6 +65,16 @@ class BoothVoices(Effect):
 
     room_id: str
     voices: tuple[tuple[str, str | None], ...]
+
+
+@dataclass(frozen=True)
+class BoothSigners(Effect):
+    """The room's sign-language booths changed: each sign language one works into now, and
+    the seat of its signer on air (None: nobody). The driver tells its ``sign_watchers``
+    (the relay to a session's edges, which shows the signer to listen-only seats there)."""
+
+    room_id: str
+    signers: tuple[tuple[str, str | None], ...]
 
 
 @dataclass(frozen=True)

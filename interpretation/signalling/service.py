@@ -21,6 +21,7 @@ from interpretation.domain.fade import HOLD
 from interpretation.signalling import messages as m
 from interpretation.signalling.core import InterpretationCore
 from interpretation.signalling.effects import (
+    BoothSigners,
     BoothVoices,
     Effect,
     ListenOnly,
@@ -64,6 +65,8 @@ class Interpretation:
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self.voice_watchers: list[Callable[[str, dict[str, str | None]], None]] = []
         """Told (room id, language -> seat of the booth's voice on air) when that changes."""
+        self.sign_watchers: list[Callable[[str, dict[str, str | None]], None]] = []
+        """Told (room id, sign language -> seat of its signer on air) when that changes."""
 
     @property
     def hold(self) -> float:
@@ -179,6 +182,9 @@ class Interpretation:
             elif isinstance(effect, BoothVoices):
                 for watcher in self.voice_watchers:
                     watcher(effect.room_id, dict(effect.voices))
+            elif isinstance(effect, BoothSigners):
+                for watcher in self.sign_watchers:
+                    watcher(effect.room_id, dict(effect.signers))
             elif isinstance(effect, WakeAt):
                 self._wake(registry, effect.room_id, effect.at)
             elif isinstance(effect, LoadBooths | LoadNames):

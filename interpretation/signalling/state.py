@@ -17,7 +17,7 @@ from interpretation.domain import (
     turn_plan,
 )
 from interpretation.domain.fade import HOLD
-from interpretation.media.routing import Routes, routes, voices
+from interpretation.media.routing import Routes, routes, signers, voices
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,10 @@ class RoomInterpretation:
     def voices(self) -> tuple[tuple[str, str | None], ...]:
         """Each language a booth works into now, and its voice on air (sorted by language)."""
         return tuple(sorted(voices(self.channels, self.seats).items()))
+
+    def signers(self) -> tuple[tuple[str, str | None], ...]:
+        """Each sign language a booth works into now, and its signer on air (sorted)."""
+        return tuple(sorted(signers(self.channels, self.seats).items()))
 
     def turn(self, booth: Booth, now: float) -> TurnPlan | None:
         turns = self.turns.get(booth.booth_id, ())

@@ -5,15 +5,19 @@ The lifespan owns one :class:`RelayNode` per ``conference serve --node-id`` proc
 
 - as an origin (the session's owner), for each of its sessions that has edges
   (``relay:edges``): an :class:`~rooms.media.relay_feed.OriginRelay` taps the session's
-  floor and its booths' voices on air (told by interpretation's voice watchers), a fresh
+  floor, its booths' voices on air (told by interpretation's voice watchers) and its
+  sign-language booths' signers' cameras (its sign watchers), a fresh
   key is offered to each new edge (rooms.cluster.relays), and the session's relayed media
   (``relay:media:<session>``: the floor's source ids, the cameras shown and the screen
-  shared there, the source of each language) is written when it changes; its edges' keyframe
+  shared there, the source of each language, the signer of each sign language) is written
+  when it changes; its edges' keyframe
   requests are accepted on its relay socket and passed to the stream's publisher;
 - as an edge: the origins' keys addressed to it are allowed on its relay socket, the floor
   sources are placed on the floor of its copy of the room (cameras on, the share), and each
   listen-only seat's channel follows the source of its language (a language switch is that,
-  here, alone); its keyframe requests go back to the origin a stream came from;
+  here, alone), or, for a sign language, its pinned video slot the signer's relayed camera
+  (and it hears the floor alone); its keyframe requests go back to the origin a stream
+  came from;
 - everywhere: its listen-only seats per session go to ``relay:listeners:<session>`` (one
   count per node per upkeep, not an event per listener).
 
@@ -67,16 +71,19 @@ def listen_room(session_id: str) -> str:
 @dataclass(frozen=True)
 class SessionMedia:
     """What the origin relays of a session: its floor's sources, each language's voice, the
-    cameras its room shows (floor speakers') and the screen shared there."""
+    cameras its room shows (floor speakers') and the screen shared there, and each sign
+    language's signer on air (a camera, seen in a pinned slot)."""
 
     floor: tuple[str, ...] = ()
     voices: Mapping[str, str] = field(default_factory=dict)
     cameras: tuple[str, ...] = ()
     share: str | None = None
+    signers: Mapping[str, str] = field(default_factory=dict)
 
     def encode(self) -> str:
         return json.dumps({"floor": list(self.floor), "voices": dict(self.voices),
-                           "cameras": list(self.cameras), "share": self.share})  # fmt: skip
+                           "cameras": list(self.cameras), "share": self.share,
+                           "signers": dict(self.signers)})  # fmt: skip
 
     @classmethod
     def decode(cls, text: str | bytes | None) -> SessionMedia:
@@ -90,6 +97,7 @@ class SessionMedia:
                 {str(k): str(v) for k, v in raw["voices"].items()},
                 tuple(str(s) for s in raw.get("cameras", [])),
                 None if share is None else str(share),
+                {str(k): str(v) for k, v in raw.get("signers", {}).items()},
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return cls()
@@ -102,7 +110,12 @@ class SessionMedia:
     @property
     def sources(self) -> set[str]:
         shared = set() if self.share is None else {self.share}
-        return {*self.floor, *self.cameras, *self.voices.values(), *shared}
+        return {*self.floor, *self.cameras, *self.voices.values(), *self.signers.values(), *shared}
+
+    @property
+    def shown(self) -> set[str]:
+        """The cameras an edge shows: floor speakers' and signers'."""
+        return {*self.cameras, *self.signers.values()}
 
 
 @dataclass
@@ -111,6 +124,7 @@ class ListenSeat:
     session_id: str
     room_id: str  # the session's room on its origin, or the edge's copy (listen_room)
     language: str | None = None
+    pinned: str | None = None  # the signer its pinned video slot shows (a sign language)
     # Sends the listener away (its websocket closed with 1001): it asks where to go again.
     send_away: Callable[[], Awaitable[None]] | None = field(default=None, repr=False)
 
@@ -125,6 +139,7 @@ class _Origin:
     room_id: str
     edges: dict[str, RelayPeer] = field(default_factory=dict)
     voices: dict[str, str] = field(default_factory=dict)  # language -> seat tapped
+    signers: dict[str, str] = field(default_factory=dict)  # sign language -> seat tapped
     written: SessionMedia | None = None
 
 
@@ -157,6 +172,7 @@ class RelayNode:
         self.seats: dict[str, ListenSeat] = {}
         self._origins: dict[str, _Origin] = {}
         self._voices: dict[str, dict[str, str | None]] = {}  # room id -> language -> seat
+        self._signers: dict[str, dict[str, str | None]] = {}  # room id -> sign language -> seat
         self._media: dict[str, SessionMedia] = {}  # sessions this node is an edge of
         self._allowed: dict[str, RelayPeer] = {}
         self._control: dict[str, tuple[bytes, RelayControlOut]] = {}  # origin -> its key, sealer
@@ -214,6 +230,24 @@ class RelayNode:
             if seat.room_id == room_id and seat.language is not None:
                 self.router.set_channel(seat.seat_id, voices.get(seat.language))
 
+    # And its sign watcher: each sign-language booth's signer on air, per room.
+
+    def booth_signers(self, room_id: str, signers: Mapping[str, str | None]) -> None:
+        self._signers[room_id] = dict(signers)
+        for origin in self._origins.values():
+            if origin.room_id == room_id:
+                self._tap_signers(origin)
+        for seat in self.seats.values():  # listen-only seats here on the origin: a handover
+            if seat.room_id == room_id and seat.language is not None and seat.language in signers:
+                self._pin(seat, signers[seat.language])
+
+    def _pin(self, seat: ListenSeat, signer: str | None) -> None:
+        """Its pinned video slot shows ``signer``'s camera (None: nothing); the router is
+        told only of a change (each call reconciles every seat)."""
+        if seat.pinned != signer:
+            seat.pinned = signer
+            self.router.set_pinned(seat.seat_id, [signer])
+
     # Listen-only seats.
 
     async def listen(self, session_id: str) -> ListenSeat:
@@ -227,15 +261,26 @@ class RelayNode:
         return seat
 
     def choose_language(self, seat_id: str, language: str | None) -> str | None:
-        """Its channel carries ``language``'s voice; the source id, None while none."""
+        """Its channel carries ``language``'s voice; the source id, None while none. A sign
+        language: its pinned video slot shows the signer on air (the source id), and the
+        channel is empty (the floor alone is heard)."""
         seat = self.seats[seat_id]
         seat.language = language
+        signer = self._signers_of(seat).get(language or "")
+        self._pin(seat, signer)
+        if signer is not None:
+            self.router.set_channel(seat_id, None)
+            return signer
         source = self._voices_of(seat).get(language or "")
         self.router.set_channel(seat_id, source)
         return source
 
     def languages(self, seat_id: str) -> list[str]:
         return sorted(self._voices_of(self.seats[seat_id]))
+
+    def sign_languages(self, seat_id: str) -> list[str]:
+        """The sign languages a signer is on air in, for this seat's session."""
+        return sorted(self._signers_of(self.seats[seat_id]))
 
     def _ingest(self, peer_id: str, packet: RelayPacket | RelayChunk | KeyframeRequest) -> None:
         if isinstance(packet, KeyframeRequest):
@@ -275,6 +320,11 @@ class RelayNode:
         if seat.on_edge:
             return self._media.get(seat.session_id, SessionMedia()).voices
         return {k: v for k, v in self._voices.get(seat.room_id, {}).items() if v is not None}
+
+    def _signers_of(self, seat: ListenSeat) -> Mapping[str, str]:
+        if seat.on_edge:
+            return self._media.get(seat.session_id, SessionMedia()).signers
+        return {k: v for k, v in self._signers.get(seat.room_id, {}).items() if v is not None}
 
     # Where a listener goes.
 
@@ -392,6 +442,7 @@ class RelayNode:
                 dict(origin.voices),
                 tuple(source for source, kind in shown if kind == "camera"),
                 next((source for source, kind in shown if kind == "screen"), None),
+                dict(origin.signers),
             )
             if media != origin.written:
                 key = self.table.key(f"relay:media:{session_id}")
@@ -420,6 +471,7 @@ class RelayNode:
         origin = _Origin(OriginRelay(self.socket), room_id)
         self.router.set_floor_tap(room_id, origin.relay.tap("floor"), name="relay")
         self._tap_voices(origin)
+        self._tap_signers(origin)
         log.info("session %s: relaying its floor and booths to edges", session_id)
         return origin
 
@@ -433,10 +485,23 @@ class RelayNode:
         origin.voices = voices
         origin.written = None  # rewritten at the next upkeep
 
+    def _tap_signers(self, origin: _Origin) -> None:
+        """Each sign language's signer on air: its camera relayed once per edge."""
+        signers = {k: v for k, v in self._signers.get(origin.room_id, {}).items() if v}
+        for language in [k for k in origin.signers if k not in signers]:
+            self.router.set_camera_tap(_signer_key(origin.room_id, language), None, None)
+        for language, seat in signers.items():
+            key = _signer_key(origin.room_id, language)
+            self.router.set_camera_tap(key, seat, origin.relay.tap(key))
+        origin.signers = signers
+        origin.written = None  # rewritten at the next upkeep
+
     def _untap(self, origin: _Origin) -> None:
         self.router.set_floor_tap(origin.room_id, None, name="relay")
         for language in origin.voices:
             self.router.set_voice_tap(_voice_key(origin.room_id, language), None, None)
+        for language in origin.signers:
+            self.router.set_camera_tap(_signer_key(origin.room_id, language), None, None)
         origin.relay.close()
 
     async def _update_edges(self, origin: _Origin, edges: list[str]) -> None:
@@ -501,10 +566,10 @@ class RelayNode:
         for source in now.placed:
             self.router.relayed(source)
             self.router.place(source, room, may_publish=True)
-        for source in set(before.cameras) - set(now.cameras):
+        for source in before.shown - now.shown:
             if source in relayed:
                 self.router.set_camera(source, False)
-        for source in now.cameras:
+        for source in now.shown:  # floor speakers' and signers' (these not placed: not heard)
             self.router.set_camera(source, True)  # shown once its frames come (relayed_video)
         if before.share is not None and before.share != now.share and before.share in relayed:
             self.router.set_sharing(before.share, False)
@@ -515,7 +580,7 @@ class RelayNode:
             self.router.set_sharing(now.share, True)
         for seat in self.seats.values():
             if seat.session_id == session_id and seat.on_edge:
-                self.router.set_channel(seat.seat_id, now.voices.get(seat.language or ""))
+                self.choose_language(seat.seat_id, seat.language)
 
     async def _count_listeners(self) -> None:
         counts: dict[str, int] = {}
@@ -597,3 +662,7 @@ class RelayNode:
 
 def _voice_key(room_id: str, language: str) -> str:
     return f"relay:{room_id}:{language}"
+
+
+def _signer_key(room_id: str, language: str) -> str:
+    return f"relay:{room_id}:signer:{language}"

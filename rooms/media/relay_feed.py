@@ -8,7 +8,8 @@ router as the same source (:meth:`~rooms.media.router.MediaRouter.relayed`), so 
 slots, languages and fan-out work on it as on a local microphone.
 
 Video: the router's floor taps also say which cameras and which screen share a room shows
-(``follow_video``); the origin subscribes once to each of those
+(``follow_video``), and its camera taps which signer's camera a sign-language booth has on
+air (``set_camera_tap``); the origin subscribes once to each of those
 :class:`~rooms.media.video.VideoFanout` and sends each encoded frame to each edge once, in
 chunks (rooms.media.relay). An edge's first frame of a stream is a keyframe: the origin
 holds the others back from that edge and asks the publisher for one, or sends the

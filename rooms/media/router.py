@@ -15,6 +15,7 @@ The signalling layer calls it; the lifespan owns one instance::
     router.set_floor_tap(room_id, tap)                       # tap.follow([Fanout, ...]): the room's speakers
                                                              # (and tap.follow_video([VideoFanout, ...]) if it has it)
     router.set_voice_tap(key, peer_id, tap)                  # tap.follow([Fanout]): one voice (a booth's on air)
+    router.set_camera_tap(key, peer_id, tap)                 # tap.follow_video([VideoFanout]): one camera (a signer's)
     router.relayed(source_id).publish(packet)                # an edge: another node's source (rooms.media.relay_feed)
     router.relayed_video(source_id, "camera", ask)           # its camera, fed by the relay too (its VideoFanout)
     await router.close(peer_id)
@@ -214,6 +215,7 @@ class MediaRouter:
         self._red_views: dict[tuple[str, bool, int], RedView] = {}
         self._floor_taps: dict[tuple[str, str], FloorTap] = {}  # (room id, name)
         self._voice_taps: dict[str, tuple[str | None, FloorTap]] = {}  # key -> (peer id, tap)
+        self._camera_taps: dict[str, tuple[str | None, VideoTap]] = {}  # key -> (peer id, tap)
         self._audible_order = itertools.count(1)
         self.on_slots: Callable[[str, SlotAssignment], None] | None = None
         """Called after a change with a peer's new slot assignment (the client labels tiles)."""
@@ -336,6 +338,21 @@ class MediaRouter:
             self._voice_taps[key] = (peer_id, tap)
         self._reconcile()
 
+    def set_camera_tap(self, key: str, peer_id: str | None, tap: VideoTap | None) -> None:
+        """Let ``tap`` see ``peer_id``'s camera while it is shown, wherever that peer is placed
+        (None: nobody's).
+
+        ``key`` names the tap (a sign-language booth's output, for the relay to edges); a
+        later call with the same key moves it to another camera (a handover) or, with
+        ``tap`` None, removes it.
+        """
+        old = self._camera_taps.pop(key, None)
+        if old is not None and old[1] is not tap:
+            old[1].follow_video([])
+        if tap is not None:
+            self._camera_taps[key] = (peer_id, tap)
+        self._reconcile()
+
     async def close(self, peer_id: str) -> None:
         participant = self._participants.pop(peer_id, None)
         if participant is None:
@@ -358,6 +375,7 @@ class MediaRouter:
         self._reconcile()
         self._floor_taps.clear()
         self._voice_taps.clear()
+        self._camera_taps.clear()
         await asyncio.gather(*(peer.close() for peer in peers), return_exceptions=True)
 
     # Introspection, for the signalling layer's status, metrics and benchmarks.
@@ -545,6 +563,9 @@ class MediaRouter:
             voice = self._participants.get(peer_id) if peer_id is not None else None
             heard = voice is not None and voice.has_mic
             tap.follow([voice.fanout] if heard and voice is not None and not voice.muted else [])
+        for peer_id, video_tap in self._camera_taps.values():
+            seen = self._participants.get(peer_id) if peer_id is not None else None
+            video_tap.follow_video([seen.camera] if seen is not None and seen.shows_camera else [])
 
         for source_id, rendition in list(self._renditions.items()):
             if rendition.fanout.sink_count == 0 or source_id not in self._participants:

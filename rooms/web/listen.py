@@ -4,11 +4,13 @@
   origin, or one of its edges once the origin holds its share), as ``{"node", "url",
   "ws_url"}``; asked again after that node stops answering, it names a live one.
 - ``/relay/ws?session=ID&token=T`` (websocket, a connect token as for ``/ws``): one
-  listen-only seat on this node. ``hello`` → ``welcome`` (``seat_id``, ``languages``);
-  ``offer`` → ``answer`` (the same slot layout as a room's seat: the floor slots carry the
-  floor, the channel slot the chosen language); ``select_language`` (``language``, null
-  for the floor only) → ``language`` (``language``, ``heard``: whether a voice is on air in
-  it now); ``ping`` → ``pong`` (with ``languages`` and ``listening`` as they are now).
+  listen-only seat on this node. ``hello`` → ``welcome`` (``seat_id``, ``languages``,
+  ``sign_languages``); ``offer`` → ``answer`` (the same slot layout as a room's seat: the
+  floor slots carry the floor, the channel slot the chosen language, a pinned slot the
+  signer of a chosen sign language); ``select_language`` (``language``, null for the floor
+  only) → ``language`` (``language``, ``heard``: whether a voice, or for a sign language
+  a signer, is on air in it now; ``sign``: whether it is a sign language); ``ping`` →
+  ``pong`` (with ``languages``, ``sign_languages`` and ``listening`` as they are now).
   Nothing of it reaches the room but the node's count of listen-only seats
   (docs/protocol.md, "Listen-only seats").
 
@@ -161,6 +163,7 @@ def listen_routes(find: Callable[[], LiveRooms | None]) -> list[BaseRoute]:
                     seat.send_away = functools.partial(websocket.close, CloseCode.GOING_AWAY)
                     await _send(websocket, "welcome", seat_id=seat.seat_id,
                                 languages=relay.languages(seat.seat_id), listen_only=True,
+                                sign_languages=relay.sign_languages(seat.seat_id),
                                 node=relay.node_id,
                                 listening=await listening(relay, session_id))  # fmt: skip
                 elif seat is None:
@@ -177,13 +180,16 @@ def listen_routes(find: Callable[[], LiveRooms | None]) -> list[BaseRoute]:
                     await _send(websocket, "answer", sdp=answer)
                 elif kind == "select_language":
                     language = message.get("language")
+                    sign = language in relay.sign_languages(seat.seat_id)
                     source = relay.choose_language(
                         seat.seat_id, None if language is None else str(language)
                     )
-                    await _send(websocket, "language", language=language, heard=source is not None)
+                    await _send(websocket, "language", language=language,
+                                heard=source is not None, sign=sign)  # fmt: skip
                 elif kind == "ping":
                     await _send(websocket, "pong", nonce=message.get("nonce"),
                                 languages=relay.languages(seat.seat_id),
+                                sign_languages=relay.sign_languages(seat.seat_id),
                                 listening=await listening(relay, session_id))  # fmt: skip
         except (WebSocketDisconnect, ValueError, KeyError, TypeError):
             pass

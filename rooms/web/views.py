@@ -262,6 +262,8 @@ def _listen_texts(ctx: Ctx) -> dict[str, str]:
         "original": _("Original (floor)"),
         "floor_booth_empty": _("No interpreter is on air: you hear the floor."),
         "floor_picture": _("Floor"),
+        "signer_of": _("%(name)s, signing"),
+        "sign_nobody": _("No sign-language interpreter is on air."),
         "your_camera": _("Your camera"),
         "screen_of": _("Screen of %(name)s"),
         "speaking": _("Speaking"),
@@ -287,6 +289,7 @@ def listen_page(ctx: Ctx, session: Session, live: LiveRooms) -> Response:
         ice_servers=live.ice_plan.for_browser(f"person-{ctx.person.id}"),
         floor_slots=RECOMMENDED_FLOOR_SLOTS,
         language_names={tag: native_name(tag) for tag in spoken},
+        sign_names=sign_names(ctx, session),
         languages=registration.languages if registration is not None else [],
         texts=_listen_texts(ctx),
     )

@@ -15,6 +15,11 @@ Video: the organiser turns a camera on (a solid red picture, rooms.media.colours
 listen-only seats that offer video slots, on the origin and on both edges, decode red
 frames in their first floor video slot; the origin sends each frame once per edge. Then
 the organiser shares a blue screen, and every listen-only seat decodes it in its share slot.
+
+Sign language: Sam signs (a magenta camera) on air in the plenary's ASL booth on the
+origin; listen-only seats that choose ASL, on the origin and on both edges, decode magenta
+frames in their pinned video slot and hear the floor; the origin sends each of the signer's
+frames once per edge. When Sam's partner takes over (yellow), they see her instead.
 """
 
 from __future__ import annotations
@@ -69,12 +74,15 @@ def metrics(node: ServeProcess) -> dict[str, float]:
 
 
 class Listener:
-    def __init__(self, tokens: ConnectTokens, n: int, video: bool = False) -> None:
+    def __init__(
+        self, tokens: ConnectTokens, n: int, video: bool = False, pinned_slots: int = 0
+    ) -> None:
         self.tokens = tokens
         self.identity = Identity.of(str(7000 + n), f"Listener {n}", ["participant"])
         self.client: RoomClient | None = None
         self.node = ""
         self.video = video
+        self.pinned_slots = pinned_slots
 
     async def sit_down(self, origin: ServeProcess, language: str, unreachable: str = "") -> str:
         """Ask the origin where to listen and sit down there, as a client would: a node it
@@ -88,8 +96,9 @@ class Listener:
                 f"&unreachable={unreachable}", timeout=5,
             )).json()  # fmt: skip
             self.client = RoomClient(
-                where["ws_url"], token=self.tokens.issue(self.identity), video=self.video
-            )
+                where["ws_url"], token=self.tokens.issue(self.identity), video=self.video,
+                pinned_slots=self.pinned_slots,
+            )  # fmt: skip
             try:
                 await self.client.connect()
                 break
@@ -419,6 +428,124 @@ async def test_listeners_on_the_edges_see_the_floor_speaker_s_camera(nodes) -> N
         assert "Traceback" not in started[origin].log.read_text(errors="replace")
     finally:
         await floor.close()
+        for listener in locals().get("listeners", []):
+            if listener.client is not None:
+                await listener.client.close()
+
+
+MAGENTA, YELLOW = (255, 0, 255), (255, 255, 0)
+
+
+@pytest.fixture
+def signing_nodes(
+    database_url: str, tmp_path: Path
+) -> Iterator[tuple[dict[str, ServeProcess], dict]]:
+    """The three nodes, and an ASL booth in the plenary: Sam and Sue sign there."""
+    from conference.storage.engine import make_engine, session
+    from conference.storage.tables import Booth, BoothMember, Person
+
+    engine = make_engine(database_url)
+    people = interpretation_conference(engine)
+    with session(engine) as db:
+        booth = Booth(session_id=int(PLENARY), language="ase", sources={"en": "direct"})
+        db.add(booth)
+        db.flush()
+        for name in ("Sam", "Sue"):
+            person = Person(name=name, email=f"{name.lower()}@example.org", roles=["interpreter"])
+            db.add(person)
+            db.flush()
+            assert booth.id is not None and person.id is not None
+            db.add(BoothMember(booth_id=booth.id, person_id=person.id))
+            people[name.lower()] = person.id
+    engine.dispose()
+    secret = "edges-test-" + secrets.token_hex(20)
+    with cluster("oab", tmp_path, database_url, REDIS_URL, secret, node_listeners="1") as started:
+        yield started, people
+
+
+async def in_the_booth(ws_url: str, tokens: ConnectTokens, people: dict, name: str,
+                       room_id: str, colour: tuple[int, int, int]) -> RoomClient:  # fmt: skip
+    """A signer in the ASL booth, filming ``colour``, its media connected."""
+    signer = RoomClient(
+        ws_url, token=tokens.issue(Identity.of(str(people[name]), name, ["interpreter"])),
+        camera=colour,
+    )  # fmt: skip
+    await signer.connect()
+    await signer.send("booth_enter", room_id=room_id)
+    await signer.expect("booth_state")
+    await signer.start_media()
+    return signer
+
+
+async def on_air(client: RoomClient) -> None:
+    await client.send("on_air", on=True)
+    while (await client.expect("booth_state"))["state"] != "on_air":
+        pass
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_listeners_on_the_edges_see_the_signer_of_their_sign_language(signing_nodes) -> None:
+    started, people = signing_nodes
+    secret = started["o"].settings["secret_key"]
+    tokens = ConnectTokens(secret)
+    olu = Identity.of("9001", "Olu", ["organiser"])
+    info = await connect_info(started["o"].site, PLENARY, tokens.issue(olu))
+    room_id = str(info["room_id"])
+    origin = next(
+        n for n, p in started.items() if info["ws_url"].startswith(p.site.replace("http", "ws"))
+    )
+    others = sorted(n for n in started if n != origin)
+    floor = RoomClient(info["ws_url"], token=tokens.issue(olu), tone=FLOOR_HZ)
+    speakers = [floor]
+    try:
+        await floor.connect()
+        await floor.join(room_id)
+        await floor.start_media()
+        sam = await in_the_booth(info["ws_url"], tokens, people, "sam", room_id, MAGENTA)
+        speakers.append(sam)
+        sue = await in_the_booth(info["ws_url"], tokens, people, "sue", room_id, YELLOW)
+        speakers.append(sue)
+        await on_air(sam)
+
+        listeners = [Listener(tokens, n, pinned_slots=1) for n in range(5)]
+        expected = {n: 0 for n in started}
+        for listener in listeners:
+            await listener.sit_down(started[origin], "ase")
+            expected[listener.node] += 1
+            await listeners_counted(secret, expected)
+        assert sorted(lr.node for lr in listeners) == sorted([origin, *others, *others])
+        for listener in listeners:
+            assert listener.client is not None
+            # Sam's signing, in the pinned slot; the floor heard (a sign language has no voice).
+            assert await listener.client.wait_for_colour(MAGENTA, within=WITHIN) == "pinned-0"
+            await listener.hears(FLOOR_HZ)
+            await listener.client.send("ping", nonce=1)
+            assert (await listener.client.expect("pong"))["sign_languages"] == ["ase"]
+
+        # Each of Sam's frames leaves the origin once per edge, whatever the listeners there.
+        before = metrics(started[origin])
+        await asyncio.sleep(1.0)
+        after = metrics(started[origin])
+        taken = f'rooms_relay_video_frames_taken_total{{session="{PLENARY}"}}'
+        sent = [f'rooms_relay_video_frames_sent_total{{edge="{e}",session="{PLENARY}"}}'
+                for e in others]  # fmt: skip
+        took = after[taken] - before[taken]
+        assert took > 0
+        assert [after[s] - before[s] for s in sent] == [took, took]
+
+        # A handover in the booth (Sue asks, Sam accepts): every listener sees Sue now.
+        await sue.send("handover", action="request")
+        while (await sam.expect("booth_state"))["state"] != "handover_requested":
+            pass
+        await sam.send("handover", action="accept")
+        for listener in listeners:
+            assert listener.client is not None
+            assert await listener.client.wait_for_colour(YELLOW, within=WITHIN) == "pinned-0"
+        for node in started.values():
+            assert "Traceback" not in node.log.read_text(errors="replace")
+    finally:
+        for client in speakers:
+            await client.close()
         for listener in locals().get("listeners", []):
             if listener.client is not None:
                 await listener.client.close()

@@ -44,6 +44,8 @@ export class ListenSeat extends EventTarget {
     this.seatId = null;
     /** @type {string[]} languages whose booth is on air */
     this.languages = [];
+    /** @type {string[]} sign languages whose booth has a signer on air */
+    this.signLanguages = [];
     /** @type {number|null} the session's listen-only seats on all nodes */
     this.listening = null;
     /** @type {string|null} the language chosen (null: the floor only) */
@@ -145,6 +147,7 @@ export class ListenSeat extends EventTarget {
         this._welcomed(message, where.node);
       } else if (message.type === "pong") {
         if (Array.isArray(message.languages)) this.languages = message.languages;
+        if (Array.isArray(message.sign_languages)) this.signLanguages = message.sign_languages;
         if (typeof message.listening === "number") this.listening = message.listening;
       }
       this.dispatchEvent(new CustomEvent(message.type, { detail: message }));
@@ -166,6 +169,7 @@ export class ListenSeat extends EventTarget {
     this.node = message.node ?? node;
     this.seatId = message.seat_id;
     this.languages = message.languages ?? [];
+    this.signLanguages = message.sign_languages ?? [];
     this.listening = message.listening ?? null;
     this.connections += 1;
     this._attempt = 0;

@@ -16,6 +16,8 @@ const data = root.dataset;
 const texts = JSON.parse(data.texts ?? "{}");
 /** @type {Record<string, string>} */
 const names = JSON.parse(data.languageNames ?? "{}");
+/** @type {Record<string, string>} the sign languages' names, as the room page shows them */
+const signNames = JSON.parse(data.signNames ?? "{}");
 const preferred = /** @type {string[]} */ (JSON.parse(data.languages ?? "[]"));
 const floorLanguages = /** @type {string[]} */ (JSON.parse(data.floorLanguages ?? "[]"));
 
@@ -39,17 +41,24 @@ const audio = new AudioOut($("audio-out"));
 audio.enableMix();
 
 // Pictures: a floor slot's tile shows while its video track receives frames (the seat
-// has no room view to name who is on it).
+// has no room view to name who is on it). The pinned slot: the signer of the sign language
+// chosen, named after it ("American Sign Language, signing").
 /** @type {(string|null)[]} */
 const floorVideo = [];
+/** @type {(string|null)[]} */
+const pinnedVideo = [null];
+const PINNED = "listen-pinned-0";
 const wall = new VideoWall($("video"), {
   t,
-  person: () => ({ display_name: t("floor_picture"), has_floor: false }),
+  person: (id) => ({
+    display_name: id === PINNED ? signNames[seat.language ?? ""] ?? seat.language ?? "" : t("floor_picture"),
+    has_floor: false,
+  }),
   isPlenary: () => true,
   levels: () => new Map(audio.readings().map((r) => [r.slot, r.peakDb])),
 });
 const showVideo = () =>
-  wall.setSlots({ floor: [...floorVideo], floor_video: [...floorVideo], share: null, pinned: [] });
+  wall.setSlots({ floor: [...floorVideo], floor_video: [...floorVideo], share: null, pinned: [...pinnedVideo] });
 seat.addEventListener("slots", (event) => wall.setSlots(/** @type {CustomEvent} */ (event).detail));
 
 /** @type {RoomPeer|null} */
@@ -74,6 +83,11 @@ seat.addEventListener("welcome", async () => {
       track.addEventListener("unmute", () => { floorVideo[index] = key; showVideo(); });
       track.addEventListener("mute", () => { floorVideo[index] = null; showVideo(); });
       if (!track.muted) { floorVideo[index] = key; showVideo(); }
+    } else if (slot === "pinned" && index === 0) {
+      wall.attach("pinned-0", track);
+      track.addEventListener("unmute", () => { pinnedVideo[0] = PINNED; showVideo(); });
+      track.addEventListener("mute", () => { pinnedVideo[0] = null; showVideo(); });
+      if (!track.muted) { pinnedVideo[0] = PINNED; showVideo(); }
     } else if (slot === "floor" || slot === "channel") {
       audio.attach(slot === "channel" ? "channel" : `floor-${index}`, track);
     }
@@ -85,7 +99,8 @@ seat.addEventListener("welcome", async () => {
   }
 });
 
-// The language picker: the original and the languages whose booth is on air.
+// The language picker: the original, the languages whose booth is on air, and the sign
+// languages whose booth has a signer on air (watched in the pinned slot, the floor heard).
 const box = $("picker");
 const select = /** @type {HTMLSelectElement} */ ($("language-select"));
 const balance = /** @type {HTMLInputElement} */ ($("balance"));
@@ -96,12 +111,16 @@ let chosen = localStorage.getItem(storeKey);
 balance.value = localStorage.getItem("balance") ?? balance.value;
 /** @type {{language: string|null, heard: boolean}} */
 let heard = { language: null, heard: false };
+/** @param {string|null} language */
+const isSign = (language) => language !== null && (seat.signLanguages.includes(language) || language in signNames);
+/** @param {string|null} language whether its voice, or its signer, is on air at this node */
+const onAir = (language) => language !== null && (seat.languages.includes(language) || seat.signLanguages.includes(language));
 
 function renderLanguages() {
   // A language chosen stays offered while its booth is off air (or not relayed to this
   // node yet): the seat hears the floor, and the interpreter as soon as one is on air.
-  const kept = chosen && chosen !== ORIGINAL && !seat.languages.includes(chosen) ? [chosen] : [];
-  const offered = [ORIGINAL, ...seat.languages, ...kept];
+  const kept = chosen && chosen !== ORIGINAL && !onAir(chosen) ? [chosen] : [];
+  const offered = [ORIGINAL, ...seat.languages, ...seat.signLanguages, ...kept];
   box.hidden = offered.length === 1;
   const current = [...select.options].map((o) => o.value).join(" ");
   if (current !== offered.join(" ")) {
@@ -109,23 +128,25 @@ function renderLanguages() {
       ...offered.map((language) => {
         const option = document.createElement("option");
         option.value = language;
-        option.textContent = language === ORIGINAL ? t("original") : names[language] ?? language;
+        option.textContent = language === ORIGINAL ? t("original") : names[language] ?? signNames[language] ?? language;
         if (language !== ORIGINAL) option.lang = language;
         return option;
       }),
     );
   }
-  const channels = offered.map((language) => ({ language, name: language, booth: null, active: true }));
+  const channels = offered
+    .filter((language) => !isSign(language))
+    .map((language) => ({ language, name: language, booth: null, active: true }));
   const wanted = chosen && offered.includes(chosen) ? chosen : preferredChannel(channels, preferred, floorLanguages);
   select.value = wanted;
   const language = wanted === ORIGINAL ? null : wanted;
   // Its booth went off air (or is not relayed here): the floor comes up until it is back.
-  if (language !== null && heard.language === language && heard.heard && !seat.languages.includes(language)) {
+  if (language !== null && heard.language === language && heard.heard && !onAir(language)) {
     heard = { language, heard: false };
     renderMix();
   }
   // Asked again when its voice came on air since: the answer says it is heard.
-  const cameOnAir = language !== null && !heard.heard && seat.languages.includes(language);
+  const cameOnAir = language !== null && !heard.heard && onAir(language);
   if (seat.language !== language || heard.language !== language || cameOnAir) seat.selectLanguage(language);
 }
 
@@ -136,9 +157,12 @@ function renderMix() {
   // (silent until then), so an interpreter's first words are heard before the page learns
   // that the booth is back on air.
   const [floor, channel] = [Math.min(1, 2 * (1 - b)), Math.min(1, 2 * b)];
-  if (heard.language === null) audio.setGains(1, 0);
+  // A sign language has no voice: the floor alone, and the signer in the pinned slot.
+  const signing = isSign(heard.language);
+  wall.setSigning(signing);
+  if (heard.language === null || signing) audio.setGains(1, 0);
   else audio.setGains(heard.heard ? floor : 1, channel);
-  note.hidden = heard.language === null || heard.heard;
+  note.hidden = heard.language === null || heard.heard || signing;
   note.textContent = note.hidden ? "" : t("floor_booth_empty");
 }
 
@@ -192,6 +216,7 @@ mountAudioControls(audio, $("start-audio"), /** @type {HTMLInputElement} */ ($("
   get state() { return seat.state; },
   get connections() { return seat.connections; },
   get languages() { return [...seat.languages]; },
+  get signLanguages() { return [...seat.signLanguages]; },
   get language() { return seat.language; },
   get heard() { return { ...heard }; },
   get listening() { return seat.listening; },

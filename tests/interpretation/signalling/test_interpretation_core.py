@@ -16,6 +16,7 @@ from interpretation.domain.fade import FadeEvent, FloorLevel
 from interpretation.signalling import messages as m
 from interpretation.signalling.core import InterpretationCore
 from interpretation.signalling.effects import (
+    BoothSigners,
     BoothVoices,
     Effect,
     ListenOnly,
@@ -146,6 +147,27 @@ def test_the_booth_outputs_are_told_when_their_voice_changes_and_only_then() -> 
     assert voices_told(effects) == [{"es": "s-iris", "fr": None}]
     assert [e.room_id for e in effects if isinstance(e, BoothVoices)] == ["main"]
     assert voices_told(live.send("iris", m.OnAir(on=False))) == [{"es": None, "fr": None}]
+
+
+def signers_told(effects: Sequence[Effect]) -> list[dict[str, str | None]]:
+    return [dict(e.signers) for e in effects if isinstance(e, BoothSigners)]
+
+
+def test_the_signers_on_air_are_told_when_they_change_and_only_then() -> None:
+    """What the relay to a session's edges follows (rooms.cluster.relay_node)."""
+    live = Event()
+    live.open_booths()  # spoken booths only: no signer is ever told
+    assert signers_told(live.send("ivan", m.OnAir(on=True))) == []
+    for who in ("sam", "sue"):
+        live.seat[who] = live.rooms.sit(f"s-{who}", who, "main", "interpreter")
+    live.send("olga", m.BoothOpen(room_id="main", languages=["ase"], members=["sam", "sue"]))
+    for who in ("sam", "sue"):
+        live.send(who, m.BoothEnter(room_id="main"))
+    assert signers_told(live.send("sam", m.OnAir(on=True))) == [{"ase": "s-sam"}]
+    assert signers_told(live.send("lea", m.SelectLanguage(language="es"))) == []  # unchanged
+    live.send("sue", m.Handover(action="request"))
+    assert signers_told(live.send("sam", m.Handover(action="accept"))) == [{"ase": "s-sue"}]
+    assert signers_told(live.send("sue", m.OnAir(on=False))) == [{"ase": None}]
 
 
 def test_relay_the_french_booth_hears_the_spanish_voice_and_its_listeners_hear_fay() -> None:

@@ -83,6 +83,33 @@ def test_session_media_carries_the_cameras_shown_and_the_share():
     assert SessionMedia.decode(old) == SessionMedia(("seat-1",))
 
 
+def test_session_media_carries_each_sign_language_s_signer():
+    media = SessionMedia(("seat-1",), {"es": "seat-9"}, signers={"ase": "seat-5"})
+    assert SessionMedia.decode(media.encode()) == media
+    # The signer's camera is relayed and shown, but the signer is not placed on the floor.
+    assert media.sources == {"seat-1", "seat-5", "seat-9"}
+    assert media.shown == {"seat-5"} and media.placed == ("seat-1",)
+    # A record written before signers crossed the relay reads as none.
+    old = '{"floor": ["seat-1"], "voices": {}, "cameras": [], "share": null}'
+    assert SessionMedia.decode(old) == SessionMedia(("seat-1",))
+
+
+async def test_a_listen_only_seat_on_the_origin_sees_the_signer_of_its_sign_language(table, relay):
+    await cluster(table, "o")
+    await table.place("7")
+    relay.booth_voices("room-7", {"es": "seat-ivan"})
+    relay.booth_signers("room-7", {"ase": "seat-sam", "bfi": None})
+    seat = await relay.listen("7")
+    # Only sign languages with a signer on air are offered.
+    assert relay.sign_languages(seat.seat_id) == ["ase"]
+    assert relay.languages(seat.seat_id) == ["es"]
+    assert relay.choose_language(seat.seat_id, "ase") == "seat-sam"
+    # A handover in the booth: the seat's pinned slot follows it.
+    relay.booth_signers("room-7", {"ase": "seat-sue", "bfi": None})
+    assert relay.choose_language(seat.seat_id, "ase") == "seat-sue"
+    assert relay.choose_language(seat.seat_id, "es") == "seat-ivan"
+
+
 async def test_edge_seats_move_to_the_room_when_the_session_moves_here(table):
     router = MediaRouter(loopback=True)
     edge = RelayNode(table, "a", "a", router, lambda s: f"room-{s}", capacity=2)
