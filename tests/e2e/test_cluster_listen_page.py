@@ -192,6 +192,7 @@ def _listen_from_an_edge(
     wait_until(lambda: lea.evaluate("window.__listen.peerState") == "connected",
                "Lea's media connects")  # fmt: skip
     hears(lea, FLOOR)
+    expect(lea.locator("#balance")).to_be_hidden()  # the floor alone: nothing to balance
     # The floor speaker's camera, relayed to the edge, in the page's floor picture.
     wait_until(lambda: reddish(lea.evaluate("window.__listen.pictureColour('floor-video-0')")),
                "Lea sees the speaker's red camera")  # fmt: skip
@@ -202,6 +203,7 @@ def _listen_from_an_edge(
     lea.select_option("#language-select", "es")
     expect(lea.locator("#language-select option[value=es]")).to_have_text("Español")
     hears(lea, IVAN)
+    expect(lea.locator("#balance")).to_be_visible()
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         time.sleep(1.0)  # the count and the picker settle

@@ -168,6 +168,7 @@ def test_a_listener_on_an_edge_chooses_sign_language_and_sees_the_signer(
 
         tile = wait_until(signer, "Lea's page shows Sam signing", within=WITHIN)
         assert tile["name"] == "American Sign Language, signing"
+        expect(lea.locator("#balance")).to_be_hidden()  # no voice to balance the floor with
         # The floor speaker's picture stays beside the signer's.
         assert any(near(c, RED) for c in tile_colours(lea).values())
         if SHOTS:

@@ -162,6 +162,8 @@ function renderMix() {
   wall.setSigning(signing);
   if (heard.language === null || signing) audio.setGains(1, 0);
   else audio.setGains(heard.heard ? floor : 1, channel);
+  // The balance only does something between a spoken language's interpreter and the floor.
+  $("balance-box").hidden = heard.language === null || signing;
   note.hidden = heard.language === null || heard.heard || signing;
   note.textContent = note.hidden ? "" : t("floor_booth_empty");
 }
