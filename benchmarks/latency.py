@@ -5,7 +5,12 @@ microphone plays tone pips (``benchmarks/pips.py``): the floor speakers 800 Hz, 
 interpreter 2000 Hz, everyone else a silent file. ``benchmarks/pipdetect.js`` stamps every
 pip onset at each page's microphone (departure) and at each remote track (arrival).
 The baseline is a direct call: one page in the floor's browser joins two
-RTCPeerConnections to each other, no server, the same pips, at the same time.
+RTCPeerConnections to each other, no server, the same pips, at the same time. It starts as
+soon as its page has loaded, before the other pages join, so it lives through the same joins
+as the server paths: on this 2-core machine the four browsers starting their pages starve one
+another, and every receiver alive then, the direct call's included, comes out of the joins
+with a jitter buffer that drains over the next 10-20 s (docs/performance.md). A second direct
+call, started after every page connected, is reported beside it (not a baseline).
 
 Paths (departure page → arrival page):
 
@@ -93,15 +98,20 @@ class PathPlan:
 ROOM, CONSOLE = "/rooms/session/{}", "/interpret/session/{}"
 PAGES = {
     "flora": PagePlan("floor", "flora", ROOM.format(PLENARY), "__room"),
-    "direct": PagePlan("floor", None, "/", None),
+    "direct": PagePlan("floor", None, "/", None),  # its call starts before the others join
     "ben": PagePlan("floor", "ben", ROOM.format(BREAKOUT), "__room"),
     "ivan": PagePlan("interpreter", "ivan", CONSOLE.format(PLENARY), "__booth"),
     "fay": PagePlan("silent", "fay", CONSOLE.format(PLENARY), "__booth"),
     "leo": PagePlan("silent", "leo", ROOM.format(PLENARY), "__room"),
     "lea": PagePlan("silent", "lea", ROOM.format(PLENARY), "__room"),
     "lia": PagePlan("silent", "lia", ROOM.format(BREAKOUT), "__room"),
+    "direct_after": PagePlan("floor", None, "/", None),  # its call starts once all connected
 }
 DIRECT = PathPlan("direct call (baseline)", "direct", "direct", pips.FLOOR_HZ)
+DIRECT_AFTER = PathPlan(
+    "direct call started after the joins (not a baseline)", "direct_after", "direct_after",
+    pips.FLOOR_HZ,
+)  # fmt: skip
 PATHS = [
     PathPlan("floor → listener", "flora", "leo", pips.FLOOR_HZ),
     PathPlan("floor → interpreter's console", "flora", "ivan", pips.FLOOR_HZ),
@@ -116,7 +126,7 @@ def run(quick: bool, workdir: Path) -> Record:
     record = Record("latency", quick)
     count = QUICK_PIPS if quick else PIPS
     pages = {k: v for k, v in PAGES.items() if not quick or k in QUICK_PAGES}
-    paths = [p for p in PATHS if p.source in pages and p.sink in pages]
+    paths = [p for p in [*PATHS, DIRECT_AFTER] if p.source in pages and p.sink in pages]
     url, engine = data.fresh(workdir / "latency.db")
     seed(engine)
     engine.dispose()
@@ -127,8 +137,14 @@ def run(quick: bool, workdir: Path) -> Record:
         site = f"http://127.0.0.1:{port}"
         load_before = _load_average()
         settle = QUICK_SETTLE_S if quick else SETTLE_S
-        onsets, window, server_cpu = measure(site, srv, workdir, pages, count, settle)
+        buffers: dict[str, list[str]] = {}
+        onsets, window, server_cpu = measure(site, srv, workdir, pages, count, settle, buffers)
     report(record, onsets, window, [DIRECT, *paths], count)
+    for key in sorted(buffers):
+        record.notes.append(
+            f"{key}'s receive jitter buffers over the window's second half: "
+            + "; ".join(buffers[key])
+        )
     record.notes.append(
         f"{count} pips per path, one every {pips.PERIOD_S} s, from {settle:.0f} s after the last "
         f"page connected; load average {load_before} before, "
@@ -191,11 +207,12 @@ def measure(
     plan: dict[str, PagePlan],
     count: int,
     settle: float = SETTLE_S,
+    buffers: dict[str, list[str]] | None = None,
 ) -> tuple[dict[str, list[dict[str, Any]]], tuple[float, float], float]:
     """Open every page, wait until the media flows, record ``count`` pips; onsets per page."""
     with sync_playwright() as pw, opened(pw, site, srv, workdir, plan) as pages:
         time.sleep(settle)
-        return record_pips(pages, srv, count)
+        return record_pips(pages, srv, count, buffers)
 
 
 @contextmanager
@@ -214,6 +231,8 @@ def opened(
             page.set_default_timeout(WAIT_S * 1000)
             page.goto(site + spec.path)
             pages[key] = page
+            if key == "direct":  # the baseline lives through the joins that follow
+                page.evaluate("window.__pipDirectCall()")
         for key, spec in plan.items():
             if spec.hook is not None:
                 _wait(
@@ -222,7 +241,8 @@ def opened(
                     ),
                     f"{key}'s media connects",
                 )
-        pages["direct"].evaluate("window.__pipDirectCall()")
+        if "direct_after" in pages:
+            pages["direct_after"].evaluate("window.__pipDirectCall()")
         if "ivan" in pages:
             pages["ivan"].click("#on-air-button")
             _wait(
@@ -235,12 +255,27 @@ def opened(
 
 
 def record_pips(
-    pages: dict[str, Page], srv: procs.Server, count: int
+    pages: dict[str, Page],
+    srv: procs.Server,
+    count: int,
+    buffers: dict[str, list[str]] | None = None,
 ) -> tuple[dict[str, list[dict[str, Any]]], tuple[float, float], float]:
-    """``count`` pips from now: every page's onsets, the window (ms), the server's CPU share."""
+    """``count`` pips from now: every page's onsets, the window (ms), the server's CPU share.
+
+    With ``buffers``, also each page's receive jitter buffers over the window's second half
+    (:func:`jitter_buffers`), read from getStats at its middle and its end.
+    """
     start = time.time() * 1000
     cpu = procs.cpu_seconds(srv.pid)
-    time.sleep(count * pips.PERIOD_S + 0.5)
+    seconds = count * pips.PERIOD_S + 0.5
+    if buffers is None:
+        time.sleep(seconds)
+    else:
+        time.sleep(seconds / 2)
+        middle = {key: page.evaluate("window.__pips.receiveStats()") for key, page in pages.items()}
+        time.sleep(seconds / 2)
+        last = {key: page.evaluate("window.__pips.receiveStats()") for key, page in pages.items()}
+        buffers.update(jitter_buffers(middle, last))
     end = time.time() * 1000
     server_cpu = (procs.cpu_seconds(srv.pid) - cpu) / ((end - start) / 1000)
     onsets = {key: page.evaluate("window.__pips.onsets") for key, page in pages.items()}
@@ -248,6 +283,26 @@ def record_pips(
     if any(errors.values()):
         raise procs.BenchmarkError(f"the pip detector failed: {errors}")
     return onsets, (start, end), server_cpu
+
+
+def jitter_buffers(
+    first: dict[str, list[list[Any]]], second: dict[str, list[list[Any]]]
+) -> dict[str, list[str]]:
+    """Per page, each remote audio track's mean jitter buffer delay and target between two
+    readings of ``receiveStats()``, and its arrival jitter at the second, in words."""
+    found: dict[str, list[str]] = {}
+    for key, rows in second.items():
+        before = {row[0]: row for row in first.get(key, [])}
+        for track, delay, target, emitted, jitter in rows:
+            if track not in before or emitted <= before[track][3]:
+                continue
+            samples = emitted - before[track][3]
+            found.setdefault(key, []).append(
+                f"{track} buffer {1000 * (delay - before[track][1]) / samples:.0f} ms, "
+                f"target {1000 * (target - before[track][2]) / samples:.0f} ms, "
+                f"arrival jitter {1000 * jitter:.0f} ms"
+            )
+    return found
 
 
 def path_latencies(
@@ -270,9 +325,11 @@ def report(
     count: int,
 ) -> None:
     summaries: dict[str, pips.Summary | None] = {}
+    settled: dict[str, pips.Summary | None] = {}  # the window's second half: joins drained
     for path in paths:
         found = path_latencies(onsets, window, path)
         summary = summaries[path.name] = pips.summarise(found)
+        settled[path.name] = pips.summarise(found[len(found) // 2 :])
         record.notes.append(f"{path.name}, each pip in order (ms): {[round(v) for v in found]}")
         if summary is None:
             record.notes.append(f"{path.name}: no pip arrived")
@@ -290,6 +347,16 @@ def report(
                     f"{path.name} {stat}", value, "ms", baseline=getattr(base, stat),
                     baseline_name="direct call", detail=f"{s.count} pips",
                 )  # fmt: skip
+    settled_base = settled[DIRECT.name]
+    for path in paths:
+        s = settled[path.name]
+        if path is DIRECT or s is None or settled_base is None:
+            continue
+        record.figure(
+            f"{path.name} p95, second half of the window", s.p95, "ms",
+            baseline=settled_base.p95, baseline_name="direct call, second half",
+            detail=f"{s.count} pips",
+        )  # fmt: skip
     for name in ("floor → listener", "floor → interpreter's console"):
         s = summaries.get(name)
         if name not in summaries:

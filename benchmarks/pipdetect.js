@@ -31,7 +31,26 @@
   /** @type {{tap: string, kind: string, at: number}[]} */
   const taps = [];
   const keep = []; // audio elements and nodes that must not be collected
-  window.__pips = { onsets, taps, freqs: FREQS, errors: [] };
+  const peers = []; // every RTCPeerConnection of the page, for receiveStats()
+  window.__pips = { onsets, taps, freqs: FREQS, errors: [], receiveStats };
+
+  /**
+   * Each remote audio track's jitter buffer so far, cumulated as getStats gives them:
+   * [peer:mid, jitterBufferDelay s, jitterBufferTargetDelay s, emitted samples, jitter s].
+   * Two readings give the buffer's mean delay and target over the time between them.
+   */
+  async function receiveStats() {
+    const out = [];
+    for (const [i, pc] of peers.entries()) {
+      if (pc.connectionState === "closed") continue;
+      (await pc.getStats()).forEach((r) => {
+        if (r.type !== "inbound-rtp" || r.kind !== "audio") return;
+        out.push([`pc${i}:mid${r.mid}`, r.jitterBufferDelay ?? 0,
+          r.jitterBufferTargetDelay ?? 0, r.jitterBufferEmittedCount ?? 0, r.jitter ?? 0]);
+      });
+    }
+    return out;
+  }
 
   const processor = `
     class PipTap extends AudioWorkletProcessor {
@@ -196,11 +215,11 @@
 
   const Original = window.RTCPeerConnection;
   if (Original) {
-    let peers = 0;
     window.RTCPeerConnection = class extends Original {
       constructor(...args) {
         super(...args);
-        const pc = `pc${peers++}`;
+        const pc = `pc${peers.length}`;
+        peers.push(this);
         this.addEventListener("track", (event) => {
           const name = `${pc}:mid${event.transceiver?.mid ?? "?"}`;
           if (event.track.kind === "audio") tap(event.track, name, true);
