@@ -174,13 +174,18 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "http": guarded_http(guard),
         "timeout_keep_alive": settings.keep_alive_timeout,
+        # What is still open once the drain is over gets this long, then it is cancelled:
+        # uvicorn's default waits for every connection and handler without a bound.
+        "timeout_graceful_shutdown": SHUTDOWN_WITHIN_S,
         "proxy_headers": True,
         "forwarded_allow_ips": settings.trusted_proxies,
     }
 
 
-# A drain that has not finished by then is cut short (systemd's TimeoutStopSec is 30 s).
+# A drain that has not finished by then is cut short, and what is still open after it gets
+# SHUTDOWN_WITHIN_S more: both within systemd's TimeoutStopSec of 30 s (docs/operations.md).
 DRAIN_WITHIN_S = 20.0
+SHUTDOWN_WITHIN_S = 5.0
 
 
 def freeze_start_up_heap() -> int:

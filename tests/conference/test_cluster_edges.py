@@ -29,6 +29,7 @@ import json
 import re
 import secrets
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -126,6 +127,16 @@ class Listener:
         assert self.client is not None
         for hz in tones:
             await self.client.wait_for_tone(hz, within=WITHIN)
+
+
+async def exit_code(node: ServeProcess) -> int | None:
+    """The node's exit code once it has exited; fails with its log's end if it has not."""
+    assert node.process is not None
+    try:
+        return await asyncio.to_thread(node.process.wait, WITHIN)
+    except subprocess.TimeoutExpired:
+        tail = node.log.read_text(errors="replace")[-3000:]
+        pytest.fail(f"the node has not exited {WITHIN:.0f} s after SIGTERM; its log ends:\n{tail}")
 
 
 async def listeners_counted(secret: str, expected: dict[str, int]) -> None:
@@ -265,7 +276,7 @@ async def test_an_origin_and_two_edges_serve_a_plenary_s_listeners(nodes) -> Non
             await listener.hears(FLOOR_HZ, ES_HZ)
         print(f"edge drained to its listeners hearing again on the origin: "
               f"{time.monotonic() - drained:.1f} s")  # fmt: skip
-        assert await asyncio.to_thread(started[alive].process.wait, WITHIN) == 0  # type: ignore[union-attr]
+        assert await exit_code(started[alive]) == 0
         await count_told(floor, 5)
         log = started[origin].log.read_text(errors="replace")
         assert "Traceback" not in log
@@ -349,7 +360,7 @@ async def test_the_origin_drains_and_an_edge_becomes_the_origin(nodes) -> None:
             await listener.hears(FLOOR_HZ, ES_HZ)
         print(f"\norigin drained to every listener hearing the new origin: "
               f"{time.monotonic() - moved:.1f} s")  # fmt: skip
-        assert await asyncio.to_thread(started[owner].process.wait, WITHIN) == 0  # type: ignore[union-attr]
+        assert await exit_code(started[owner]) == 0
     finally:
         for client in clients:
             await client.close()

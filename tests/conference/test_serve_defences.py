@@ -216,3 +216,70 @@ def test_the_start_up_heap_is_kept_out_of_later_collections(served: Served) -> N
     assert frozen, served.log()
     assert int(frozen.group(1)) > 50_000, "the modules, routes and catalogs are in it"
     assert httpx.get(served.site + "/programme").status_code == 200, "and it serves as before"
+
+
+def test_a_request_still_streaming_at_sigterm_does_not_keep_the_server_from_exiting(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    # uvicorn waits, by default without a bound, for every request in flight when it shuts
+    # down; a client trickling a body would keep the node from exiting, past systemd's
+    # TimeoutStopSec and into a SIGKILL. The server gives what is open SHUTDOWN_WITHIN_S.
+    import shutil
+    import signal
+    import subprocess
+
+    from conference.serving import SHUTDOWN_WITHIN_S
+    from conference.storage.engine import make_engine
+    from tests.support.server import ServeProcess
+
+    path = tmp_path / "serve.db"
+    shutil.copy(sqlite_template, path)
+    engine: Engine = make_engine(f"sqlite:///{path}")
+    small_conference(engine)
+    engine.dispose()
+    node = ServeProcess(
+        tmp_path / "server-output.log",
+        secret_key=SECRET, database_url=f"sqlite:///{path}", var_dir=str(tmp_path),
+    )  # fmt: skip
+    node.start()
+    trickling = threading.Event()
+    try:
+        with httpx.Client(base_url=node.site) as http:
+            page = http.get("/signin")
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+            cookie = http.cookies["session"]
+        sock = socket.socket()
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", node.port))
+        sock.sendall(
+            b"POST /signin HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            + f"Cookie: session={cookie}\r\n".encode()
+            + b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        first = f"csrf_token={csrf}&email=".encode()
+        sock.sendall(b"%x\r\n%s\r\n" % (len(first), first))
+        trickling.set()
+
+        def trickle() -> None:
+            try:
+                while trickling.is_set():
+                    sock.sendall(b"1\r\na\r\n")
+                    time.sleep(0.2)
+            except OSError:
+                pass  # the server closed the connection
+
+        sender = threading.Thread(target=trickle, daemon=True)
+        sender.start()
+        time.sleep(1.0)
+        assert node.process is not None
+        node.process.send_signal(signal.SIGTERM)
+        try:
+            code = node.process.wait(SHUTDOWN_WITHIN_S + 10)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"still running: {node.log.read_text()[-1500:]}")
+        assert code in (0, -signal.SIGTERM)  # uvicorn raises the signal again once it is done
+        assert "timeout graceful shutdown exceeded" in node.log.read_text()
+    finally:
+        trickling.clear()
+        node.stop()
