@@ -32,7 +32,25 @@
   const taps = [];
   const keep = []; // audio elements and nodes that must not be collected
   const peers = []; // every RTCPeerConnection of the page, for receiveStats()
-  window.__pips = { onsets, taps, freqs: FREQS, errors: [], receiveStats };
+  /** @type {Record<string, number[]>} each tap's peak power per frequency so far */
+  const peaks = {};
+  window.__pips = { onsets, taps, freqs: FREQS, errors: [], receiveStats, health };
+
+  /**
+   * What a run that found no pips at this page needs to tell why: the audio context's state
+   * and clock against the performance clock (a context that stalled or fell behind), and each
+   * tap's peak power per frequency (a tap that heard nothing, or pips too faint to count).
+   */
+  async function health() {
+    const ctx = ready ? await ready : null;
+    return {
+      state: ctx?.state ?? "none",
+      // how far the context's clock is behind the performance clock since it was created
+      behindS: ctx ? (performance.now() - created) / 1000 - ctx.currentTime : 0,
+      freqs: FREQS,
+      peaks,
+    };
+  }
 
   /**
    * Each remote audio track's jitter buffer so far, cumulated as getStats gives them:
@@ -63,6 +81,8 @@
         this.n = 0;
         this.present = o.freqs.map(() => false);
         this.last = o.freqs.map(() => -Infinity);
+        this.peak = o.freqs.map(() => 0);
+        this.blocks = 0;
       }
       process(inputs) {
         const ch = inputs[0] && inputs[0][0];
@@ -96,6 +116,11 @@
             this.port.postMessage({ k, contextTime: t, power: power[k] });
           }
           this.present[k] = present;
+          this.peak[k] = Math.max(this.peak[k], power[k]);
+        }
+        if (++this.blocks % 188 === 0) { // about once a second at 48 kHz
+          this.port.postMessage({ peak: this.peak });
+          this.peak = this.peak.map(() => 0);
         }
       }
     }
@@ -104,9 +129,11 @@
 
   /** @type {Promise<AudioContext>|null} */
   let ready = null;
+  let created = 0;
   function context() {
     ready ??= (async () => {
       const ctx = new AudioContext({ sampleRate: 48000 });
+      created = performance.now();
       const url = URL.createObjectURL(new Blob([processor], { type: "application/javascript" }));
       await ctx.audioWorklet.addModule(url);
       if (ctx.state === "suspended") await ctx.resume().catch(() => {});
@@ -148,6 +175,10 @@
       mute.gain.value = 0;
       source.connect(node).connect(mute).connect(ctx.destination); // pulled by the destination
       node.port.onmessage = ({ data }) => {
+        if (data.peak) {
+          peaks[name] = data.peak.map((p, k) => Math.max(p, peaks[name]?.[k] ?? 0));
+          return;
+        }
         onsets.push({ tap: name, hz: FREQS[data.k], power: data.power, t: stamp(ctx, data.contextTime) });
       };
       keep.push(source, node, mute);
@@ -229,15 +260,34 @@
     };
   }
 
+  // The room page's microphone constraints, so that the direct calls process sound as it does.
+  const CALL_AUDIO = { echoCancellation: true, autoGainControl: true, noiseSuppression: true };
+
+  /** Resolves once the peer has gathered its candidates (non-trickle SDP for another page). */
+  function gathered(pc) {
+    if (pc.iceGatheringState === "complete") return Promise.resolve();
+    return new Promise((resolve) => {
+      pc.addEventListener("icegatheringstatechange", () => {
+        if (pc.iceGatheringState === "complete") resolve();
+      });
+      setTimeout(resolve, 5000); // loopback host candidates come at once; never hang a run
+    });
+  }
+
+  const calls = [];
+  let callStream = null;
+
   /**
    * The direct call of the benchmark's baseline: this page's microphone (and, with
    * {video: true}, its camera, in the same stream) to itself.
    */
   window.__pipDirectCall = async (options = {}) => {
-    const stream = await navigator.mediaDevices.getUserMedia({
-      audio: { echoCancellation: true, autoGainControl: true, noiseSuppression: true },
+    const opened = navigator.mediaDevices.getUserMedia({
+      audio: CALL_AUDIO,
       video: options.video ? { width: 320, height: 240 } : false,
     });
+    if (!options.video) callStream ??= opened; // calls to other pages send the same microphone
+    const stream = await opened;
     const a = new RTCPeerConnection();
     const b = new RTCPeerConnection();
     a.addEventListener("icecandidate", (e) => e.candidate && b.addIceCandidate(e.candidate));
@@ -248,6 +298,36 @@
     await b.setLocalDescription(await b.createAnswer());
     await a.setRemoteDescription(b.localDescription);
     window.__pipDirect = { a, b };
+    return "started";
+  };
+
+  /**
+   * A direct call from this page to a page of another browser, no server: the benchmark
+   * carries the SDP between them. __pipCallOffer() here gives {id, sdp}; the other page's
+   * __pipCallAnswer(sdp) gives the answer; __pipCallAccept(id, answer) here starts the call.
+   * Every call of a page, its direct call to itself included, sends the same microphone stream
+   * (one tap, one set of departures).
+   */
+  window.__pipCallOffer = async () => {
+    callStream ??= navigator.mediaDevices.getUserMedia({ audio: CALL_AUDIO, video: false });
+    const stream = await callStream;
+    const pc = new RTCPeerConnection();
+    for (const track of stream.getTracks()) pc.addTrack(track, stream);
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    calls.push(pc);
+    return { id: calls.length - 1, sdp: pc.localDescription.sdp };
+  };
+  window.__pipCallAnswer = async (sdp) => {
+    const pc = new RTCPeerConnection();
+    calls.push(pc);
+    await pc.setRemoteDescription({ type: "offer", sdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    await gathered(pc);
+    return pc.localDescription.sdp;
+  };
+  window.__pipCallAccept = async (id, sdp) => {
+    await calls[id].setRemoteDescription({ type: "answer", sdp });
     return "started";
   };
 })();

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, Playwright
 
 from benchmarks import pips
+from benchmarks.latency import direct_call
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, MEDIA_FLAGS
 from tests.support.browser import wait_until
 
@@ -74,3 +75,33 @@ def test_a_direct_call_gives_a_latency_per_pip_for_each_source(page: Page) -> No
         found = pips.latencies(departures, arrivals)
         assert found, f"no latency at {hz} Hz: departures {departures}, arrivals {arrivals}"
         assert all(value > 0 for value in found)
+
+
+def test_a_direct_call_into_another_browser_carries_the_pips_to_its_page(
+    page: Page, playwright: Playwright, tmp_path: Path
+) -> None:
+    silent = pips.write_silent_wav(tmp_path / "silent.wav")
+    other = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_FLAGS, *MEDIA_FLAGS, f"--use-file-for-fake-audio-capture={silent}"],
+    )
+    try:
+        context = other.new_context()
+        context.add_init_script(path=str(pips.DETECTOR))
+        context.route(BLANK, lambda route: route.fulfill(body="<!doctype html><title>blank</title>", content_type="text/html"))  # fmt: skip
+        receiver = context.new_page()
+        receiver.goto(BLANK)
+
+        direct_call(page, receiver)
+        wait_until(lambda: len(onsets(receiver)) >= 4, "pips arriving in the other browser")
+
+        # Departures are the sender's microphone; arrivals only the receiver's remote track.
+        sent, heard = onsets(page), onsets(receiver)
+        assert {str(o["tap"]).split(":")[0] for o in heard} == {"pc0"}
+        for hz in (pips.FLOOR_HZ, pips.INTERPRETER_HZ):
+            found = pips.latencies(pips.onsets_of(sent, hz, "mic"), pips.onsets_of(heard, hz, "pc"))
+            assert found, f"no latency at {hz} Hz"
+            assert all(value > 0 for value in found)
+        assert receiver.evaluate("window.__pips.errors") == []
+    finally:
+        other.close()
