@@ -67,10 +67,17 @@ def run(quick: bool, workdir: Path) -> Record:
             seated = n
             time.sleep(settle)
             workers.call_all("received", [()] * WORKERS)
-            onsets, window, server_cpu = latency.record_pips(pages, srv, count)
+            buffers: dict[str, list[str]] = {}  # the receivers' jitter buffers, in words
+            onsets, window, server_cpu = latency.record_pips(pages, srv, count, buffers)
             seconds = (window[1] - window[0]) / 1000
             received = [c for each in workers.call_all("received", [()] * WORKERS) for c in each]
-            floor = pips.summarise(latency.path_latencies(onsets, window, FLOOR))
+            each_pip = latency.path_latencies(onsets, window, FLOOR)
+            record.notes.append(
+                f"N={n}: floor → listener, each pip (ms): {[round(v) for v in each_pip]}"
+            )
+            for key in sorted(buffers):
+                record.notes.append(f"N={n}: {key}: " + "; ".join(buffers[key]))
+            floor = pips.summarise(each_pip)
             direct = pips.summarise(latency.path_latencies(onsets, window, latency.DIRECT))
             _figures(record, n, floor, direct, server_cpu, received, seconds, join_s)
             if floor is None or direct is None or floor.p95 > GOAL * direct.p95:

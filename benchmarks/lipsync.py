@@ -59,10 +59,12 @@ def run(quick: bool, workdir: Path) -> Record:
     with procs.server("benchmarks.appserver", args, port, workdir / "lipsync-app.log") as srv:
         site = f"http://127.0.0.1:{port}"
         load_before = _load()
+        health: dict[str, str] = {}
         onsets, window = measure(
-            site, srv, workdir, plan, count, QUICK_SETTLE_S if quick else SETTLE_S
+            site, srv, workdir, plan, count, QUICK_SETTLE_S if quick else SETTLE_S, health
         )
     report(record, onsets, window, [k for k in VIEWERS if k in plan])
+    record.notes.extend(f"{key}: {line}" for key, line in sorted(health.items()))
     record.notes.append(
         f"{count} periods of {pips.PERIOD_S} s (a pip and a {pips.FLASH_FRAMES}-frame flash at "
         f"{pips.FRAME_RATE} frames/s each); load average {load_before} before, {_load()} after"
@@ -72,8 +74,10 @@ def run(quick: bool, workdir: Path) -> Record:
 
 def measure(
     site: str, srv: procs.Server, workdir: Path, plan: dict[str, latency.PagePlan],
-    count: int, settle: float,
+    count: int, settle: float, health: dict[str, str] | None = None,
 ) -> tuple[dict[str, list[dict[str, Any]]], tuple[float, float]]:  # fmt: skip
+    """Open the pages, turn the cameras on, record ``count`` periods; with ``health``, each
+    page's detector health at the end (:func:`benchmarks.latency.detector_health`)."""
     clip = pips.write_flash_y4m(workdir / "flash.y4m")
     with (
         sync_playwright() as pw,
@@ -116,6 +120,9 @@ def measure(
         end = time.time() * 1000
         onsets = {key: page.evaluate("window.__pips.onsets") for key, page in pages.items()}
         errors = {key: page.evaluate("window.__pips.errors") for key, page in pages.items()}
+        if health is not None:
+            for key, page in pages.items():
+                health[key] = latency.detector_health(page.evaluate("window.__pips.health()"))
     if any(errors.values()):
         raise procs.BenchmarkError(f"the detector failed: {errors}")
     return onsets, (start, end)
