@@ -8,6 +8,7 @@ getUserMedia), served by Playwright's router: no server is involved.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,13 +24,12 @@ pytestmark = pytest.mark.e2e
 BLANK = "http://localhost/blank"
 
 
-@pytest.fixture
-def page(playwright: Playwright, tmp_path: Path) -> Iterator[Page]:
-    mix = pips.pip_track([(0.0, pips.FLOOR_HZ), (0.5, pips.INTERPRETER_HZ)])
-    wav = pips.write_wav(tmp_path / "mix.wav", mix)
+@contextmanager
+def blank_page(playwright: Playwright, microphone: Path) -> Iterator[Page]:
+    """A blank page with the detector, in a browser of its own whose microphone plays a file."""
     browser = playwright.chromium.launch(
         executable_path=CHROMIUM,
-        args=[*CHROMIUM_FLAGS, *MEDIA_FLAGS, f"--use-file-for-fake-audio-capture={wav}"],
+        args=[*CHROMIUM_FLAGS, *MEDIA_FLAGS, f"--use-file-for-fake-audio-capture={microphone}"],
     )
     try:
         context = browser.new_context()
@@ -40,6 +40,13 @@ def page(playwright: Playwright, tmp_path: Path) -> Iterator[Page]:
         yield page
     finally:
         browser.close()
+
+
+@pytest.fixture
+def page(playwright: Playwright, tmp_path: Path) -> Iterator[Page]:
+    mix = pips.pip_track([(0.0, pips.FLOOR_HZ), (0.5, pips.INTERPRETER_HZ)])
+    with blank_page(playwright, pips.write_wav(tmp_path / "mix.wav", mix)) as page:
+        yield page
 
 
 def onsets(page: Page) -> list[dict[str, object]]:
@@ -81,17 +88,7 @@ def test_a_direct_call_into_another_browser_carries_the_pips_to_its_page(
     page: Page, playwright: Playwright, tmp_path: Path
 ) -> None:
     silent = pips.write_silent_wav(tmp_path / "silent.wav")
-    other = playwright.chromium.launch(
-        executable_path=CHROMIUM,
-        args=[*CHROMIUM_FLAGS, *MEDIA_FLAGS, f"--use-file-for-fake-audio-capture={silent}"],
-    )
-    try:
-        context = other.new_context()
-        context.add_init_script(path=str(pips.DETECTOR))
-        context.route(BLANK, lambda route: route.fulfill(body="<!doctype html><title>blank</title>", content_type="text/html"))  # fmt: skip
-        receiver = context.new_page()
-        receiver.goto(BLANK)
-
+    with blank_page(playwright, silent) as receiver:
         direct_call(page, receiver)
         wait_until(lambda: len(onsets(receiver)) >= 4, "pips arriving in the other browser")
 
@@ -103,5 +100,3 @@ def test_a_direct_call_into_another_browser_carries_the_pips_to_its_page(
             assert found, f"no latency at {hz} Hz"
             assert all(value > 0 for value in found)
         assert receiver.evaluate("window.__pips.errors") == []
-    finally:
-        other.close()
